@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// Edge: ONNX -> .edgm compiler and an allocation-free interpreter for ARM Linux devices.
+//
+// The target layout draws the line the runtime must not cross:
+//   Embedded-Swift-safe (built for the device too, see Firmware/):
+//     CEdgeSupport  - C shims: cblas, zlib, POSIX (mmap, open, clock) for both builds
+//     EdgeFormat    - the .edgm container and .npy files: read, validate, write
+//     EdgeRuntime   - interpreter, memory arena, kernels (reference + fast)
+//   Host only (Foundation and packages allowed):
+//     CONNX         - protobuf-c code generated from Formats/onnx.proto
+//     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer
+//     edgec         - the command-line tool
+import PackageDescription
+
+let package = Package(
+    name: "Edge",
+    products: [
+        .executable(name: "edgec", targets: ["edgec"]),
+        .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
+        .library(name: "EdgeCompiler", targets: ["EdgeCompiler"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CEdgeSupport",
+            linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+        .target(name: "EdgeFormat", dependencies: ["CEdgeSupport"]),
+        .target(name: "EdgeRuntime", dependencies: ["EdgeFormat", "CEdgeSupport"]),
+        // Plain, obviously-correct kernels over arrays: the oracle the fast kernels are
+        // tested against (ncnn's pattern). Not linked into the runtime or the device build.
+        .target(name: "EdgeReference", dependencies: ["EdgeFormat", "CEdgeSupport"]),
+        .target(
+            name: "CONNX",
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "EdgeRuntime", "CONNX"]),
+        .executableTarget(
+            name: "edgec",
+            dependencies: [
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
+        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        .testTarget(
+            name: "EdgeCompilerTests",
+            dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,28 @@
+/// The one error type of the Embedded-safe core (typed throws need a concrete type).
+///
+/// `kind` lets callers map failures to exit codes; `message` is a single line a user
+/// can act on (it names the file section, tensor, op or node at fault).
+public struct EdgeError: Error, CustomStringConvertible {
+    public enum Kind: UInt8 {
+        /// A file could not be opened, read, mapped or written.
+        case io = 1
+        /// Bytes that do not form a valid file (bad magic, truncation, CRC, offsets).
+        case format = 2
+        /// A well-formed input that asks for something Edge does not do.
+        case unsupported = 3
+        /// Shapes or element counts that do not agree.
+        case shape = 4
+        /// A caller mistake: bad option, unknown name, missing input.
+        case invalidArgument = 5
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

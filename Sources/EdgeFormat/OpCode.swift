@@ -1,0 +1,122 @@
+/// Operators of the runtime, as stored in the `.edgm` op list.
+///
+/// Each op record carries tensor ids (inputs, outputs), an `Int64` list and a `Float`
+/// list. The layout of those lists per op is fixed here and in Formats/EDGM.md; the
+/// compiler writes it and `EdgeRuntime` validates it at load. Shapes are never stored
+/// in op records: every tensor's shape comes from the tensor table, so kernels take
+/// output sizes from there (which is how `ceil_mode`, `Resize` sizes and `Slice`
+/// bounds reach the runtime already resolved).
+///
+/// Ops with a fused activation ("act") keep it at `ints[0]` (an `ActivationKind`) and
+/// `floats[0], floats[1]` (its alpha, beta); their own attributes follow from `ints[1]`.
+/// Raw values are part of the file format: never renumber, only append.
+public enum OpCode: UInt16, CaseIterable {
+    /// in [X, W, B?] out [Y]; 2-D NCHW. W is [M, C/group, kH, kW].
+    /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight]
+    case conv = 1
+    /// in [X, W, B?] out [Y]; W is [C, M/group, kH, kW] (ONNX layout).
+    /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight]
+    /// (output_padding and output_shape are already resolved into Y's shape)
+    case convTranspose = 2
+    /// in [A, B, C?] out [Y]; Y = act(A' * B^T + C) with A' = transA ? A^T : A.
+    /// B is pre-packed as [N, K]; ONNX alpha/beta are folded into B and C by the compiler.
+    /// C holds 1, N or M*N elements (scalar, row bias, full matrix).
+    /// ints [act, transA]
+    case gemm = 3
+    /// in [A, B] out [Y]; numpy matmul, batch dims broadcast. ints [act]
+    case matMul = 4
+    /// in [X] out [Y]. ints [kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight]
+    case maxPool = 5
+    /// in [X] out [Y]. ints [kH, kW, strideH, strideW, padTop, padLeft, padBottom, padRight, countIncludePad]
+    case averagePool = 6
+    /// in [X] out [Y] ([N, C, 1, 1]).
+    case globalAveragePool = 7
+    /// in [X] out [Y] ([N, C, 1, 1]).
+    case globalMaxPool = 8
+    /// in [A, B] out [Y]; numpy broadcasting from the tensors' shapes.
+    /// ints [act, kind] with kind a `BinaryKind`
+    case binary = 9
+    /// in [X] out [Y]. ints [kind] with kind a `UnaryKind`; floats [alpha, beta]
+    case unary = 10
+    /// in [X, scale, shift] out [Y]: Y = act(X * scale[c] + shift[c]) over axis 1
+    /// (a BatchNormalization that had no producer to fold into). ints [act]
+    case channelAffine = 11
+    /// in [X0, X1, ...] out [Y]. ints [axis] (non-negative)
+    case concat = 12
+    /// in [X] out [Y0, Y1, ...]; part sizes from the outputs' shapes. ints [axis]
+    case split = 13
+    /// in [X] out [Y]; Y[i] = X[start + i * step] per dim, Y's shape gives the counts.
+    /// ints [start0, step0, start1, step1, ...] one pair per dim of X (steps may be negative)
+    case slice = 14
+    /// in [X] out [Y]; same element count, bytes copied (Reshape/Flatten/Squeeze/Unsqueeze
+    /// that the memory planner could not alias).
+    case copy = 15
+    /// in [X] out [Y]. ints [perm0, perm1, ...]
+    case transpose = 16
+    /// in [X] out [Y]. ints [mode, begin0, begin1, ..., end0, end1, ...] (a `PadMode`,
+    /// then rank begins and rank ends, non-negative); floats [value]
+    case pad = 17
+    /// in [X] out [Y]; 2-D resize over the last two dims.
+    /// ints [mode, coordinateTransform, nearestMode] (`ResizeMode`,
+    /// `ResizeCoordinateTransform`, `ResizeNearestMode`); floats [scaleH, scaleW]
+    /// (the scales ONNX uses in the coordinate transform: given scales, or out/in).
+    case resize = 18
+    /// in [X] out [Y]; softmax along one axis (opset-13 semantics). ints [axis]
+    case softmax = 19
+    /// in [X] out [Y]; across channels. ints [size]; floats [alpha, beta, bias]
+    case lrn = 20
+    /// in [X] out [Y]; mean over the listed axes; Y's shape says whether dims are kept.
+    /// ints [axis0, axis1, ...] (non-negative, ascending)
+    case reduceMean = 21
+}
+
+/// Fused activation applied in a producer's epilogue (or by `OpCode.unary`).
+public enum ActivationKind: Int64, CaseIterable {
+    case none = 0
+    case relu = 1
+    /// min(max(x, alpha), beta): Clip and Relu6.
+    case clip = 2
+    /// x >= 0 ? x : alpha * x
+    case leakyRelu = 3
+    /// max(0, min(1, alpha * x + beta))
+    case hardSigmoid = 4
+    /// x * max(0, min(1, alpha * x + beta)); ONNX HardSwish is alpha = 1/6, beta = 0.5.
+    case hardSwish = 5
+    case sigmoid = 6
+    /// x * sigmoid(x) (SiLU), the fused form of Mul(x, Sigmoid(x)).
+    case swish = 7
+    case tanh = 8
+}
+
+/// `OpCode.unary` kinds: every `ActivationKind` (same raw values) plus these.
+public enum UnaryKind: Int64, CaseIterable {
+    case relu = 1, clip = 2, leakyRelu = 3, hardSigmoid = 4, hardSwish = 5, sigmoid = 6, swish = 7, tanh = 8
+    case sqrt = 20
+    case exp = 21
+    case log = 22
+    case neg = 23
+    case abs = 24
+    case reciprocal = 25
+    /// x ^ alpha (Pow with a scalar constant exponent).
+    case powScalar = 26
+}
+
+public enum BinaryKind: Int64, CaseIterable {
+    case add = 0, sub = 1, mul = 2, div = 3, pow = 4, max = 5, min = 6
+}
+
+public enum PadMode: Int64, CaseIterable {
+    case constant = 0, reflect = 1, edge = 2
+}
+
+public enum ResizeMode: Int64, CaseIterable {
+    case nearest = 0, linear = 1
+}
+
+public enum ResizeCoordinateTransform: Int64, CaseIterable {
+    case halfPixel = 0, asymmetric = 1, alignCorners = 2, pytorchHalfPixel = 3
+}
+
+public enum ResizeNearestMode: Int64, CaseIterable {
+    case roundPreferFloor = 0, roundPreferCeil = 1, floor = 2, ceil = 3
+}

@@ -1,0 +1,82 @@
+import CEdgeSupport
+import EdgeFormat
+
+/// A fused activation, applied in a producer's epilogue while its output is still in cache.
+public struct Activation {
+    public var kind: ActivationKind
+    public var alpha: Float
+    public var beta: Float
+
+    public static let none = Activation(kind: .none, alpha: 0, beta: 0)
+
+    public init(kind: ActivationKind, alpha: Float, beta: Float) {
+        self.kind = kind
+        self.alpha = alpha
+        self.beta = beta
+    }
+
+    /// Decodes the `ints[0]`, `floats[0...1]` convention of ops that carry an activation.
+    public init(_ op: OpDescription) throws(EdgeError) {
+        guard let raw = op.ints.first, let kind = ActivationKind(rawValue: raw) else {
+            throw EdgeError(.format, "op '\(op.name)': missing or unknown activation kind")
+        }
+        guard op.floats.count >= 2 else {
+            throw EdgeError(.format, "op '\(op.name)': activation needs alpha and beta")
+        }
+        self.init(kind: kind, alpha: op.floats[0], beta: op.floats[1])
+    }
+
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch kind {
+        case .none: return x
+        case .relu: return x > 0 ? x : 0
+        case .clip: return Swift.min(Swift.max(x, alpha), beta)
+        case .leakyRelu: return x >= 0 ? x : alpha * x
+        case .hardSigmoid: return Swift.max(0, Swift.min(1, alpha * x + beta))
+        case .hardSwish: return x * Swift.max(0, Swift.min(1, alpha * x + beta))
+        case .sigmoid: return Activation.sigmoid(x)
+        case .swish: return x * Activation.sigmoid(x)
+        case .tanh: return tanhf(x)
+        }
+    }
+
+    /// Applies the activation in place; the switch sits outside the loop so each case
+    /// is a tight loop the compiler can vectorize.
+    public func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        switch kind {
+        case .none:
+            return
+        case .relu:
+            for i in 0..<count { let x = p[i]; p[i] = x > 0 ? x : 0 }
+        case .clip:
+            let lo = alpha, hi = beta
+            for i in 0..<count { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
+        case .leakyRelu:
+            let a = alpha
+            for i in 0..<count { let x = p[i]; p[i] = x >= 0 ? x : a * x }
+        case .hardSigmoid:
+            let a = alpha, b = beta
+            for i in 0..<count { p[i] = Swift.max(0, Swift.min(1, a * p[i] + b)) }
+        case .hardSwish:
+            let a = alpha, b = beta
+            for i in 0..<count { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, a * x + b)) }
+        case .sigmoid:
+            for i in 0..<count { p[i] = Activation.sigmoid(p[i]) }
+        case .swish:
+            for i in 0..<count { let x = p[i]; p[i] = x * Activation.sigmoid(x) }
+        case .tanh:
+            for i in 0..<count { p[i] = tanhf(p[i]) }
+        }
+    }
+
+    @inline(__always)
+    static func sigmoid(_ x: Float) -> Float {
+        // Split by sign so expf never overflows to inf/inf.
+        if x >= 0 {
+            return 1 / (1 + expf(-x))
+        }
+        let e = expf(x)
+        return e / (1 + e)
+    }
+}
