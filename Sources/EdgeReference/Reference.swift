@@ -1,0 +1,1 @@
+// Reference kernels live here (one file per op family).
