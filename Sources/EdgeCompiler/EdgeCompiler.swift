@@ -1,0 +1,2 @@
+import EdgeFormat
+import CONNX

@@ -1,0 +1,1 @@
+print("edgec: not built yet")
