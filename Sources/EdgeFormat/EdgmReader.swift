@@ -1,0 +1,290 @@
+/// Parses and validates a `.edgm` image held in memory (mmap'd or read).
+///
+/// Nothing in the bytes is trusted: every offset, size and count is checked against the
+/// image before use, and CRCs are verified by default, so a corrupt or hostile file ends
+/// in an `EdgeError` that says what is wrong. Weights are not copied: `weights` points
+/// into the image unless the section was compressed.
+public struct EdgmFile {
+    public var model: EdgmModel
+    public var sections: [EdgmSectionInfo]
+    public var version: (major: UInt16, minor: UInt16)
+    /// The weight bytes, 64-byte aligned when the image is.
+    public var weights: UnsafeRawBufferPointer
+    /// Owns inflated weights when the WGHT section was compressed.
+    public var inflatedWeights: AlignedBuffer?
+
+    /// Largest arena or weight size accepted (1 TiB): beyond it a size is corrupt, not big.
+    static let sizeLimit = 1 << 40
+
+    public init(image: UnsafeRawBufferPointer, verifyChecksums: Bool = true) throws(EdgeError) {
+        var header = ByteReader(image, context: "edgm header")
+        guard image.count >= EdgmLayout.headerSize else {
+            throw EdgeError(.format, "not an .edgm file: \(image.count) bytes is shorter than the \(EdgmLayout.headerSize)-byte header")
+        }
+        guard try header.u32("magic") == EdgmLayout.magic else {
+            throw EdgeError(.format, "not an .edgm file: bad magic")
+        }
+        let major = try header.u16("major version")
+        let minor = try header.u16("minor version")
+        guard major == EdgmLayout.majorVersion else {
+            throw EdgeError(.unsupported, "edgm format version \(major).\(minor) is not supported (this build reads \(EdgmLayout.majorVersion).x)")
+        }
+        let headerSize = Int(try header.u32("header size"))
+        let sectionCount = Int(try header.u32("section count"))
+        let fileSize = try header.u64("file size")
+        _ = try header.u32("flags")
+        let tableCRC = try header.u32("section table crc")
+        guard headerSize == EdgmLayout.headerSize else {
+            throw EdgeError(.format, "edgm header: header size \(headerSize) is not \(EdgmLayout.headerSize)")
+        }
+        guard fileSize == UInt64(image.count) else {
+            throw EdgeError(.format, "edgm file is \(image.count) bytes but its header says \(fileSize) (truncated or padded)")
+        }
+        guard sectionCount <= EdgmLayout.maxSections else {
+            throw EdgeError(.format, "edgm header: \(sectionCount) sections is more than the \(EdgmLayout.maxSections) allowed")
+        }
+        let tableEnd = headerSize + sectionCount * EdgmLayout.sectionEntrySize
+        guard tableEnd <= image.count else {
+            throw EdgeError(.format, "edgm section table runs past the end of the file")
+        }
+        let table = UnsafeRawBufferPointer(rebasing: image[headerSize..<tableEnd])
+        if verifyChecksums && Zlib.crc32(table) != tableCRC {
+            throw EdgeError(.format, "edgm section table CRC mismatch (file corrupt)")
+        }
+
+        var sections: [EdgmSectionInfo] = []
+        var reader = ByteReader(table, context: "edgm section table")
+        for _ in 0..<sectionCount {
+            let tag = try reader.u32("section tag")
+            let flags = try reader.u32("section flags")
+            let offset = try reader.u64("section offset")
+            let stored = try reader.u64("section stored size")
+            let size = try reader.u64("section size")
+            let crc = try reader.u32("section crc")
+            try reader.skip(12, "section reserved")
+            let info = EdgmSectionInfo(tag: tag, flags: flags, offset: Int(truncatingIfNeeded: offset),
+                                       storedSize: Int(truncatingIfNeeded: stored), size: Int(truncatingIfNeeded: size), crc: crc)
+            guard offset <= UInt64(image.count), stored <= UInt64(image.count) - offset else {
+                throw EdgeError(.format, "edgm section \(info.name): bytes \(offset)+\(stored) run past the end of the file (\(image.count) bytes)")
+            }
+            guard offset >= UInt64(tableEnd), offset % UInt64(EdgmLayout.alignment) == 0 else {
+                throw EdgeError(.format, "edgm section \(info.name): offset \(offset) overlaps the header or is not \(EdgmLayout.alignment)-byte aligned")
+            }
+            guard size <= UInt64(EdgmFile.sizeLimit) else {
+                throw EdgeError(.format, "edgm section \(info.name): size \(size) is implausible")
+            }
+            if flags & EdgmLayout.flagCompressed == 0 && stored != size {
+                throw EdgeError(.format, "edgm section \(info.name): stored size \(stored) differs from size \(size) but the section is not compressed")
+            }
+            for s in sections where s.tag == tag {
+                throw EdgeError(.format, "edgm section \(s.name) appears twice")
+            }
+            sections.append(info)
+        }
+
+        func find(_ tag: SectionTag, required: Bool) throws(EdgeError) -> EdgmSectionInfo? {
+            for s in sections where s.tag == tag.rawValue { return s }
+            if required { throw EdgeError(.format, "edgm file has no \(tag.name) section") }
+            return nil
+        }
+
+        func body(_ s: EdgmSectionInfo) throws(EdgeError) -> UnsafeRawBufferPointer {
+            let stored = UnsafeRawBufferPointer(rebasing: image[s.offset..<s.offset + s.storedSize])
+            if verifyChecksums && Zlib.crc32(stored) != s.crc {
+                throw EdgeError(.format, "edgm section \(s.name): CRC mismatch (file corrupt)")
+            }
+            return stored
+        }
+
+        // Metadata, graph, tensors and ops are small: compressed ones are inflated into
+        // temporary arrays and parsed from there.
+        func parse<T>(_ s: EdgmSectionInfo, _ parser: (inout ByteReader) throws(EdgeError) -> T) throws(EdgeError) -> T {
+            let stored = try body(s)
+            if s.flags & EdgmLayout.flagCompressed == 0 {
+                var r = ByteReader(stored, context: "edgm section \(s.name)")
+                return try parser(&r)
+            }
+            let inflated = try AlignedBuffer(byteCount: s.size)
+            try Zlib.decompress(stored, into: UnsafeMutableRawBufferPointer(start: inflated.raw, count: s.size))
+            var r = ByteReader(inflated.bytes, context: "edgm section \(s.name)")
+            return try parser(&r)
+        }
+
+        var metadata: [MetaEntry] = []
+        if let s = try find(.meta, required: false) {
+            metadata = try parse(s) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readMetadata(&r) }
+        }
+        let graph = try parse(try find(.graph, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readGraph(&r) }
+        let tensors = try parse(try find(.tensors, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readTensors(&r) }
+        let ops = try parse(try find(.ops, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readOps(&r) }
+
+        let w = try find(.weights, required: true)!
+        let stored = try body(w)
+        if w.flags & EdgmLayout.flagCompressed != 0 {
+            let inflated = try AlignedBuffer(byteCount: w.size)
+            try Zlib.decompress(stored, into: UnsafeMutableRawBufferPointer(start: inflated.raw, count: w.size))
+            inflatedWeights = inflated
+            weights = inflated.bytes
+        } else {
+            inflatedWeights = nil
+            weights = stored
+        }
+
+        self.model = EdgmModel(metadata: metadata, graph: graph, tensors: tensors, ops: ops)
+        self.sections = sections
+        self.version = (major, minor)
+        try EdgmFile.validate(model, weightBytes: weights.count)
+    }
+
+    static func readMetadata(_ r: inout ByteReader) throws(EdgeError) -> [MetaEntry] {
+        let n = try r.count("metadata entries", minBytesEach: 5)
+        var entries: [MetaEntry] = []
+        for _ in 0..<n {
+            let key = try r.string("metadata key")
+            let type = try r.u8("metadata type")
+            let value: MetaValue
+            switch type {
+            case 1: value = .string(try r.string("metadata string"))
+            case 2: value = .int(try r.i64("metadata int"))
+            case 3: value = .float(try r.f64("metadata float"))
+            case 4:
+                let k = try r.count("metadata strings", minBytesEach: 4)
+                var list: [String] = []
+                for _ in 0..<k { list.append(try r.string("metadata string")) }
+                value = .strings(list)
+            case 5:
+                let k = try r.count("metadata ints", minBytesEach: 8)
+                var list: [Int64] = []
+                for _ in 0..<k { list.append(try r.i64("metadata int")) }
+                value = .ints(list)
+            default:
+                throw EdgeError(.format, "edgm metadata '\(key)': unknown value type \(type)")
+            }
+            entries.append(MetaEntry(key, value))
+        }
+        return entries
+    }
+
+    static func readIds(_ r: inout ByteReader, _ what: StaticString) throws(EdgeError) -> [Int32] {
+        let n = try r.count(what, minBytesEach: 4)
+        var ids: [Int32] = []
+        ids.reserveCapacity(n)
+        for _ in 0..<n { ids.append(try r.i32(what)) }
+        return ids
+    }
+
+    static func readGraph(_ r: inout ByteReader) throws(EdgeError) -> EdgmGraph {
+        let arena = try r.u64("arena bytes")
+        let lower = try r.u64("arena lower bound")
+        guard arena <= UInt64(sizeLimit), lower <= arena else {
+            throw EdgeError(.format, "edgm graph: arena size \(arena) (lower bound \(lower)) is implausible")
+        }
+        let inputs = try readIds(&r, "graph inputs")
+        let outputs = try readIds(&r, "graph outputs")
+        return EdgmGraph(arenaBytes: Int(arena), arenaLowerBound: Int(lower), inputs: inputs, outputs: outputs)
+    }
+
+    static func readTensors(_ r: inout ByteReader) throws(EdgeError) -> [EdgmTensor] {
+        let n = try r.count("tensors", minBytesEach: 24)
+        var tensors: [EdgmTensor] = []
+        tensors.reserveCapacity(n)
+        for i in 0..<n {
+            let name = try r.string("tensor name")
+            let typeRaw = try r.u8("tensor element type")
+            let storageRaw = try r.u8("tensor storage")
+            let rank = Int(try r.u8("tensor rank"))
+            _ = try r.u8("tensor reserved")
+            guard let type = ElementType(rawValue: typeRaw) else {
+                throw EdgeError(.unsupported, "edgm tensor \(i) '\(name)': element type \(typeRaw) is not supported")
+            }
+            guard let storage = TensorStorage(rawValue: storageRaw) else {
+                throw EdgeError(.format, "edgm tensor \(i) '\(name)': unknown storage \(storageRaw)")
+            }
+            guard rank <= EdgmLayout.maxRank else {
+                throw EdgeError(.format, "edgm tensor \(i) '\(name)': rank \(rank) exceeds \(EdgmLayout.maxRank)")
+            }
+            var shape: [Int] = []
+            var elements: Int64 = 1
+            for _ in 0..<rank {
+                let d = try r.i64("tensor dim")
+                guard d >= 0, d <= Int64(sizeLimit) else {
+                    throw EdgeError(.format, "edgm tensor '\(name)': dimension \(d) is invalid")
+                }
+                let (p, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow, p <= Int64(sizeLimit / 4) else {
+                    throw EdgeError(.format, "edgm tensor '\(name)': element count overflows")
+                }
+                elements = p
+                shape.append(Int(d))
+            }
+            let offset = try r.u64("tensor offset")
+            let bytes = try r.u64("tensor byte count")
+            guard bytes == UInt64(elements) * 4 else {
+                throw EdgeError(.format, "edgm tensor '\(name)': \(bytes) bytes do not match its shape (\(elements) floats)")
+            }
+            guard offset <= UInt64(sizeLimit), offset % 4 == 0 else {
+                throw EdgeError(.format, "edgm tensor '\(name)': offset \(offset) is invalid")
+            }
+            tensors.append(EdgmTensor(name: name, elementType: type, storage: storage, shape: shape,
+                                      offset: Int(offset), byteCount: Int(bytes)))
+        }
+        return tensors
+    }
+
+    static func readOps(_ r: inout ByteReader) throws(EdgeError) -> [OpDescription] {
+        let n = try r.count("ops", minBytesEach: 24)
+        var ops: [OpDescription] = []
+        ops.reserveCapacity(n)
+        for i in 0..<n {
+            let codeRaw = try r.u16("op code")
+            _ = try r.u16("op reserved")
+            let name = try r.string("op name")
+            guard let code = OpCode(rawValue: codeRaw) else {
+                throw EdgeError(.unsupported, "edgm op \(i) '\(name)': op code \(codeRaw) is not known to this runtime")
+            }
+            let inputs = try readIds(&r, "op inputs")
+            let outputs = try readIds(&r, "op outputs")
+            let nInts = try r.count("op ints", minBytesEach: 8)
+            var ints: [Int64] = []
+            ints.reserveCapacity(nInts)
+            for _ in 0..<nInts { ints.append(try r.i64("op int")) }
+            let nFloats = try r.count("op floats", minBytesEach: 4)
+            var floats: [Float] = []
+            floats.reserveCapacity(nFloats)
+            for _ in 0..<nFloats { floats.append(try r.f32("op float")) }
+            ops.append(OpDescription(code: code, name: name, inputs: inputs, outputs: outputs, ints: ints, floats: floats))
+        }
+        return ops
+    }
+
+    /// Cross-section checks: ids in range, tensors inside the arena or the weights, and
+    /// nothing ever writes into the (read-only, possibly mmap'd) weights.
+    static func validate(_ m: EdgmModel, weightBytes: Int) throws(EdgeError) {
+        let count = m.tensors.count
+        for t in m.tensors {
+            let limit = t.storage == .arena ? m.graph.arenaBytes : weightBytes
+            guard t.offset <= limit, t.byteCount <= limit - t.offset else {
+                let place = t.storage == .arena ? "arena" : "weights"
+                throw EdgeError(.format, "edgm tensor '\(t.name)': bytes \(t.offset)+\(t.byteCount) lie outside the \(place) (\(limit) bytes)")
+            }
+        }
+        func checkArena(_ id: Int32, _ role: String) throws(EdgeError) {
+            guard id >= 0, Int(id) < count else {
+                throw EdgeError(.format, "edgm \(role): tensor id \(id) out of range (\(count) tensors)")
+            }
+            guard m.tensors[Int(id)].storage == .arena else {
+                throw EdgeError(.format, "edgm \(role): tensor '\(m.tensors[Int(id)].name)' is a weight, not an arena tensor")
+            }
+        }
+        for id in m.graph.inputs { try checkArena(id, "graph input") }
+        for id in m.graph.outputs { try checkArena(id, "graph output") }
+        for op in m.ops {
+            for id in op.inputs where id != -1 {
+                guard id >= 0, Int(id) < count else {
+                    throw EdgeError(.format, "edgm op '\(op.name)': input tensor id \(id) out of range (\(count) tensors)")
+                }
+            }
+            for id in op.outputs { try checkArena(id, "op '\(op.name)' output") }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import CEdgeSupport
+import EdgeFormat
+
+/// Executes a loaded `.edgm` model, or a slice of its layers.
+///
+/// Everything is decided at load: the arena (one block, laid out by the compiler's
+/// memory plan), the scratch block (the largest any layer needs), and each layer's
+/// resolved tensor addresses. `run` then only calls kernels: it allocates nothing.
+public final class Interpreter {
+    public let file: EdgmFile
+    public let layers: [Layer]
+    /// Tensor addresses and shapes, indexed by tensor id.
+    public let tensors: [TensorRef]
+    public let arena: AlignedBuffer
+    public let scratch: AlignedBuffer
+    /// Keeps the image (mapped file or aligned copy) alive while weights point into it.
+    let imageOwner: AnyObject
+
+    public var model: EdgmModel { file.model }
+
+    /// Maps the file and uses its weights in place.
+    public convenience init(path: String, verifyChecksums: Bool = true) throws(EdgeError) {
+        let mapped = try MappedFile(path: path)
+        try self.init(image: mapped.bytes, owner: mapped, verifyChecksums: verifyChecksums)
+    }
+
+    /// Loads from bytes already in memory (copied once into an aligned block so weight
+    /// blobs keep their 64-byte alignment).
+    public convenience init(bytes: [UInt8], verifyChecksums: Bool = true) throws(EdgeError) {
+        let copy = try AlignedBuffer(byteCount: bytes.count)
+        bytes.withUnsafeBytes { src in
+            if let base = src.baseAddress { copy.raw.copyMemory(from: base, byteCount: src.count) }
+        }
+        try self.init(image: copy.bytes, owner: copy, verifyChecksums: verifyChecksums)
+    }
+
+    public init(image: UnsafeRawBufferPointer, owner: AnyObject, verifyChecksums: Bool = true) throws(EdgeError) {
+        let file = try EdgmFile(image: image, verifyChecksums: verifyChecksums)
+        let arena = try AlignedBuffer(byteCount: file.model.graph.arenaBytes)
+        var refs: [TensorRef] = []
+        refs.reserveCapacity(file.model.tensors.count)
+        let weightBase = file.weights.baseAddress
+        for t in file.model.tensors {
+            let base: UnsafeMutableRawPointer
+            switch t.storage {
+            case .arena:
+                base = arena.raw + t.offset
+            case .weight:
+                // Weights are never written: EdgmFile.validate rejects any op that
+                // would output into one, so mutating(...) here is only a type change.
+                guard let w = weightBase else {
+                    throw EdgeError(.format, "edgm tensor '\(t.name)' is a weight but the WGHT section is empty")
+                }
+                base = UnsafeMutableRawPointer(mutating: w) + t.offset
+            }
+            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: t.shape))
+        }
+
+        var layers: [Layer] = []
+        layers.reserveCapacity(file.model.ops.count)
+        var scratchFloats = 0
+        for op in file.model.ops {
+            var ins: [TensorRef?] = []
+            for id in op.inputs { ins.append(id < 0 ? nil : refs[Int(id)]) }
+            var outs: [TensorRef] = []
+            for id in op.outputs { outs.append(refs[Int(id)]) }
+            let layer = try Layer(op, inputs: ins, outputs: outs)
+            scratchFloats = Swift.max(scratchFloats, layer.scratchFloats)
+            layers.append(layer)
+        }
+
+        self.file = file
+        self.arena = arena
+        self.scratch = try AlignedBuffer(byteCount: scratchFloats * 4)
+        self.tensors = refs
+        self.layers = layers
+        self.imageOwner = owner
+    }
+
+    /// Runs layers `range` (all by default). Inputs must have been written first.
+    public func run(_ range: Range<Int>? = nil) {
+        let r = range ?? 0..<layers.count
+        let s = scratch.floats
+        for i in r { layers[i].run(scratch: s) }
+    }
+
+    /// Runs `range` and adds each layer's nanoseconds into `nanos[i]`.
+    public func runTimed(_ range: Range<Int>, nanos: UnsafeMutablePointer<UInt64>) {
+        let s = scratch.floats
+        for i in range {
+            let t0 = edge_now_ns()
+            layers[i].run(scratch: s)
+            nanos[i] &+= edge_now_ns() &- t0
+        }
+    }
+
+    public func tensorId(named name: String) -> Int? { model.tensorIndex(named: name) }
+
+    /// Copies `values` into tensor `id` (a graph input, or a slice's entering tensor).
+    public func write(tensor id: Int, _ values: UnsafeBufferPointer<Float>) throws(EdgeError) {
+        let t = model.tensors[id]
+        guard t.storage == .arena else {
+            throw EdgeError(.invalidArgument, "tensor '\(t.name)' is a weight and cannot be set")
+        }
+        guard values.count == t.elementCount else {
+            throw EdgeError(.shape, "tensor '\(t.name)' has \(t.elementCount) elements \(ShapeText.of(t.shape)), got \(values.count)")
+        }
+        if let src = values.baseAddress {
+            tensors[id].data.update(from: src, count: values.count)
+        }
+    }
+
+    public func read(tensor id: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: tensors[id].data, count: model.tensors[id].elementCount)
+    }
+}
+
+/// "[1x3x224x224]" for messages.
+public enum ShapeText {
+    public static func of(_ shape: [Int]) -> String {
+        var s = "["
+        for (i, d) in shape.enumerated() {
+            if i > 0 { s += "x" }
+            s += "\(d)"
+        }
+        return s + "]"
+    }
+}

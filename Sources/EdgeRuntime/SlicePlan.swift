@@ -1,0 +1,67 @@
+import EdgeFormat
+
+/// Which tensors enter and leave a contiguous range of layers.
+///
+/// A model split across device, edge and cloud runs as consecutive slices; each slice
+/// reads what earlier layers (or the graph inputs) produced and hands on what later
+/// layers (or the graph outputs) need. A cut is clean when exactly one tensor crosses
+/// it; a cut inside a residual block leaves two (the branch and the shortcut), which
+/// `strict` reports as an error.
+public struct SlicePlan {
+    public var range: Range<Int>
+    /// Tensors read inside the range but produced before it (or graph inputs).
+    public var inputs: [Int]
+    /// Tensors produced inside the range and read after it (or graph outputs).
+    public var outputs: [Int]
+
+    public init(model: EdgmModel, range: Range<Int>, strict: Bool) throws(EdgeError) {
+        let n = model.ops.count
+        guard range.lowerBound >= 0, range.upperBound <= n, !range.isEmpty else {
+            throw EdgeError(.invalidArgument, "slice \(range.lowerBound):\(range.upperBound - 1) is outside the model's layers 0:\(n - 1)")
+        }
+        var producer = [Int](repeating: -1, count: model.tensors.count)
+        for (i, op) in model.ops.enumerated() {
+            for id in op.outputs { producer[Int(id)] = i }
+        }
+        var isGraphOutput = [Bool](repeating: false, count: model.tensors.count)
+        for id in model.graph.outputs { isGraphOutput[Int(id)] = true }
+
+        var ins: [Int] = []
+        var outs: [Int] = []
+        for i in range {
+            for id in model.ops[i].inputs where id >= 0 {
+                let t = Int(id)
+                if model.tensors[t].storage == .arena && producer[t] < range.lowerBound && !ins.contains(t) {
+                    ins.append(t)
+                }
+            }
+            for id in model.ops[i].outputs {
+                let t = Int(id)
+                var usedLater = isGraphOutput[t]
+                if !usedLater {
+                    for j in range.upperBound..<n where model.ops[j].inputs.contains(id) {
+                        usedLater = true
+                        break
+                    }
+                }
+                if usedLater && !outs.contains(t) { outs.append(t) }
+            }
+        }
+        if strict {
+            func names(_ ids: [Int]) -> String {
+                var s = ""
+                for (k, t) in ids.enumerated() { s += (k > 0 ? ", " : "") + "'" + model.tensors[t].name + "'" }
+                return s
+            }
+            guard ins.count == 1 else {
+                throw EdgeError(.invalidArgument, "slice \(range.lowerBound):\(range.upperBound - 1) is not a clean cut: \(ins.count) tensors enter it (\(names(ins)))")
+            }
+            guard outs.count == 1 else {
+                throw EdgeError(.invalidArgument, "slice \(range.lowerBound):\(range.upperBound - 1) is not a clean cut: \(outs.count) tensors leave it (\(names(outs)))")
+            }
+        }
+        self.range = range
+        self.inputs = ins
+        self.outputs = outs
+    }
+}
