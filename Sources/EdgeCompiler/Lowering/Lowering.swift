@@ -1,0 +1,332 @@
+import EdgeFormat
+import EdgeRuntime
+
+/// Turns the optimized graph into runtime ops (Formats/EDGM.md, EdgeFormat/OpCode.swift).
+///
+/// Weights are written here in the layout the kernels consume (Gemm's B as [N, K] with
+/// alpha folded in, biases scaled by beta), so the runtime never repacks at load.
+final class Lowering {
+    let graph: Graph
+    var model = LoweredModel()
+    var ids: [String: Int32] = [:]
+
+    init(graph: Graph) {
+        self.graph = graph
+    }
+
+    static func lower(_ graph: Graph) throws -> LoweredModel {
+        let l = Lowering(graph: graph)
+        for name in graph.inputs { l.model.inputs.append(try l.value(name)) }
+        for node in graph.nodes { try l.lower(node) }
+        for name in graph.outputs {
+            if graph.constants[name] != nil {
+                throw EdgeError(.unsupported, "graph output '\(name)' is a constant: the whole path to it folded away")
+            }
+            l.model.outputs.append(try l.value(name))
+        }
+        return l.model
+    }
+
+    // MARK: tensors
+
+    func shape(_ name: String) throws -> [Int] {
+        guard let s = graph.shapes[name] else { throw EdgeError(.shape, "no shape for value '\(name)'") }
+        return s
+    }
+
+    /// The tensor id of a value: a weight if constant, else an arena tensor.
+    func value(_ name: String) throws -> Int32 {
+        if let id = ids[name] { return id }
+        let s = try shape(name)
+        let storage: LoweredTensor.Storage = graph.constants[name].map { .weight($0.floats) } ?? .arena
+        return add(LoweredTensor(name: name, shape: s, storage: storage), key: name)
+    }
+
+    func add(_ t: LoweredTensor, key: String?) -> Int32 {
+        let id = Int32(model.tensors.count)
+        model.tensors.append(t)
+        if let k = key { ids[k] = id }
+        return id
+    }
+
+    /// A new weight tensor holding `data` (already in kernel layout).
+    func weight(_ name: String, shape: [Int], _ data: [Float]) -> Int32 {
+        add(LoweredTensor(name: name, shape: shape, storage: .weight(data)), key: nil)
+    }
+
+    /// An arena tensor sharing `base`'s bytes under another shape.
+    func alias(_ base: Int32, shape: [Int], name: String, key: String? = nil) throws -> Int32 {
+        let b = model.tensors[Int(base)]
+        guard b.isArena else { throw EdgeError(.unsupported, "cannot alias weight '\(b.name)'") }
+        guard shape.reduce(1, *) == b.shape.reduce(1, *) else {
+            throw EdgeError(.shape, "alias '\(name)' \(ShapeText.of(shape)) differs in size from '\(b.name)'")
+        }
+        return add(LoweredTensor(name: name, shape: shape, storage: .arena, aliasOf: Int(base)), key: key)
+    }
+
+    func emit(_ code: OpCode, _ node: Node, inputs: [Int32], outputs: [Int32], ints: [Int64] = [], floats: [Float] = []) {
+        model.ops.append(OpDescription(code: code, name: node.name, inputs: inputs, outputs: outputs, ints: ints, floats: floats))
+    }
+
+    /// ints/floats prefix of ops carrying a fused activation.
+    func act(_ node: Node) -> (Int64, [Float]) {
+        guard let a = node.fused else { return (ActivationKind.none.rawValue, [0, 0]) }
+        return (a.kind.rawValue, [a.alpha, a.beta])
+    }
+
+    func out(_ node: Node, _ k: Int = 0) throws -> Int32 { try value(node.outputs[k]) }
+
+    func markInPlace(input: Int32, output: Int32) {
+        model.inPlaceCandidates.append((model.ops.count - 1, input, output))
+    }
+
+    // MARK: nodes
+
+    func lower(_ node: Node) throws {
+        let (actKind, actFloats) = act(node)
+        switch node.opType {
+        case "Conv", "ConvTranspose":
+            let w = try shape(node.input(1))
+            let pads = node.ints("pads") ?? [0, 0, 0, 0]
+            let strides = node.ints("strides") ?? [1, 1]
+            let dil = node.ints("dilations") ?? [1, 1]
+            var ins = [try value(node.input(0)), try value(node.input(1))]
+            ins.append(node.input(2).isEmpty ? -1 : try value(node.input(2)))
+            let ints = [actKind, Int64(node.int("group", 1)), Int64(w[2]), Int64(w[3])]
+                + (strides + dil + pads).map { Int64($0) }
+            emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [try out(node)], ints: ints, floats: actFloats)
+        case "Gemm":
+            try lowerGemm(node, actKind, actFloats)
+        case "MatMul":
+            try lowerMatMul(node, actKind, actFloats)
+        case "MaxPool", "AveragePool":
+            let k = node.ints("kernel_shape")!, s = node.ints("strides")!, p = node.ints("pads")!
+            if node.opType == "MaxPool" {
+                let d = node.ints("dilations")!
+                emit(.maxPool, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+                     ints: (k + s + d + p).map { Int64($0) })
+            } else {
+                emit(.averagePool, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+                     ints: (k + s + p + [node.int("count_include_pad", 0)]).map { Int64($0) })
+            }
+        case "GlobalAveragePool", "GlobalMaxPool":
+            emit(node.opType == "GlobalAveragePool" ? .globalAveragePool : .globalMaxPool, node,
+                 inputs: [try value(node.input(0))], outputs: [try out(node)])
+        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum":
+            try lowerBinary(node, actKind, actFloats)
+        case "edge.Activation":
+            let a = node.fused!
+            let x = try value(node.input(0)), y = try out(node)
+            emit(.unary, node, inputs: [x], outputs: [y], ints: [a.kind.rawValue], floats: [a.alpha, a.beta])
+            markInPlace(input: x, output: y)
+        case "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal":
+            let kind: UnaryKind = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs, "Reciprocal": .reciprocal][node.opType]!
+            let x = try value(node.input(0)), y = try out(node)
+            emit(.unary, node, inputs: [x], outputs: [y], ints: [kind.rawValue], floats: [0, 0])
+            markInPlace(input: x, output: y)
+        case "BatchNormalization":
+            guard let (scale, shift) = try BatchNormFolding.affine(node, graph) else {
+                throw EdgeError(.unsupported, "\(node.label): BatchNormalization needs constant scale, bias, mean and var")
+            }
+            let c = scale.count
+            let x = try value(node.input(0)), y = try out(node)
+            guard try shape(node.input(0)).count >= 2, try shape(node.input(0))[1] == c else {
+                throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(try shape(node.input(0))))")
+            }
+            emit(.channelAffine, node, inputs: [x, weight(node.name + "::scale", shape: [c], scale), weight(node.name + "::shift", shape: [c], shift)],
+                 outputs: [y], ints: [actKind], floats: actFloats)
+            markInPlace(input: x, output: y)
+        case "Concat":
+            emit(.concat, node, inputs: try node.inputs.filter { !$0.isEmpty }.map { try value($0) }, outputs: [try out(node)],
+                 ints: [Int64(node.int("axis", 0))])
+        case "Split":
+            emit(.split, node, inputs: [try value(node.input(0))], outputs: try node.outputs.map { try value($0) },
+                 ints: [Int64(node.int("axis", 0))])
+        case "Slice":
+            emit(.slice, node, inputs: [try value(node.input(0))], outputs: [try out(node)], ints: node.ints("edge.slice")!.map { Int64($0) })
+        case "Transpose":
+            emit(.transpose, node, inputs: [try value(node.input(0))], outputs: [try out(node)], ints: node.ints("perm")!.map { Int64($0) })
+        case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Cast":
+            let x = try value(node.input(0))
+            let name = node.outputs[0]
+            if model.tensors[Int(x)].isArena {
+                _ = try alias(x, shape: try shape(name), name: name, key: name)
+            } else {
+                emit(.copy, node, inputs: [x], outputs: [try out(node)])
+            }
+        case "Pad":
+            let mode: PadMode = ["constant": .constant, "reflect": .reflect, "edge": .edge][node.string("mode", "constant")]!
+            var value: Float = 0
+            if case .float(let v)? = node.attributes["edge.value"] { value = v }
+            emit(.pad, node, inputs: [try self.value(node.input(0))], outputs: [try out(node)],
+                 ints: [mode.rawValue] + node.ints("edge.pads")!.map { Int64($0) }, floats: [value])
+        case "Resize", "Upsample":
+            try lowerResize(node)
+        case "Softmax":
+            try lowerSoftmax(node)
+        case "LRN":
+            let size = node.int("size", 0)
+            guard size > 0 else { throw EdgeError(.format, "\(node.label): size must be positive") }
+            emit(.lrn, node, inputs: [try value(node.input(0))], outputs: [try out(node)], ints: [Int64(size)],
+                 floats: [node.float("alpha", 1e-4), node.float("beta", 0.75), node.float("bias", 1)])
+        case "ReduceMean":
+            emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+                 ints: node.ints("edge.axes")!.map { Int64($0) })
+        default:
+            throw EdgeError(.unsupported, "unsupported operator \(node.opType) at node '\(node.name)'")
+        }
+    }
+
+    func lowerGemm(_ node: Node, _ actKind: Int64, _ actFloats: [Float]) throws {
+        let a = try shape(node.input(0))
+        let transA = node.int("transA", 0) != 0, transB = node.int("transB", 0) != 0
+        let alpha = node.float("alpha", 1), beta = node.float("beta", 1)
+        let m = transA ? a[1] : a[0]
+        let bShape = try shape(node.input(1))
+        let n = transB ? bShape[0] : bShape[1], k = transB ? bShape[1] : bShape[0]
+        let bId: Int32
+        if let b = graph.constants[node.input(1)] {
+            // Pack B as [N, K] with alpha folded in: Y = A * B^T.
+            let v = b.floats
+            var packed = [Float](repeating: 0, count: n * k)
+            for r in 0..<n {
+                for c in 0..<k { packed[r * k + c] = alpha * (transB ? v[r * k + c] : v[c * n + r]) }
+            }
+            bId = weight(node.input(1) + "::packed_nk", shape: [n, k], packed)
+        } else {
+            guard transB, alpha == 1 else {
+                throw EdgeError(.unsupported, "\(node.label): a non-constant B needs transB=1 and alpha=1")
+            }
+            bId = try value(node.input(1))
+        }
+        var cId: Int32 = -1
+        if !node.input(2).isEmpty {
+            let cShape = try shape(node.input(2))
+            if let c = graph.constants[node.input(2)] {
+                let v = c.floats.map { $0 * beta }
+                if v.count == 1 || (v.count == n && cShape.last == n) || v.count == m * n {
+                    cId = weight(node.input(2) + "::scaled", shape: [v.count], v)
+                } else {
+                    // e.g. [M, 1]: expand to the full matrix.
+                    let idx = HostEvaluator.broadcastIndex(cShape, to: [m, n])
+                    cId = weight(node.input(2) + "::expanded", shape: [m * n], idx.map { v[$0] })
+                }
+            } else {
+                guard beta == 1 else { throw EdgeError(.unsupported, "\(node.label): non-constant C needs beta=1") }
+                cId = try value(node.input(2))
+            }
+        }
+        emit(.gemm, node, inputs: [try value(node.input(0)), bId, cId], outputs: [try out(node)],
+             ints: [actKind, transA ? 1 : 0], floats: actFloats)
+    }
+
+    func lowerMatMul(_ node: Node, _ actKind: Int64, _ actFloats: [Float]) throws {
+        let aShape = try shape(node.input(0)), bShape = try shape(node.input(1))
+        var a = try value(node.input(0)), b = try value(node.input(1))
+        var y = try out(node)
+        // numpy promotes 1-D operands; the kernel wants rank >= 2, so view them as matrices.
+        if aShape.count == 1 {
+            a = try promoted(a, [1] + aShape, node.input(0) + "::as_row")
+        }
+        if bShape.count == 1 {
+            b = try promoted(b, bShape + [1], node.input(1) + "::as_column")
+        }
+        if aShape.count == 1 || bShape.count == 1 {
+            var yShape = try shape(node.outputs[0])
+            if aShape.count == 1 { yShape.insert(1, at: max(0, yShape.count - (bShape.count == 1 ? 0 : 1))) }
+            if bShape.count == 1 { yShape.append(1) }
+            y = try alias(y, shape: yShape, name: node.outputs[0] + "::matrix")
+        }
+        emit(.matMul, node, inputs: [a, b], outputs: [y], ints: [actKind], floats: actFloats)
+    }
+
+    func promoted(_ id: Int32, _ shape: [Int], _ name: String) throws -> Int32 {
+        let t = model.tensors[Int(id)]
+        if case .weight(let data) = t.storage { return weight(name, shape: shape, data) }
+        return try alias(id, shape: shape, name: name)
+    }
+
+    func lowerBinary(_ node: Node, _ actKind: Int64, _ actFloats: [Float]) throws {
+        let inputs = node.inputs.filter { !$0.isEmpty }
+        let kinds: [String: BinaryKind] = ["Add": .add, "Sum": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Pow": .pow, "Max": .max, "Min": .min]
+        let kind = kinds[node.opType]!
+        let y = try out(node)
+        if inputs.count == 1 {
+            let x = try value(inputs[0])
+            emit(.copy, node, inputs: [x], outputs: [y])
+            return
+        }
+        if kind == .pow, let e = graph.constants[inputs[1]]?.scalar, node.fused == nil {
+            let x = try value(inputs[0])
+            emit(.unary, node, inputs: [x], outputs: [y], ints: [UnaryKind.powScalar.rawValue], floats: [e, 0])
+            markInPlace(input: x, output: y)
+            return
+        }
+        // Variadic Sum/Max/Min: a chain of binary ops through intermediate tensors.
+        var acc = try value(inputs[0])
+        var accShape = try shape(inputs[0])
+        for (k, name) in inputs.enumerated().dropFirst() {
+            let last = k == inputs.count - 1
+            let rhs = try value(name)
+            let rhsShape = try shape(name)
+            let outShape = Broadcast.shape(accShape, rhsShape)!
+            let target = last ? y : add(LoweredTensor(name: "\(node.outputs[0])::partial\(k)", shape: outShape, storage: .arena), key: nil)
+            emit(.binary, node, inputs: [acc, rhs], outputs: [target],
+                 ints: [last ? actKind : ActivationKind.none.rawValue, kind.rawValue], floats: last ? actFloats : [0, 0])
+            if accShape == outShape { markInPlace(input: acc, output: target) }
+            else if rhsShape == outShape { markInPlace(input: rhs, output: target) }
+            acc = target
+            accShape = outShape
+        }
+    }
+
+    func lowerResize(_ node: Node) throws {
+        let modeName = node.string("mode", "nearest")
+        let mode: ResizeMode
+        switch modeName {
+        case "nearest": mode = .nearest
+        case "linear", "bilinear": mode = .linear
+        default: throw EdgeError(.unsupported, "\(node.label): Resize mode '\(modeName)' is not supported")
+        }
+        var transform = ResizeCoordinateTransform.asymmetric
+        var nearest = ResizeNearestMode.floor
+        if node.opType == "Resize" && graph.opset >= 11 {
+            let ctm = node.string("coordinate_transformation_mode", "half_pixel")
+            switch ctm {
+            case "half_pixel": transform = .halfPixel
+            case "asymmetric": transform = .asymmetric
+            case "align_corners": transform = .alignCorners
+            case "pytorch_half_pixel": transform = .pytorchHalfPixel
+            default: throw EdgeError(.unsupported, "\(node.label): coordinate_transformation_mode '\(ctm)' is not supported")
+            }
+            let nm = node.string("nearest_mode", "round_prefer_floor")
+            switch nm {
+            case "round_prefer_floor": nearest = .roundPreferFloor
+            case "round_prefer_ceil": nearest = .roundPreferCeil
+            case "floor": nearest = .floor
+            case "ceil": nearest = .ceil
+            default: throw EdgeError(.unsupported, "\(node.label): nearest_mode '\(nm)' is not supported")
+            }
+        }
+        let scales = node.floats("edge.scales")!
+        emit(.resize, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             ints: [mode.rawValue, transform.rawValue, nearest.rawValue], floats: scales)
+    }
+
+    func lowerSoftmax(_ node: Node) throws {
+        let s = try shape(node.input(0))
+        let defaultAxis = graph.opset >= 13 ? -1 : 1
+        let axis = try ShapeInference.normalize(node.int("axis", defaultAxis), rank: s.count, node)
+        var x = try value(node.input(0))
+        var y = try out(node)
+        if graph.opset < 13 && axis != s.count - 1 {
+            // Before opset 13 Softmax flattens to [prod(:axis), prod(axis:)] and normalizes rows.
+            let flat = [s[..<axis].reduce(1, *), s[axis...].reduce(1, *)]
+            x = try alias(x, shape: flat, name: node.input(0) + "::rows")
+            y = try alias(y, shape: flat, name: node.outputs[0] + "::rows")
+            emit(.softmax, node, inputs: [x], outputs: [y], ints: [1])
+            return
+        }
+        emit(.softmax, node, inputs: [x], outputs: [y], ints: [Int64(axis)])
+    }
+}

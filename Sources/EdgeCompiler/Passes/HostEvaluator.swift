@@ -1,0 +1,301 @@
+import CEdgeSupport
+import EdgeFormat
+
+/// Evaluates nodes whose inputs are all constants, at compile time.
+///
+/// This is what makes PyTorch and paddle2onnx exports compile: their Shape -> Gather ->
+/// Unsqueeze -> Concat -> Reshape chains, Constant and ConstantOfShape nodes and casts are
+/// plain arithmetic on small integer tensors once shapes are static. It also folds float
+/// arithmetic on weights (e.g. a Mul by a constant scale feeding another constant).
+/// Returns nil for ops it does not evaluate; the node then stays for the runtime.
+enum HostEvaluator {
+    static func evaluate(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        func input(_ i: Int) throws -> HostTensor {
+            guard i < inputs.count, let t = inputs[i] else {
+                throw EdgeError(.format, "\(node.label): missing input \(i)")
+            }
+            return t
+        }
+        switch node.opType {
+        case "Constant":
+            return [try constantValue(node)]
+        case "Identity", "Dropout":
+            return [try input(0)]
+        case "Cast":
+            let to = node.int("to", 1)
+            let x = try input(0)
+            switch to {
+            case 1, 10, 11, 16: return [HostTensor(shape: x.shape, floats: x.floats)]
+            case 9: return [HostTensor(shape: x.shape, ints: x.floats.map { $0 != 0 ? 1 : 0 })]
+            default: return [HostTensor(shape: x.shape, ints: x.ints)]
+            }
+        case "ConstantOfShape":
+            let shape = try input(0).ints.map { Int($0) }
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) <= 1 << 28 else {
+                throw EdgeError(.shape, "\(node.label): invalid shape \(shape)")
+            }
+            let value: HostTensor
+            if case .tensor(let t)? = node.attributes["value"] { value = HostTensor(t) } else { value = HostTensor(shape: [1], floats: [0]) }
+            let n = shape.reduce(1, *)
+            switch value.data {
+            case .float(let f): return [HostTensor(shape: shape, floats: [Float](repeating: f.first ?? 0, count: n))]
+            case .int(let i): return [HostTensor(shape: shape, ints: [Int64](repeating: i.first ?? 0, count: n))]
+            }
+        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Equal", "Less", "Greater", "Sum", "And", "Or", "Mod":
+            var acc = try input(0)
+            for i in 1..<max(1, node.inputs.count) { acc = try binary(node, acc, try input(i)) }
+            return [acc]
+        case "Where":
+            let c = try input(0), a = try input(1), b = try input(2)
+            let shape = try Broadcast.shape([c.shape, a.shape, b.shape], for: node)
+            let ci = broadcastIndex(c.shape, to: shape), ai = broadcastIndex(a.shape, to: shape), bi = broadcastIndex(b.shape, to: shape)
+            let cond = c.floats
+            if a.isInteger && b.isInteger {
+                let av = a.ints, bv = b.ints
+                return [HostTensor(shape: shape, ints: (0..<ci.count).map { cond[ci[$0]] != 0 ? av[ai[$0]] : bv[bi[$0]] })]
+            }
+            let av = a.floats, bv = b.floats
+            return [HostTensor(shape: shape, floats: (0..<ci.count).map { cond[ci[$0]] != 0 ? av[ai[$0]] : bv[bi[$0]] })]
+        case "Neg", "Sqrt", "Reciprocal", "Abs", "Exp", "Log", "Relu", "Sigmoid", "Tanh", "Floor", "Ceil":
+            let x = try input(0)
+            if x.isInteger && (node.opType == "Neg" || node.opType == "Abs" || node.opType == "Relu") {
+                let f: (Int64) -> Int64 = node.opType == "Neg" ? { -$0 } : node.opType == "Abs" ? { abs($0) } : { max(0, $0) }
+                return [HostTensor(shape: x.shape, ints: x.ints.map(f))]
+            }
+            let f: (Float) -> Float
+            switch node.opType {
+            case "Neg": f = { -$0 }
+            case "Sqrt": f = { sqrtf($0) }
+            case "Reciprocal": f = { 1 / $0 }
+            case "Abs": f = { abs($0) }
+            case "Exp": f = { expf($0) }
+            case "Log": f = { logf($0) }
+            case "Relu": f = { max(0, $0) }
+            case "Sigmoid": f = { 1 / (1 + expf(-$0)) }
+            case "Tanh": f = { tanhf($0) }
+            case "Floor": f = { $0.rounded(.down) }
+            default: f = { $0.rounded(.up) }
+            }
+            return [HostTensor(shape: x.shape, floats: x.floats.map(f))]
+        case "Shape":
+            return nil  // handled by the caller from the input's shape
+        case "Size":
+            return [HostTensor(shape: [], ints: [Int64(try input(0).count)])]
+        case "Gather":
+            return [try gather(node, try input(0), try input(1))]
+        case "Unsqueeze", "Squeeze", "Reshape", "Flatten":
+            return nil  // shape-only: the caller reshapes the constant with the inferred shape
+        case "Concat":
+            return [try concat(node, try inputs.indices.map { try input($0) })]
+        case "Slice":
+            return nil  // needs the inferred output shape: the caller uses slice(_:_:outShape:)
+        case "Transpose":
+            return [try transpose(node, try input(0))]
+        case "Range":
+            let start = try input(0), limit = try input(1), delta = try input(2)
+            if start.isInteger {
+                let s = start.ints[0], l = limit.ints[0], d = delta.ints[0]
+                guard d != 0 else { throw EdgeError(.shape, "\(node.label): delta 0") }
+                let n = max(0, Int((Double(l - s) / Double(d)).rounded(.up)))
+                return [HostTensor(shape: [n], ints: (0..<n).map { s + Int64($0) * d })]
+            }
+            let s = start.floats[0], l = limit.floats[0], d = delta.floats[0]
+            let n = max(0, Int(((l - s) / d).rounded(.up)))
+            return [HostTensor(shape: [n], floats: (0..<n).map { s + Float($0) * d })]
+        case "Expand":
+            let x = try input(0)
+            let target = try input(1).ints.map { Int($0) }
+            let shape = try Broadcast.shape([x.shape, target], for: node)
+            let idx = broadcastIndex(x.shape, to: shape)
+            switch x.data {
+            case .float(let f): return [HostTensor(shape: shape, floats: idx.map { f[$0] })]
+            case .int(let v): return [HostTensor(shape: shape, ints: idx.map { v[$0] })]
+            }
+        default:
+            return nil
+        }
+    }
+
+    static func constantValue(_ node: Node) throws -> HostTensor {
+        switch node.attributes["value"] {
+        case .tensor(let t)?: return HostTensor(t)
+        default: break
+        }
+        switch node.attributes["value_float"] {
+        case .float(let f)?: return HostTensor(shape: [], floats: [f])
+        default: break
+        }
+        if let fs = node.floats("value_floats") { return HostTensor(shape: [fs.count], floats: fs) }
+        switch node.attributes["value_int"] {
+        case .int(let i)?: return HostTensor(shape: [], ints: [i])
+        default: break
+        }
+        if case .ints(let v)? = node.attributes["value_ints"] { return HostTensor(shape: [v.count], ints: v) }
+        throw EdgeError(.unsupported, "\(node.label): Constant without a supported value attribute")
+    }
+
+    /// For every element of `shape`, the flat index into a tensor of `source` shape that
+    /// broadcasts to it.
+    static func broadcastIndex(_ source: [Int], to shape: [Int]) -> [Int] {
+        let rank = shape.count
+        let padded = [Int](repeating: 1, count: rank - source.count) + source
+        var strides = [Int](repeating: 0, count: rank)
+        var s = 1
+        for d in stride(from: rank - 1, through: 0, by: -1) {
+            strides[d] = padded[d] == 1 ? 0 : s
+            s *= padded[d]
+        }
+        let total = shape.reduce(1, *)
+        var out = [Int](repeating: 0, count: total)
+        var counter = [Int](repeating: 0, count: rank)
+        var offset = 0
+        for i in 0..<total {
+            out[i] = offset
+            var d = rank - 1
+            while d >= 0 {
+                counter[d] += 1
+                offset += strides[d]
+                if counter[d] < shape[d] { break }
+                offset -= strides[d] * counter[d]
+                counter[d] = 0
+                d -= 1
+            }
+        }
+        return out
+    }
+
+    static func binary(_ node: Node, _ a: HostTensor, _ b: HostTensor) throws -> HostTensor {
+        let shape = try Broadcast.shape([a.shape, b.shape], for: node)
+        let ai = broadcastIndex(a.shape, to: shape), bi = broadcastIndex(b.shape, to: shape)
+        let op = node.opType
+        if a.isInteger && b.isInteger {
+            let av = a.ints, bv = b.ints
+            let f: (Int64, Int64) -> Int64
+            switch op {
+            case "Add", "Sum": f = { $0 &+ $1 }
+            case "Sub": f = { $0 &- $1 }
+            case "Mul": f = { $0 &* $1 }
+            case "Div": f = { $1 == 0 ? 0 : $0 / $1 }
+            case "Mod": f = { $1 == 0 ? 0 : $0 % $1 }
+            case "Max": f = { max($0, $1) }
+            case "Min": f = { min($0, $1) }
+            case "Equal": f = { $0 == $1 ? 1 : 0 }
+            case "Less": f = { $0 < $1 ? 1 : 0 }
+            case "Greater": f = { $0 > $1 ? 1 : 0 }
+            case "And": f = { ($0 != 0 && $1 != 0) ? 1 : 0 }
+            case "Or": f = { ($0 != 0 || $1 != 0) ? 1 : 0 }
+            default: f = { Int64(pow(Double($0), Double($1))) }
+            }
+            return HostTensor(shape: shape, ints: (0..<ai.count).map { f(av[ai[$0]], bv[bi[$0]]) })
+        }
+        let av = a.floats, bv = b.floats
+        let f: (Float, Float) -> Float
+        switch op {
+        case "Add", "Sum": f = { $0 + $1 }
+        case "Sub": f = { $0 - $1 }
+        case "Mul": f = { $0 * $1 }
+        case "Div": f = { $0 / $1 }
+        case "Mod": f = { fmodf($0, $1) }
+        case "Max": f = { max($0, $1) }
+        case "Min": f = { min($0, $1) }
+        case "Equal": f = { $0 == $1 ? 1 : 0 }
+        case "Less": f = { $0 < $1 ? 1 : 0 }
+        case "Greater": f = { $0 > $1 ? 1 : 0 }
+        case "And": f = { ($0 != 0 && $1 != 0) ? 1 : 0 }
+        case "Or": f = { ($0 != 0 || $1 != 0) ? 1 : 0 }
+        default: f = { powf($0, $1) }
+        }
+        let values = (0..<ai.count).map { f(av[ai[$0]], bv[bi[$0]]) }
+        let boolean = ["Equal", "Less", "Greater", "And", "Or"].contains(op)
+        return boolean ? HostTensor(shape: shape, ints: values.map { Int64($0) }) : HostTensor(shape: shape, floats: values)
+    }
+
+    /// Copies `count` blocks chosen by `pick` from a tensor viewed as [outer, axisLen, inner].
+    static func gather(_ node: Node, _ data: HostTensor, _ indices: HostTensor) throws -> HostTensor {
+        let axis = try ShapeInference.normalize(node.int("axis", 0), rank: data.shape.count, node)
+        let outer = data.shape[..<axis].reduce(1, *)
+        let len = data.shape[axis]
+        let inner = data.shape[(axis + 1)...].reduce(1, *)
+        let idx = try indices.ints.map { v -> Int in
+            let i = v < 0 ? Int(v) + len : Int(v)
+            guard i >= 0 && i < len else { throw EdgeError(.shape, "\(node.label): index \(v) out of range \(len)") }
+            return i
+        }
+        let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        var order: [Int] = []
+        order.reserveCapacity(outer * idx.count * inner)
+        for o in 0..<outer {
+            for i in idx {
+                for k in 0..<inner { order.append((o * len + i) * inner + k) }
+            }
+        }
+        return pick(data, order, shape)
+    }
+
+    static func pick(_ t: HostTensor, _ order: [Int], _ shape: [Int]) -> HostTensor {
+        switch t.data {
+        case .float(let f): return HostTensor(shape: shape, floats: order.map { f[$0] })
+        case .int(let v): return HostTensor(shape: shape, ints: order.map { v[$0] })
+        }
+    }
+
+    static func concat(_ node: Node, _ parts: [HostTensor]) throws -> HostTensor {
+        guard let first = parts.first else { throw EdgeError(.format, "\(node.label): no inputs") }
+        let rank = first.shape.count
+        let axis = try ShapeInference.normalize(node.int("axis", 0), rank: rank, node)
+        let outer = first.shape[..<axis].reduce(1, *)
+        var shape = first.shape
+        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
+        let anyFloat = parts.contains { !$0.isInteger }
+        var floats: [Float] = [], ints: [Int64] = []
+        for o in 0..<outer {
+            for p in parts {
+                let block = p.shape[axis...].reduce(1, *)
+                if anyFloat { floats += p.floats[(o * block)..<((o + 1) * block)] } else { ints += p.ints[(o * block)..<((o + 1) * block)] }
+            }
+        }
+        return anyFloat ? HostTensor(shape: shape, floats: floats) : HostTensor(shape: shape, ints: ints)
+    }
+
+    /// Uses the per-dim (start, step) pairs ShapeInference resolved and the output shape.
+    static func slice(_ node: Node, _ x: HostTensor, outShape: [Int]) throws -> HostTensor {
+        guard let pairs = node.ints("edge.slice"), pairs.count == 2 * x.shape.count else {
+            throw EdgeError(.format, "\(node.label): slice not resolved")
+        }
+        let rank = x.shape.count
+        var strides = [Int](repeating: 1, count: rank)
+        for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * x.shape[d + 1] }
+        let total = outShape.reduce(1, *)
+        var order: [Int] = []
+        order.reserveCapacity(total)
+        var counter = [Int](repeating: 0, count: rank)
+        for _ in 0..<total {
+            var off = 0
+            for d in 0..<rank { off += (pairs[2 * d] + counter[d] * pairs[2 * d + 1]) * strides[d] }
+            order.append(off)
+            var d = rank - 1
+            while d >= 0 { counter[d] += 1; if counter[d] < outShape[d] { break }; counter[d] = 0; d -= 1 }
+        }
+        return pick(x, order, outShape)
+    }
+
+    static func transpose(_ node: Node, _ x: HostTensor) throws -> HostTensor {
+        let rank = x.shape.count
+        let perm = node.ints("perm") ?? Array((0..<rank).reversed())
+        let shape = perm.map { x.shape[$0] }
+        var strides = [Int](repeating: 1, count: rank)
+        for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * x.shape[d + 1] }
+        let total = shape.reduce(1, *)
+        var order: [Int] = []
+        order.reserveCapacity(total)
+        var counter = [Int](repeating: 0, count: rank)
+        for _ in 0..<total {
+            var off = 0
+            for d in 0..<rank { off += counter[d] * strides[perm[d]] }
+            order.append(off)
+            var d = rank - 1
+            while d >= 0 { counter[d] += 1; if counter[d] < shape[d] { break }; counter[d] = 0; d -= 1 }
+        }
+        return pick(x, order, shape)
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import EdgeFormat
+import Foundation
+
+/// Maps errors to one line on stderr and a meaningful exit code (see `edgec --help`).
+func failing<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as EdgeError {
+        FileHandle.standardError.write(("edgec: error: " + e.message + "\n").data(using: .utf8)!)
+        throw ExitCode(exitCode(for: e.kind))
+    }
+}
+
+func exitCode(for kind: EdgeError.Kind) -> Int32 {
+    switch kind {
+    case .invalidArgument: return 2
+    case .io: return 3
+    case .format: return 4
+    case .unsupported: return 5
+    case .shape: return 6
+    }
+}
+
+func note(_ text: String) {
+    FileHandle.standardError.write(("edgec: " + text + "\n").data(using: .utf8)!)
+}
+
+/// "1x3x224x224" -> [1, 3, 224, 224]
+func parseDims(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: "x", omittingEmptySubsequences: false)
+    var dims: [Int] = []
+    for p in parts {
+        guard let d = Int(p), d >= 0 else {
+            throw EdgeError(.invalidArgument, "'\(text)' is not a shape like 1x3x224x224")
+        }
+        dims.append(d)
+    }
+    return dims
+}
+
+/// "name=value" -> (name, value); the name may itself contain '=' only if quoted away.
+func splitAssignment(_ text: String, _ option: String) throws -> (String, String) {
+    guard let eq = text.lastIndex(of: "=") else {
+        throw EdgeError(.invalidArgument, "\(option) expects NAME=VALUE, got '\(text)'")
+    }
+    return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+}
+
+/// A file name for an output tensor: characters unsafe in paths (paddle2onnx names
+/// contain '/') become '_'.
+func safeFileName(_ tensorName: String) -> String {
+    String(tensorName.map { c -> Character in
+        (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") && c.isASCII ? c : "_"
+    })
+}
+
+func jsonString(_ value: Any) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
+    return String(data: data, encoding: .utf8)!
+}
+
+func humanBytes(_ n: Int) -> String {
+    if n >= 1 << 20 { return String(format: "%.2f MiB", Double(n) / Double(1 << 20)) }
+    if n >= 1 << 10 { return String(format: "%.1f KiB", Double(n) / Double(1 << 10)) }
+    return "\(n) B"
+}

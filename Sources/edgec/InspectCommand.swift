@@ -1,0 +1,88 @@
+import ArgumentParser
+import EdgeCompiler
+import EdgeFormat
+import EdgeRuntime
+import Foundation
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a .edgm model's layers, sizes, FLOPs and memory plan.",
+        discussion: """
+            Per layer: index (for --slice), op (with its fused activation), output shape,
+            parameters and FLOPs (a multiply-add counts 2). Then totals, the arena size next
+            to its lower bound (the most bytes ever live at once), scratch, and the file's
+            sections. --json prints the same as one object with keys params, flops,
+            arena_bytes, arena_lower_bound, scratch_bytes, file_bytes, sections, layers,
+            inputs, outputs, metadata.
+            """)
+
+    @Argument(help: "The .edgm model.")
+    var model: String
+
+    @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        try failing {
+            let interpreter = try Interpreter(path: model)
+            let fileBytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
+            let s = ModelSummary(interpreter, fileBytes: fileBytes)
+            if json {
+                print(jsonString(Self.json(s, interpreter)))
+            } else {
+                Self.printTable(s, interpreter)
+            }
+        }
+    }
+
+    static func json(_ s: ModelSummary, _ interpreter: Interpreter) -> [String: Any] {
+        var meta: [String: Any] = [:]
+        for e in s.metadata {
+            switch e.value {
+            case .string(let v): meta[e.key] = v
+            case .int(let v): meta[e.key] = v
+            case .float(let v): meta[e.key] = v
+            case .strings(let v): meta[e.key] = v
+            case .ints(let v): meta[e.key] = v
+            }
+        }
+        return [
+            "params": s.params, "flops": s.flops,
+            "arena_bytes": s.arenaBytes, "arena_lower_bound": s.arenaLowerBound,
+            "scratch_bytes": s.scratchBytes, "weight_bytes": s.weightBytes, "file_bytes": s.fileBytes,
+            "format_version": "\(interpreter.file.version.major).\(interpreter.file.version.minor)",
+            "sections": s.sections.map { ["name": $0.name, "offset": $0.offset, "stored_bytes": $0.storedSize, "bytes": $0.size, "compressed": $0.flags & EdgmLayout.flagCompressed != 0] as [String: Any] },
+            "layers": s.layers.map { l -> [String: Any] in
+                let op = interpreter.model.ops[l.index]
+                return ["index": l.index, "name": l.name, "op": l.op, "activation": ModelSummary.fusedSuffix(op).dropFirst().description,
+                        "inputs": l.inputs, "outputs": l.outputs, "output_shape": l.outputShape, "params": l.params, "flops": l.flops]
+            },
+            "inputs": s.inputs.map { ["name": $0.name, "shape": $0.shape] as [String: Any] },
+            "outputs": s.outputs.map { ["name": $0.name, "shape": $0.shape] as [String: Any] },
+            "metadata": meta,
+        ]
+    }
+
+    static func printTable(_ s: ModelSummary, _ interpreter: Interpreter) {
+        let name = interpreter.model.metaString("model.name") ?? "?"
+        print("model \(name)  (edgm \(interpreter.file.version.major).\(interpreter.file.version.minor))")
+        for i in s.inputs { print("  input  \(i.name) \(ShapeText.of(i.shape))") }
+        for o in s.outputs { print("  output \(o.name) \(ShapeText.of(o.shape))") }
+        print("")
+        print(pad("#", 4) + pad("op", 22) + pad("output shape", 20) + lpad("params", 10) + lpad("MFLOPs", 10) + "  name")
+        for l in s.layers {
+            let op = l.op + ModelSummary.fusedSuffix(interpreter.model.ops[l.index])
+            print(pad("\(l.index)", 4) + pad(op, 22) + pad(ShapeText.of(l.outputShape), 20) + lpad("\(l.params)", 10)
+                  + lpad(String(format: "%.2f", Double(l.flops) / 1e6), 10) + "  " + l.name)
+        }
+        print("")
+        print("layers \(s.layers.count), params \(s.params), FLOPs \(String(format: "%.3f", Double(s.flops) / 1e9)) G")
+        let ratio = s.arenaLowerBound > 0 ? Double(s.arenaBytes) / Double(s.arenaLowerBound) : 1
+        print("arena \(humanBytes(s.arenaBytes)) (lower bound \(humanBytes(s.arenaLowerBound)), \(String(format: "%.2f", ratio))x), scratch \(humanBytes(s.scratchBytes)), weights \(humanBytes(s.weightBytes))")
+        print("file \(humanBytes(s.fileBytes)): " + s.sections.map { "\($0.name) \(humanBytes($0.storedSize))\($0.flags & EdgmLayout.flagCompressed != 0 ? " (zlib)" : "")" }.joined(separator: ", "))
+    }
+}
+
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import EdgeFormat
+import EdgeRuntime
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a .edgm model (or a slice of its layers) on .npy inputs.",
+        discussion: """
+            Writes one float32 .npy per output into --output-dir, named after the output
+            tensor (characters other than letters, digits, '.', '-' and '_' become '_').
+            With --slice FROM:TO only layers FROM..TO run (indices from `edgec inspect`);
+            the input is then the tensor entering layer FROM and the output the tensor
+            leaving layer TO. A cut that more than one tensor crosses is refused.
+            """)
+
+    @Argument(help: "The .edgm model.")
+    var model: String
+
+    @Option(name: .customLong("input"), help: ArgumentHelp("An input tensor from a .npy file (repeatable).", valueName: "NAME=FILE.npy"))
+    var inputs: [String] = []
+
+    @Option(name: .customLong("output-dir"), help: "Directory for the output .npy files (created if missing).")
+    var outputDir: String = "."
+
+    @Option(name: .customLong("slice"), help: ArgumentHelp("Run only layers FROM..TO (inclusive).", valueName: "FROM:TO"))
+    var slice: String?
+
+    @Flag(name: .customLong("json"), help: "Print the written files and the run time as JSON.")
+    var json = false
+
+    func run() throws {
+        try failing {
+            let interpreter = try Interpreter(path: model)
+            let execution = try Execution(interpreter, slice: slice)
+            try execution.load(inputs, into: interpreter)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            interpreter.run(execution.range)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            do {
+                try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+            } catch {
+                throw EdgeError(.io, "cannot create output directory '\(outputDir)'")
+            }
+            var written: [[String: Any]] = []
+            for id in execution.outputs {
+                let t = interpreter.model.tensors[id]
+                let path = (outputDir as NSString).appendingPathComponent(safeFileName(t.name) + ".npy")
+                try NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id))).write(path)
+                written.append(["name": t.name, "file": path, "shape": t.shape])
+            }
+            if json {
+                print(jsonString(["outputs": written, "run_ms": ms, "layers": [execution.range.lowerBound, execution.range.upperBound - 1]] as [String: Any]))
+            } else {
+                for w in written { print("wrote \(w["file"]!) \(ShapeText.of(w["shape"] as! [Int]))") }
+                print(String(format: "ran %d layers in %.3f ms (arena %@)", execution.range.count, ms, humanBytes(interpreter.arena.byteCount)))
+            }
+        }
+    }
+}

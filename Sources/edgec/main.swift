@@ -1,1 +1,0 @@
-print("edgec: not built yet")
