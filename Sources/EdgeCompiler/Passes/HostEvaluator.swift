@@ -77,6 +77,8 @@ enum HostEvaluator {
             default: f = { $0.rounded(.up) }
             }
             return [HostTensor(shape: x.shape, floats: x.floats.map(f))]
+        case "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceMean":
+            return [try reduce(node, try input(0), axesInput: inputs.count > 1 ? inputs[1] : nil, opset: opset)]
         case "Shape":
             return nil  // handled by the caller from the input's shape
         case "Size":
@@ -114,6 +116,50 @@ enum HostEvaluator {
         default:
             return nil
         }
+    }
+
+    static func reduce(_ node: Node, _ x: HostTensor, axesInput: HostTensor?, opset: Int) throws -> HostTensor {
+        let rank = x.shape.count
+        let listed = (axesInput?.ints.map { Int($0) }) ?? node.ints("axes")
+        var axes: Set<Int>
+        if let l = listed, !l.isEmpty {
+            axes = Set(try l.map { try ShapeInference.normalize($0, rank: rank, node) })
+        } else if node.int("noop_with_empty_axes", 0) != 0 {
+            return x
+        } else {
+            axes = Set(0..<rank)
+        }
+        let keep = node.int("keepdims", 1) != 0
+        let reducedShape = x.shape.indices.map { axes.contains($0) ? 1 : x.shape[$0] }
+        let outCount = reducedShape.reduce(1, *)
+        // Each input element's position in the reduced tensor.
+        var strides = [Int](repeating: 1, count: rank)
+        for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * reducedShape[d + 1] }
+        let values = x.floats
+        var acc = [Double](repeating: node.opType == "ReduceProd" ? 1 : 0, count: outCount)
+        var seen = [Bool](repeating: false, count: outCount)
+        var counter = [Int](repeating: 0, count: rank)
+        for v in values {
+            var o = 0
+            for d in 0..<rank where !axes.contains(d) { o += counter[d] * strides[d] }
+            let f = Double(v)
+            switch node.opType {
+            case "ReduceProd": acc[o] *= f
+            case "ReduceMax": acc[o] = seen[o] ? max(acc[o], f) : f
+            case "ReduceMin": acc[o] = seen[o] ? min(acc[o], f) : f
+            default: acc[o] += f
+            }
+            seen[o] = true
+            var d = rank - 1
+            while d >= 0 { counter[d] += 1; if counter[d] < x.shape[d] { break }; counter[d] = 0; d -= 1 }
+        }
+        if node.opType == "ReduceMean" {
+            let n = Double(max(1, x.count / max(1, outCount)))
+            acc = acc.map { $0 / n }
+        }
+        let shape = keep ? reducedShape : x.shape.indices.filter { !axes.contains($0) }.map { x.shape[$0] }
+        if x.isInteger { return HostTensor(shape: shape, ints: acc.map { Int64($0) }) }
+        return HostTensor(shape: shape, floats: acc.map { Float($0) })
     }
 
     static func constantValue(_ node: Node) throws -> HostTensor {

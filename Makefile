@@ -1,0 +1,42 @@
+# Edge: the two commands of the README, and the pieces they are made of.
+#   make demo   compile the bundled demo model, inspect it, run it, benchmark it
+#   make test   install what is missing, then run every test
+SHELL := /bin/bash
+EDGEC := .build/release/edgec
+DEMO_DIR := out/demo
+
+.PHONY: demo test deps build release embedded-check firmware firmware-deps fixtures bench backend clean
+
+deps:
+	@Tools/install_deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product edgec
+
+embedded-check:
+	@Tools/check_embedded.sh
+
+test: deps embedded-check
+	swift build --build-tests
+	swift test --skip-build --parallel --num-workers 2
+
+demo: release
+	@Tools/demo.sh
+
+fixtures:
+	python3 -m pip install -q -r Tools/requirements.txt
+	python3 Tools/make_fixtures.py
+
+bench: release
+	python3 -m pip install -q -r Tools/requirements.txt
+	python3 Tools/bench_vs_ort.py --edgec $(EDGEC)
+
+backend: release
+	python3 -m pip install -q -r Tools/requirements.txt
+	python3 Tools/onnx_backend_check.py --edgec $(EDGEC)
+
+clean:
+	rm -rf .build out
