@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Benchmarks Edge against onnxruntime on full-size models, single-threaded.
+
+    python3 Tools/bench_vs_ort.py [--models resnet18,mobilenetv2] [--iterations 50]
+                                  [--warmup 5] [--edgec PATH] [--markdown FILE]
+                                  [--work-dir out/bench] [--no-edge]
+
+For each model: builds it with Tools/edge_models.py (width 1.0, 1000 classes, seeded,
+input 1x3x224x224), checks its output scale, compiles it with
+`edgec compile M.onnx -o M.edgm [--shape input=1x3x224x224]`, runs
+`edgec bench M.edgm --iterations N --warmup W --json` with OPENBLAS_NUM_THREADS=1
+(its JSON has "median_ms" and maybe "p90_ms"), then times onnxruntime on the same
+.onnx in this process (1 intra-op and 1 inter-op thread, ORT_ENABLE_ALL, sequential
+execution, same warmup/iterations; median and p90 of per-run wall time).
+Prints a Markdown table; --markdown FILE appends it (with a header line) to FILE.
+Other environment variables (e.g. OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE) pass through
+unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import edge_models as em  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (builder name, kwargs); all at 224x224 with 1000 classes (yolo: 80 classes)
+BENCH_MODELS: Dict[str, tuple] = {
+    "resnet18": ("resnet18", dict(width=1.0, num_classes=1000)),
+    "mobilenetv2": ("mobilenetv2", dict(width=1.0, num_classes=1000, input_size=224)),
+    "mobilenetv3_small": ("mobilenetv3_small", dict(width=1.0, num_classes=1000, input_size=224)),
+    "vgg11_bn": ("vgg11_bn", dict(width=1.0, num_classes=1000, input_size=224, pool="none")),
+    "yolo_tiny": ("yolo_tiny", dict(width=1.0, num_classes=80)),
+}
+INPUT_SHAPE = [1, 3, 224, 224]
+
+
+def find_edgec(explicit: Optional[str]) -> Optional[Path]:
+    if explicit:
+        return Path(explicit)
+    for p in (ROOT / ".build" / "release" / "edgec", ROOT / ".build" / "debug" / "edgec"):
+        if p.exists():
+            return p
+    return None
+
+
+def build(name: str, work: Path, seed: int) -> Path:
+    builder, kw = BENCH_MODELS[name]
+    model = em.build_model(builder, seed=seed, **kw)
+    shapes = {n: INPUT_SHAPE for n in em.symbolic_inputs(model)}
+    feeds = em.random_inputs(model, shapes, seed=seed)
+    stds = em.check_output_scale(model, feeds)
+    path = work / f"{name}.onnx"
+    data = model.SerializeToString()
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    print(f"[{name}] built {path} ({len(data) / 1e6:.1f} MB, {em.param_count(model) / 1e6:.2f} M params, "
+          f"output std " + ", ".join(f"{v:.3g}" for v in stds.values()) + ")", file=sys.stderr)
+    return path
+
+
+def parse_json_output(text: str) -> dict:
+    """The JSON object in edgec's stdout (whole output, or the last line that parses)."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    start, end = text.find("{"), text.rfind("}")
+    if start >= 0 and end > start:
+        return json.loads(text[start:end + 1])
+    raise ValueError(f"no JSON in edgec output: {text[:200]!r}")
+
+
+def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeout: float) -> dict:
+    import onnx
+    model = onnx.load(str(onnx_path), load_external_data=False)
+    edgm = onnx_path.with_suffix(".edgm")
+    cmd = [str(edgec), "compile", str(onnx_path), "-o", str(edgm)]
+    for name in em.symbolic_inputs(model):
+        cmd += ["--shape", f"{name}=" + "x".join(map(str, INPUT_SHAPE))]
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        msg = (p.stderr or p.stdout).strip()
+        raise RuntimeError("compile failed: " + (msg.splitlines()[0] if msg else f"exit {p.returncode}"))
+    compile_s = time.monotonic() - t0
+    env = dict(os.environ)
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    cmd = [str(edgec), "bench", str(edgm), "--iterations", str(iterations), "--warmup", str(warmup), "--json"]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    if p.returncode != 0:
+        msg = (p.stderr or p.stdout).strip()
+        raise RuntimeError("bench failed: " + (msg.splitlines()[0] if msg else f"exit {p.returncode}"))
+    res = parse_json_output(p.stdout)
+    if "median_ms" not in res:
+        raise RuntimeError(f"edgec bench JSON lacks median_ms: {res}")
+    res["compile_s"] = compile_s
+    return res
+
+
+def bench_ort(onnx_path: Path, iterations: int, warmup: int, seed: int) -> dict:
+    import onnx
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+    model = onnx.load(str(onnx_path))
+    shapes = {n: INPUT_SHAPE for n in em.symbolic_inputs(model)}
+    feeds = em.random_inputs(model, shapes, seed=seed)
+    for _ in range(warmup):
+        sess.run(None, feeds)
+    times = []
+    for _ in range(iterations):
+        t = time.perf_counter()
+        sess.run(None, feeds)
+        times.append((time.perf_counter() - t) * 1e3)
+    return {"median_ms": float(np.median(times)), "p90_ms": float(np.percentile(times, 90)),
+            "min_ms": float(np.min(times)), "iterations": iterations}
+
+
+def fmt(v) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def table(rows: List[dict]) -> str:
+    lines = ["| model | edge median ms | ort median ms | ratio edge/ort | edge p90 | ort p90 |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        e, o = r.get("edge") or {}, r.get("ort") or {}
+        em_, om = e.get("median_ms"), o.get("median_ms")
+        ratio = f"{em_ / om:.2f}" if em_ is not None and om else "n/a"
+        name = r["model"] + (f" ({r['error']})" if r.get("error") else "")
+        lines.append(f"| {name} | {fmt(em_)} | {fmt(om)} | {ratio} | {fmt(e.get('p90_ms'))} | "
+                     f"{fmt(o.get('p90_ms'))} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default="resnet18,mobilenetv2",
+                    help=f"comma-separated, from: {', '.join(BENCH_MODELS)}")
+    ap.add_argument("--iterations", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--edgec", default=None, help="default .build/release/edgec, then .build/debug/edgec")
+    ap.add_argument("--markdown", type=Path, default=None, help="append the table to this file")
+    ap.add_argument("--work-dir", type=Path, default=ROOT / "out" / "bench")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per edgec invocation")
+    ap.add_argument("--no-edge", action="store_true", help="onnxruntime only")
+    ap.add_argument("--json", type=Path, default=None, help="write raw results here")
+    args = ap.parse_args(argv)
+
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in BENCH_MODELS]
+    if unknown:
+        print(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(BENCH_MODELS)}", file=sys.stderr)
+        return 2
+    edgec = None if args.no_edge else find_edgec(args.edgec)
+    if not args.no_edge and (edgec is None or not edgec.exists()):
+        print("edgec not found; build it (swift build -c release), pass --edgec, or use --no-edge",
+              file=sys.stderr)
+        return 2
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+
+    rows = []
+    for name in names:
+        row = {"model": name}
+        path = build(name, args.work_dir, args.seed)
+        if edgec is not None:
+            try:
+                row["edge"] = bench_edge(edgec, path, args.iterations, args.warmup, args.timeout)
+                print(f"[{name}] edge median {row['edge']['median_ms']:.2f} ms", file=sys.stderr)
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                row["error"] = f"edge: {e}"
+                print(f"[{name}] edge failed: {e}", file=sys.stderr)
+        row["ort"] = bench_ort(path, args.iterations, args.warmup, args.seed)
+        print(f"[{name}] ort median {row['ort']['median_ms']:.2f} ms", file=sys.stderr)
+        rows.append(row)
+
+    md = table(rows)
+    print(md)
+    if args.markdown:
+        header = (f"\n### Edge vs onnxruntime, {datetime.datetime.now().isoformat(timespec='seconds')}, "
+                  f"{platform.machine()}, {args.iterations} iterations ({args.warmup} warmup), "
+                  f"1 thread, 1x3x224x224\n\n")
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        with args.markdown.open("a") as f:
+            f.write(header + md + "\n")
+        print(f"appended to {args.markdown}", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "iterations": args.iterations,
+                                         "warmup": args.warmup}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
