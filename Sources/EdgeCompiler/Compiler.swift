@@ -81,7 +81,8 @@ public enum Compiler {
         for (i, t) in lowered.tensors.enumerated() {
             switch t.storage {
             case .arena:
-                tensors.append(EdgmTensor(name: t.name, storage: .arena, shape: t.shape, offset: plan.offsets[i], byteCount: t.byteCount))
+                tensors.append(EdgmTensor(name: t.name, storage: .arena, shape: t.shape, offset: plan.offsets[i],
+                                          byteCount: t.byteCount, aliasOf: t.aliasOf.map { Int32($0) } ?? -1))
             case .weight(let data):
                 weights.align(to: EdgmLayout.alignment)
                 let offset = weights.count

@@ -7,14 +7,18 @@ public struct EdgmTensor: Equatable {
     /// Byte offset in the arena or in the WGHT section.
     public var offset: Int
     public var byteCount: Int
+    /// The tensor whose arena bytes this one views under another shape (a Reshape,
+    /// Flatten, Squeeze or Unsqueeze output), or -1. Always an earlier tensor.
+    public var aliasOf: Int32
 
-    public init(name: String, elementType: ElementType = .float32, storage: TensorStorage, shape: [Int], offset: Int, byteCount: Int) {
+    public init(name: String, elementType: ElementType = .float32, storage: TensorStorage, shape: [Int], offset: Int, byteCount: Int, aliasOf: Int32 = -1) {
         self.name = name
         self.elementType = elementType
         self.storage = storage
         self.shape = shape
         self.offset = offset
         self.byteCount = byteCount
+        self.aliasOf = aliasOf
     }
 
     public var elementCount: Int {

@@ -185,7 +185,7 @@ public struct EdgmFile {
     }
 
     static func readTensors(_ r: inout ByteReader) throws(EdgeError) -> [EdgmTensor] {
-        let n = try r.count("tensors", minBytesEach: 24)
+        let n = try r.count("tensors", minBytesEach: 28)
         var tensors: [EdgmTensor] = []
         tensors.reserveCapacity(n)
         for i in 0..<n {
@@ -219,6 +219,10 @@ public struct EdgmFile {
             }
             let offset = try r.u64("tensor offset")
             let bytes = try r.u64("tensor byte count")
+            let aliasOf = try r.i32("tensor alias")
+            guard aliasOf >= -1, aliasOf < Int32(i) else {
+                throw EdgeError(.format, "edgm tensor '\(name)': alias \(aliasOf) must name an earlier tensor")
+            }
             guard bytes == UInt64(elements) * 4 else {
                 throw EdgeError(.format, "edgm tensor '\(name)': \(bytes) bytes do not match its shape (\(elements) floats)")
             }
@@ -226,7 +230,7 @@ public struct EdgmFile {
                 throw EdgeError(.format, "edgm tensor '\(name)': offset \(offset) is invalid")
             }
             tensors.append(EdgmTensor(name: name, elementType: type, storage: storage, shape: shape,
-                                      offset: Int(offset), byteCount: Int(bytes)))
+                                      offset: Int(offset), byteCount: Int(bytes), aliasOf: aliasOf))
         }
         return tensors
     }
@@ -261,6 +265,12 @@ public struct EdgmFile {
     /// nothing ever writes into the (read-only, possibly mmap'd) weights.
     static func validate(_ m: EdgmModel, weightBytes: Int) throws(EdgeError) {
         let count = m.tensors.count
+        for t in m.tensors where t.aliasOf >= 0 {
+            let base = m.tensors[Int(t.aliasOf)]
+            guard t.storage == .arena, base.storage == .arena, base.offset == t.offset, base.byteCount == t.byteCount else {
+                throw EdgeError(.format, "edgm tensor '\(t.name)': alias of '\(base.name)' must share its arena bytes exactly")
+            }
+        }
         for t in m.tensors {
             let limit = t.storage == .arena ? m.graph.arenaBytes : weightBytes
             guard t.offset <= limit, t.byteCount <= limit - t.offset else {

@@ -91,6 +91,7 @@ public enum EdgmWriter {
             for d in t.shape { w.i64(Int64(d)) }
             w.u64(UInt64(t.offset))
             w.u64(UInt64(t.byteCount))
+            w.i32(t.aliasOf)
         }
         return w.bytes
     }

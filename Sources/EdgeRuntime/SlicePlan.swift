@@ -23,6 +23,10 @@ public struct SlicePlan {
         for (i, op) in model.ops.enumerated() {
             for id in op.outputs { producer[Int(id)] = i }
         }
+        // A view (Reshape output) is produced when its base is; bases come first.
+        for (t, tensor) in model.tensors.enumerated() where tensor.aliasOf >= 0 {
+            producer[t] = producer[Int(tensor.aliasOf)]
+        }
         var isGraphOutput = [Bool](repeating: false, count: model.tensors.count)
         for id in model.graph.outputs { isGraphOutput[Int(id)] = true }
 
