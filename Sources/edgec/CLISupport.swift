@@ -56,7 +56,7 @@ func safeFileName(_ tensorName: String) -> String {
 }
 
 func jsonString(_ value: Any) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
+    let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(data: data, encoding: .utf8)!
 }
 

@@ -14,7 +14,8 @@ struct Edgec: ParsableCommand {
 
             Exit codes: 0 success; 2 bad command-line arguments or inputs; 3 file could not
             be read or written; 4 malformed .onnx/.edgm/.npy; 5 unsupported operator or
-            feature; 6 shapes that do not agree; 1 anything else.
+            feature; 6 shapes that do not agree; 7 outputs differ from --expect references;
+            1 anything else.
             """,
         subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self]
     )

@@ -27,6 +27,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("slice"), help: ArgumentHelp("Run only layers FROM..TO (inclusive).", valueName: "FROM:TO"))
     var slice: String?
 
+    @Option(name: .customLong("expect"), help: ArgumentHelp("Compare an output with a reference .npy (repeatable); exit 7 when it differs.", valueName: "NAME=FILE.npy"))
+    var expectations: [String] = []
+
+    @Option(help: "Tolerance for --expect: |out - ref| <= tolerance * (1 + |ref|).")
+    var tolerance: Float = 1e-4
+
     @Flag(name: .customLong("json"), help: "Print the written files and the run time as JSON.")
     var json = false
 
@@ -50,11 +56,40 @@ struct RunCommand: ParsableCommand {
                 try NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id))).write(path)
                 written.append(["name": t.name, "file": path, "shape": t.shape])
             }
+            var comparisons: [[String: Any]] = []
+            var mismatch = false
+            for e in expectations {
+                let (name, file) = try splitAssignment(e, "--expect")
+                guard let id = execution.outputs.first(where: { interpreter.model.tensors[$0].name == name }) else {
+                    throw EdgeError(.invalidArgument, "--expect names '\(name)', which is not an output of this run")
+                }
+                let reference = try NpyArray.read(file)
+                let got = interpreter.read(tensor: id)
+                guard reference.data.count == got.count else {
+                    throw EdgeError(.shape, "--expect \(name): reference has \(reference.data.count) values, output has \(got.count)")
+                }
+                var worstAbs: Float = 0, worstRel: Float = 0
+                for i in 0..<got.count {
+                    let d = abs(got[i] - reference.data[i])
+                    worstAbs = max(worstAbs, d.isNaN ? .infinity : d)
+                    worstRel = max(worstRel, d.isNaN ? .infinity : d / (1 + abs(reference.data[i])))
+                }
+                let ok = worstRel <= tolerance
+                mismatch = mismatch || !ok
+                comparisons.append(["name": name, "max_abs_error": Double(worstAbs), "max_rel_error": Double(worstRel), "ok": ok])
+                if !json {
+                    print("\(ok ? "match" : "MISMATCH") \(name): max |diff| \(worstAbs), max relative \(worstRel) (tolerance \(tolerance))")
+                }
+            }
             if json {
-                print(jsonString(["outputs": written, "run_ms": ms, "layers": [execution.range.lowerBound, execution.range.upperBound - 1]] as [String: Any]))
+                print(jsonString(["outputs": written, "comparisons": comparisons, "run_ms": ms, "layers": [execution.range.lowerBound, execution.range.upperBound - 1]] as [String: Any]))
             } else {
                 for w in written { print("wrote \(w["file"]!) \(ShapeText.of(w["shape"] as! [Int]))") }
                 print(String(format: "ran %d layers in %.3f ms (arena %@)", execution.range.count, ms, humanBytes(interpreter.arena.byteCount)))
+            }
+            if mismatch {
+                note("outputs differ from the references beyond the tolerance")
+                throw ExitCode(7)
             }
         }
     }
