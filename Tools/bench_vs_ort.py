@@ -92,7 +92,50 @@ def parse_json_output(text: str) -> dict:
     raise ValueError(f"no JSON in edgec output: {text[:200]!r}")
 
 
-def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeout: float) -> dict:
+def edge_env(native_blas: bool) -> dict:
+    """Environment for edgec: one BLAS thread; with native_blas, OpenBLAS picks the CPU's
+    own kernel (this machine's image pins OPENBLAS_CORETYPE=Haswell, i.e. AVX2 only, while
+    onnxruntime's MLAS uses AVX-512 on the same CPU). Correctness is checked in the same
+    run (check_edge_outputs)."""
+    env = dict(os.environ)
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    if native_blas:
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def check_edge_outputs(edgec: Path, onnx_path: Path, seed: int, native_blas: bool, timeout: float) -> float:
+    """Runs edgec and onnxruntime on the same input; returns the max relative error."""
+    import onnx
+    import onnxruntime as ort
+    model = onnx.load(str(onnx_path))
+    shapes = {n: INPUT_SHAPE for n in em.symbolic_inputs(model)}
+    feeds = em.random_inputs(model, shapes, seed=seed + 1)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+    outs = sess.run(None, feeds)
+    work = onnx_path.parent / (onnx_path.stem + "_check")
+    work.mkdir(exist_ok=True)
+    cmd = [str(edgec), "run", str(onnx_path.with_suffix(".edgm")), "--output-dir", str(work / "out")]
+    for name, value in feeds.items():
+        np.save(work / f"in_{name}.npy", value)
+        cmd += ["--input", f"{name}=" + str(work / f"in_{name}.npy")]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=edge_env(native_blas), timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError("run failed: " + p.stderr.strip())
+    worst = 0.0
+    for out, ref in zip(sess.get_outputs(), outs):
+        safe = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in out.name)
+        got = np.load(work / "out" / f"{safe}.npy")
+        worst = max(worst, float(np.max(np.abs(got - ref) / (1 + np.abs(ref)))))
+    return worst
+
+
+def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeout: float,
+               native_blas: bool = True) -> dict:
     import onnx
     model = onnx.load(str(onnx_path), load_external_data=False)
     edgm = onnx_path.with_suffix(".edgm")
@@ -105,8 +148,7 @@ def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeo
         msg = (p.stderr or p.stdout).strip()
         raise RuntimeError("compile failed: " + (msg.splitlines()[0] if msg else f"exit {p.returncode}"))
     compile_s = time.monotonic() - t0
-    env = dict(os.environ)
-    env["OPENBLAS_NUM_THREADS"] = "1"
+    env = edge_env(native_blas)
     cmd = [str(edgec), "bench", str(edgm), "--iterations", str(iterations), "--warmup", str(warmup), "--json"]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if p.returncode != 0:
@@ -149,15 +191,17 @@ def fmt(v) -> str:
 
 
 def table(rows: List[dict]) -> str:
-    lines = ["| model | edge median ms | ort median ms | ratio edge/ort | edge p90 | ort p90 |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| model | edge median ms | ort median ms | ratio edge/ort | edge p90 | ort p90 | edge GFLOP/s | max rel. error vs ort |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         e, o = r.get("edge") or {}, r.get("ort") or {}
         em_, om = e.get("median_ms"), o.get("median_ms")
         ratio = f"{em_ / om:.2f}" if em_ is not None and om else "n/a"
         name = r["model"] + (f" ({r['error']})" if r.get("error") else "")
+        gflops = f"{e['flops'] / (em_ * 1e6):.1f}" if em_ and e.get("flops") else "n/a"
+        err = f"{r['max_rel_error']:.1e}" if r.get("max_rel_error") is not None else "n/a"
         lines.append(f"| {name} | {fmt(em_)} | {fmt(om)} | {ratio} | {fmt(e.get('p90_ms'))} | "
-                     f"{fmt(o.get('p90_ms'))} |")
+                     f"{fmt(o.get('p90_ms'))} | {gflops} | {err} |")
     return "\n".join(lines)
 
 
@@ -174,6 +218,9 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per edgec invocation")
     ap.add_argument("--no-edge", action="store_true", help="onnxruntime only")
     ap.add_argument("--json", type=Path, default=None, help="write raw results here")
+    ap.add_argument("--keep-blas-env", action="store_true",
+                    help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for edgec (default: unset them so "
+                         "OpenBLAS uses this CPU's own kernels, as onnxruntime does)")
     args = ap.parse_args(argv)
 
     names = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -194,8 +241,12 @@ def main(argv=None) -> int:
         path = build(name, args.work_dir, args.seed)
         if edgec is not None:
             try:
-                row["edge"] = bench_edge(edgec, path, args.iterations, args.warmup, args.timeout)
-                print(f"[{name}] edge median {row['edge']['median_ms']:.2f} ms", file=sys.stderr)
+                row["edge"] = bench_edge(edgec, path, args.iterations, args.warmup, args.timeout,
+                                         native_blas=not args.keep_blas_env)
+                print(f"[{name}] edge median {row['edge']['median_ms']:.2f} ms "
+                      f"(OpenBLAS core {row['edge'].get('blas_core', '?')})", file=sys.stderr)
+                row["max_rel_error"] = check_edge_outputs(edgec, path, args.seed, not args.keep_blas_env, args.timeout)
+                print(f"[{name}] max relative error vs onnxruntime {row['max_rel_error']:.2e}", file=sys.stderr)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
                 row["error"] = f"edge: {e}"
                 print(f"[{name}] edge failed: {e}", file=sys.stderr)
@@ -208,7 +259,10 @@ def main(argv=None) -> int:
     if args.markdown:
         header = (f"\n### Edge vs onnxruntime, {datetime.datetime.now().isoformat(timespec='seconds')}, "
                   f"{platform.machine()}, {args.iterations} iterations ({args.warmup} warmup), "
-                  f"1 thread, 1x3x224x224\n\n")
+                  f"1 thread, 1x3x224x224, OpenBLAS core "
+                  f"{next((r['edge'].get('blas_core') for r in rows if r.get('edge')), 'n/a')}\n\n"
+                  f"Command: `python3 Tools/bench_vs_ort.py --models {args.models} --iterations {args.iterations} "
+                  f"--warmup {args.warmup}{' --keep-blas-env' if args.keep_blas_env else ''}`\n\n")
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         with args.markdown.open("a") as f:
             f.write(header + md + "\n")

@@ -80,11 +80,14 @@ struct BenchCommand: ParsableCommand {
             if json {
                 print(jsonString(["model": model, "median_ms": median, "p90_ms": p90, "mean_ms": mean, "min_ms": sorted[0],
                                   "iterations": iterations, "warmup": warmup, "layers": rows,
-                                  "arena_bytes": interpreter.arena.byteCount, "flops": summary.flops] as [String: Any]))
+                                  "arena_bytes": interpreter.arena.byteCount, "flops": summary.flops,
+                                  "blas_core": String(cString: openblas_get_corename()),
+                                  "blas_threads": Int(openblas_get_num_threads())] as [String: Any]))
                 return
             }
-            print(String(format: "%@: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms over %d iterations (%.2f GFLOP/s at the median)",
-                         model, median, p90, mean, sorted[0], iterations, Double(summary.flops) / (median * 1e6)))
+            print(String(format: "%@: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms over %d iterations (%.2f GFLOP/s at the median; OpenBLAS %@, %d thread(s))",
+                         model, median, p90, mean, sorted[0], iterations, Double(summary.flops) / (median * 1e6),
+                         String(cString: openblas_get_corename()), Int(openblas_get_num_threads())))
             print("")
             print(pad("#", 4) + pad("op", 24) + lpad("ms", 9) + lpad("share", 8) + lpad("GFLOP/s", 9) + "  name")
             for r in rows {
