@@ -271,6 +271,13 @@ public struct EdgmFile {
                 throw EdgeError(.format, "edgm tensor '\(t.name)': alias of '\(base.name)' must share its arena bytes exactly")
             }
         }
+        // A plan never needs more than every arena tensor side by side: a larger arena
+        // is corrupt, and would only make the loader allocate for nothing.
+        var sideBySide = 64
+        for t in m.tensors where t.storage == .arena { sideBySide += (t.byteCount + 63) / 64 * 64 }
+        guard m.graph.arenaBytes <= sideBySide else {
+            throw EdgeError(.format, "edgm graph: arena of \(m.graph.arenaBytes) bytes exceeds the \(sideBySide) its tensors could need")
+        }
         for t in m.tensors {
             let limit = t.storage == .arena ? m.graph.arenaBytes : weightBytes
             guard t.offset <= limit, t.byteCount <= limit - t.offset else {

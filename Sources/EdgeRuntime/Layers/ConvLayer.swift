@@ -1,11 +1,219 @@
+import CEdgeSupport
 import EdgeFormat
 
-// PLACEHOLDER: replaced by the real kernel; throws so a model using it fails loudly.
+/// ONNX Conv (2-D, NCHW, groups, dilation, asymmetric pads) with a fused bias + activation.
+///
+/// Record: in [X, W, B?] out [Y]; W is [M, C/group, kH, kW];
+/// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight];
+/// floats [alpha, beta] of the activation.
+///
+/// Three strategies, chosen once at load:
+/// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's B matrix,
+///   `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one sgemm per group, no copy at all.
+/// - `im2col`: everything else with more than one input channel per group. The input
+///   patches are unrolled into scratch (`im2col`) and multiplied by W_g, which is already
+///   the row-major [Mg, Cg*kH*kW] A matrix. Output positions are covered in tiles so the
+///   scratch stays bounded and each tile is still in cache when the GEMM reads it.
+/// - `depthwise` / `depthwise3x3`: one input channel per group (depthwise, with any
+///   channel multiplier), where a GEMM would have K = kH*kW and do nothing useful; a direct
+///   kernel per plane instead (`depthwiseConvPlane`, `Depthwise3x3`).
+///
+/// Bias and activation are applied per output channel right after each GEMM tile (or
+/// each output row, for the direct kernels) while the values are still in cache.
 public struct ConvLayer: LayerKernel {
+    enum Path { case pointwise, im2col, depthwise, depthwise3x3 }
+
+    /// im2col scratch budget per tile, in floats (1 MiB): a tile of columns then sits in
+    /// L2 between being written and being packed by the GEMM, and a large layer does not
+    /// demand a scratch buffer the size of its whole unrolled input.
+    static let im2colTileFloats = 1 << 18
+    /// Narrowest tile worth a GEMM call: below this OpenBLAS's per-call packing of the
+    /// weights starts to cost more than the cache misses the tiling saves.
+    static let im2colMinTile = 256
+
+    let path: Path
+    let x: UnsafeMutablePointer<Float>
+    let weights: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>?
+    let y: UnsafeMutablePointer<Float>
+    let activation: Activation
+    let batch: Int
+    let inChannels: Int
+    let outChannels: Int
+    let groups: Int
+    /// Input / output channels of one group (C/group, M/group).
+    let groupIn: Int
+    let groupOut: Int
+    let h: WindowAxis
+    let w: WindowAxis
+    /// GEMM depth: Cg * kH * kW.
+    let depth: Int
+    /// Output positions per im2col tile.
+    let tile: Int
+    /// `w.outputs(tap: kw)` bounds for the generic direct kernel.
+    let tapLo: [Int]
+    let tapHi: [Int]
+    /// The 3×3 depthwise kernel's geometry (padded-plane scratch).
+    let dw3x3: Depthwise3x3
+
+    public let scratchFloats: Int
+    public let flops: Int
+
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        throw EdgeError(.unsupported, "op '\(op.name)': Conv is not implemented yet")
+        try SizeCheck.lists(op, ints: 12, floats: 2)
+        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2, optional: 1)
+        activation = try Activation(op)
+        guard let xt = inputs[0], let wt = inputs[1] else {
+            throw EdgeError(.format, "op '\(op.name)': missing X or W")
+        }
+        let bt = inputs.count > 2 ? inputs[2] : nil
+        let yt = outputs[0]
+        try SizeCheck.tensor(xt, rank: 4, op: op, tensor: "X")
+        try SizeCheck.tensor(wt, rank: 4, op: op, tensor: "W")
+        try SizeCheck.tensor(yt, rank: 4, op: op, tensor: "Y")
+
+        let ints = op.ints
+        let n = xt.shape[0], c = xt.shape[1], m = wt.shape[0]
+        let g = try SizeCheck.attribute(ints[1], min: 1, op: op, what: "group")
+        guard c % g == 0 else {
+            throw EdgeError(.shape, "op '\(op.name)': group \(g) does not divide the \(c) input channels")
+        }
+        guard m % g == 0 else {
+            throw EdgeError(.shape, "op '\(op.name)': group \(g) does not divide the \(m) output channels")
+        }
+        h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: ints[2], stride: ints[4],
+                           dilation: ints[6], padBefore: ints[8], padAfter: ints[10], axis: "H", op: op)
+        w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: ints[3], stride: ints[5],
+                           dilation: ints[7], padBefore: ints[9], padAfter: ints[11], axis: "W", op: op)
+        try SizeCheck.same(wt.shape, [m, c / g, h.kernel, w.kernel], op: op, what: "W's shape")
+        guard h.floorOutput >= 1, w.floorOutput >= 1 else {
+            throw EdgeError(.shape, "op '\(op.name)': the kernel window is larger than the padded input")
+        }
+        try SizeCheck.same(yt.shape, [n, m, h.floorOutput, w.floorOutput], op: op, what: "Y's shape")
+        if let bt = bt {
+            let count = try SizeCheck.count(bt.shape, op: op, tensor: "B")
+            guard count == m else {
+                throw EdgeError(.shape, "op '\(op.name)': B has \(count) elements, expected \(m)")
+            }
+        }
+
+        x = xt.data
+        weights = wt.data
+        bias = bt?.data
+        y = yt.data
+        batch = n
+        inChannels = c
+        outChannels = m
+        groups = g
+        groupIn = c / g
+        groupOut = m / g
+        depth = groupIn * h.kernel * w.kernel   // = W's element count / m: already bounded
+
+        let outPlane = h.output * w.output
+        if groupIn == 1 {
+            let is3x3 = h.kernel == 3 && w.kernel == 3 && h.dilation == 1 && w.dilation == 1
+            let stride12 = h.stride == w.stride && (h.stride == 1 || h.stride == 2)
+            path = is3x3 && stride12 ? .depthwise3x3 : .depthwise
+        } else if h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1
+                    && h.padBefore == 0 && h.padAfter == 0 && w.padBefore == 0 && w.padAfter == 0 {
+            path = .pointwise
+        } else {
+            path = .im2col
+        }
+
+        if path == .im2col {
+            let fit = ConvLayer.im2colTileFloats / depth
+            tile = Swift.min(outPlane, Swift.max(fit, ConvLayer.im2colMinTile))
+            scratchFloats = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
+        } else if path == .depthwise3x3 {
+            tile = 0
+            // Padded extents are bounded by the checked input plus two bounded pads.
+            let plane = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
+                                               w.input + w.padBefore + w.padAfter,
+                                               op: op, what: "padded plane scratch")
+            scratchFloats = plane + Depthwise3x3.slack
+        } else {
+            tile = 0
+            scratchFloats = 0
+        }
+        dw3x3 = Depthwise3x3(h: h, w: w)
+        var lo: [Int] = [], hi: [Int] = []
+        if path == .depthwise {
+            for kw in 0..<w.kernel {
+                let r = w.outputs(tap: kw)
+                lo.append(r.lowerBound)
+                hi.append(r.upperBound)
+            }
+        }
+        tapLo = lo
+        tapHi = hi
+        // Y's count and W's count are each below 2^31, so this cannot overflow.
+        flops = 2 * (n * m * outPlane) * depth
     }
-    public var scratchFloats: Int { 0 }
-    public var flops: Int { 0 }
-    public func run(scratch: UnsafeMutablePointer<Float>) {}
+
+    public func run(scratch: UnsafeMutablePointer<Float>) {
+        let inPlane = h.input * w.input
+        let outPlane = h.output * w.output
+        switch path {
+        case .pointwise:
+            for b in 0..<batch {
+                for g in 0..<groups {
+                    let xg = x + (b * inChannels + g * groupIn) * inPlane
+                    let yg = y + (b * outChannels + g * groupOut) * outPlane
+                    rowMajorSgemm(transA: false, transB: false, m: groupOut, n: outPlane, k: groupIn,
+                                  a: weights + g * groupOut * groupIn, lda: groupIn,
+                                  b: xg, ldb: inPlane, beta: 0, c: yg, ldc: outPlane)
+                    epilogue(yg, firstChannel: g * groupOut, offset: 0, count: outPlane)
+                }
+            }
+        case .im2col:
+            for b in 0..<batch {
+                for g in 0..<groups {
+                    let xg = x + (b * inChannels + g * groupIn) * inPlane
+                    let yg = y + (b * outChannels + g * groupOut) * outPlane
+                    var first = 0
+                    while first < outPlane {
+                        let cols = Swift.min(tile, outPlane - first)
+                        im2col(xg, channels: groupIn, h: h, w: w, first: first, count: cols, into: scratch)
+                        rowMajorSgemm(transA: false, transB: false, m: groupOut, n: cols, k: depth,
+                                      a: weights + g * groupOut * depth, lda: depth,
+                                      b: scratch, ldb: cols, beta: 0, c: yg + first, ldc: outPlane)
+                        epilogue(yg, firstChannel: g * groupOut, offset: first, count: cols)
+                        first += cols
+                    }
+                }
+            }
+        case .depthwise, .depthwise3x3:
+            let kernelSize = h.kernel * w.kernel
+            if path == .depthwise3x3 { dw3x3.clear(scratch) }
+            for b in 0..<batch {
+                for oc in 0..<outChannels {
+                    let plane = x + (b * inChannels + oc / groupOut) * inPlane
+                    let out = y + (b * outChannels + oc) * outPlane
+                    let filter = weights + oc * kernelSize
+                    var bv: Float = 0
+                    if let bias = bias { bv = bias[oc] }
+                    if path == .depthwise3x3 {
+                        dw3x3.run(plane, filter: filter, bias: bv, activation: activation,
+                                  padded: scratch, into: out)
+                    } else {
+                        depthwiseConvPlane(plane, filter: filter, bias: bv, h: h, w: w,
+                                           tapLo: tapLo, tapHi: tapHi, activation: activation, into: out)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bias + activation over `count` outputs starting at `offset` of each of the group's
+    /// output planes, just after the GEMM wrote them.
+    @inline(__always)
+    func epilogue(_ yg: UnsafeMutablePointer<Float>, firstChannel: Int, offset: Int, count: Int) {
+        let outPlane = h.output * w.output
+        for m in 0..<groupOut {
+            var bv: Float = 0
+            if let bias = bias { bv = bias[firstChannel + m] }
+            activation.biasActivate(yg + m * outPlane + offset, count: count, bias: bv)
+        }
+    }
 }

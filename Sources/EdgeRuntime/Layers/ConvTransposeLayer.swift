@@ -1,11 +1,118 @@
+import CEdgeSupport
 import EdgeFormat
 
-// PLACEHOLDER: replaced by the real kernel; throws so a model using it fails loudly.
+/// ONNX ConvTranspose (2-D, NCHW, groups, dilation, asymmetric pads, output padding
+/// already resolved into Y's shape) with a fused bias + activation.
+///
+/// Record: in [X, W, B?] out [Y]; W is [C, M/group, kH, kW] (ONNX layout);
+/// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight];
+/// floats [alpha, beta].
+///
+/// Computed as the adjoint of im2col convolution: per group one GEMM
+/// `col[Mg*kH*kW, H*W] = W_g^T * X_g` (W_g is the group's [Cg, Mg*kH*kW] rows of W, used
+/// transposed in place, no repacking), then `col2imAdd` scatters every column entry onto
+/// the output pixel it lands on. Y starts as the bias; the activation runs once the
+/// batch item is complete (it cannot be applied while entries are still accumulating).
 public struct ConvTransposeLayer: LayerKernel {
+    let x: UnsafeMutablePointer<Float>
+    let weights: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>?
+    let y: UnsafeMutablePointer<Float>
+    let activation: Activation
+    let batch: Int
+    let inChannels: Int
+    let outChannels: Int
+    let groups: Int
+    let groupIn: Int
+    let groupOut: Int
+    /// Window axes with the roles swapped (see `col2imAdd`): `input` is Y's extent,
+    /// `output` is X's.
+    let h: WindowAxis
+    let w: WindowAxis
+
+    public let scratchFloats: Int
+    public let flops: Int
+
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        throw EdgeError(.unsupported, "op '\(op.name)': ConvTranspose is not implemented yet")
+        try SizeCheck.lists(op, ints: 12, floats: 2)
+        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2, optional: 1)
+        activation = try Activation(op)
+        guard let xt = inputs[0], let wt = inputs[1] else {
+            throw EdgeError(.format, "op '\(op.name)': missing X or W")
+        }
+        let bt = inputs.count > 2 ? inputs[2] : nil
+        let yt = outputs[0]
+        try SizeCheck.tensor(xt, rank: 4, op: op, tensor: "X")
+        try SizeCheck.tensor(wt, rank: 4, op: op, tensor: "W")
+        try SizeCheck.tensor(yt, rank: 4, op: op, tensor: "Y")
+
+        let ints = op.ints
+        let n = xt.shape[0], c = xt.shape[1]
+        let g = try SizeCheck.attribute(ints[1], min: 1, op: op, what: "group")
+        guard c % g == 0 else {
+            throw EdgeError(.shape, "op '\(op.name)': group \(g) does not divide the \(c) input channels")
+        }
+        let m = try SizeCheck.multiply(wt.shape[1], g, op: op, what: "output channels")
+        h = try WindowAxis(input: yt.shape[2], output: xt.shape[2], kernel: ints[2], stride: ints[4],
+                           dilation: ints[6], padBefore: ints[8], padAfter: ints[10], axis: "H", op: op)
+        w = try WindowAxis(input: yt.shape[3], output: xt.shape[3], kernel: ints[3], stride: ints[5],
+                           dilation: ints[7], padBefore: ints[9], padAfter: ints[11], axis: "W", op: op)
+        try SizeCheck.same(wt.shape, [c, m / g, h.kernel, w.kernel], op: op, what: "W's shape")
+        try SizeCheck.same(Array(yt.shape[0..<2]), [n, m], op: op, what: "Y's batch and channels")
+        for axis in [h, w] {
+            // ONNX: out = stride * (in - 1) + output_padding + span - pads, with
+            // 0 <= output_padding < max(stride, dilation).
+            let natural = axis.stride * (axis.output - 1) + axis.span - axis.padBefore - axis.padAfter
+            let extra = axis.input - natural
+            guard natural >= 1, extra >= 0, extra < Swift.max(axis.stride, axis.dilation) else {
+                throw EdgeError(.shape, "op '\(op.name)': Y's shape \(SizeCheck.describe(yt.shape)) does not follow "
+                    + "from X \(SizeCheck.describe(xt.shape)), kernel, stride, dilation and pads")
+            }
+        }
+        if let bt = bt {
+            let count = try SizeCheck.count(bt.shape, op: op, tensor: "B")
+            guard count == m else {
+                throw EdgeError(.shape, "op '\(op.name)': B has \(count) elements, expected \(m)")
+            }
+        }
+
+        x = xt.data
+        weights = wt.data
+        bias = bt?.data
+        y = yt.data
+        batch = n
+        inChannels = c
+        outChannels = m
+        groups = g
+        groupIn = c / g
+        groupOut = m / g
+        let taps = h.kernel * w.kernel
+        let colRows = try SizeCheck.multiply(groupOut, taps, op: op, what: "column rows")
+        scratchFloats = try SizeCheck.multiply(colRows, h.output * w.output, op: op, what: "column scratch")
+        // Every input pixel meets every tap of its group's Mg output channels.
+        flops = 2 * (n * c * h.output * w.output) * colRows
     }
-    public var scratchFloats: Int { 0 }
-    public var flops: Int { 0 }
-    public func run(scratch: UnsafeMutablePointer<Float>) {}
+
+    public func run(scratch: UnsafeMutablePointer<Float>) {
+        let inPlane = h.output * w.output
+        let outPlane = h.input * w.input
+        let colRows = groupOut * h.kernel * w.kernel
+        for b in 0..<batch {
+            let yb = y + b * outChannels * outPlane
+            for oc in 0..<outChannels {
+                var bv: Float = 0
+                if let bias = bias { bv = bias[oc] }
+                let plane = yb + oc * outPlane
+                for i in 0..<outPlane { plane[i] = bv }
+            }
+            for g in 0..<groups {
+                let xg = x + (b * inChannels + g * groupIn) * inPlane
+                rowMajorSgemm(transA: true, transB: false, m: colRows, n: inPlane, k: groupIn,
+                              a: weights + g * groupIn * colRows, lda: colRows,
+                              b: xg, ldb: inPlane, beta: 0, c: scratch, ldc: inPlane)
+                col2imAdd(scratch, channels: groupOut, h: h, w: w, into: yb + g * groupOut * outPlane)
+            }
+            activation.apply(yb, count: outChannels * outPlane)
+        }
+    }
 }

@@ -1,11 +1,51 @@
+import CEdgeSupport
 import EdgeFormat
 
-// PLACEHOLDER: replaced by the real kernel; throws so a model using it fails loudly.
+/// ONNX GlobalAveragePool and GlobalMaxPool (the op's code says which): every (n, c)
+/// plane of X, whatever its spatial rank, reduces to one value.
+///
+/// Record: in [X] out [Y]; no ints, no floats. X is [N, C, d1, ...] (rank >= 3),
+/// Y is [N, C, 1, ...] of the same rank.
 public struct GlobalPoolLayer: LayerKernel {
-    public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        throw EdgeError(.unsupported, "op '\(op.name)': GlobalPool is not implemented yet")
-    }
+    let x: UnsafeMutablePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let isMax: Bool
+    /// N * C planes of `plane` elements each.
+    let planes: Int
+    let plane: Int
+
     public var scratchFloats: Int { 0 }
-    public var flops: Int { 0 }
-    public func run(scratch: UnsafeMutablePointer<Float>) {}
+    public let flops: Int
+
+    public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
+        guard op.code == .globalAveragePool || op.code == .globalMaxPool else {
+            throw EdgeError(.format, "op '\(op.name)': not a global pool")
+        }
+        try SizeCheck.lists(op, ints: 0, floats: 0)
+        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
+        guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
+        let yt = outputs[0]
+        guard xt.shape.count >= 3 else {
+            throw EdgeError(.shape, "op '\(op.name)': X \(SizeCheck.describe(xt.shape)) must have rank >= 3")
+        }
+        let count = try SizeCheck.count(xt.shape, op: op, tensor: "X")
+        var expected = [xt.shape[0], xt.shape[1]]
+        for _ in 2..<xt.shape.count { expected.append(1) }
+        try SizeCheck.same(yt.shape, expected, op: op, what: "Y's shape")
+        x = xt.data
+        y = yt.data
+        isMax = op.code == .globalMaxPool
+        planes = xt.shape[0] * xt.shape[1]
+        plane = count / planes
+        flops = count
+    }
+
+    public func run(scratch: UnsafeMutablePointer<Float>) {
+        if isMax {
+            for p in 0..<planes { y[p] = planeMax(x + p * plane, count: plane) }
+        } else {
+            let divisor = Float(plane)
+            for p in 0..<planes { y[p] = planeSum(x + p * plane, count: plane) / divisor }
+        }
+    }
 }

@@ -1,11 +1,137 @@
+import CEdgeSupport
 import EdgeFormat
 
-// PLACEHOLDER: replaced by the real kernel; throws so a model using it fails loudly.
+/// ONNX MatMul (numpy semantics, both operands of rank >= 2) with a fused activation.
+///
+/// Record: in [A, B] out [Y]; ints [act]; floats [alpha, beta] of the activation.
+/// A is [..., M, K], B is [..., K, N], Y is [..., M, N]; the batch dims broadcast (a dim
+/// of 1, or a missing leading dim, repeats). Each batch item is one sgemm; the operands'
+/// offsets per item are worked out at load into two tables, so `run` is a flat loop.
+///
+/// When B has no batch (the common "activations × weight matrix" case) and A is not
+/// broadcast, the batch folds into M: A is then one [batch*M, K] matrix and a single
+/// large sgemm replaces many small ones.
 public struct MatMulLayer: LayerKernel {
-    public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        throw EdgeError(.unsupported, "op '\(op.name)': MatMul is not implemented yet")
-    }
+    let a: UnsafeMutablePointer<Float>
+    let b: UnsafeMutablePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let activation: Activation
+    let m: Int
+    let n: Int
+    let k: Int
+    /// Element offsets into A and B of every batch item (Y's items are contiguous).
+    let aOffsets: [Int]
+    let bOffsets: [Int]
+    /// Rows of the single folded GEMM, or 0 when items run one by one.
+    let foldedRows: Int
+
     public var scratchFloats: Int { 0 }
-    public var flops: Int { 0 }
-    public func run(scratch: UnsafeMutablePointer<Float>) {}
+    public let flops: Int
+
+    public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
+        try SizeCheck.lists(op, ints: 1, floats: 2)
+        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2)
+        activation = try Activation(op)
+        guard let at = inputs[0], let bt = inputs[1] else {
+            throw EdgeError(.format, "op '\(op.name)': missing A or B")
+        }
+        let yt = outputs[0]
+        let ra = at.shape.count, rb = bt.shape.count, ry = yt.shape.count
+        guard ra >= 2, rb >= 2 else {
+            throw EdgeError(.shape, "op '\(op.name)': A \(SizeCheck.describe(at.shape)) and B "
+                + "\(SizeCheck.describe(bt.shape)) must have rank >= 2")
+        }
+        try SizeCheck.count(at.shape, op: op, tensor: "A")
+        try SizeCheck.count(bt.shape, op: op, tensor: "B")
+        try SizeCheck.count(yt.shape, op: op, tensor: "Y")
+        m = at.shape[ra - 2]
+        k = at.shape[ra - 1]
+        n = bt.shape[rb - 1]
+        guard bt.shape[rb - 2] == k else {
+            throw EdgeError(.shape, "op '\(op.name)': inner dims differ: A \(SizeCheck.describe(at.shape)), "
+                + "B \(SizeCheck.describe(bt.shape))")
+        }
+        guard ry == Swift.max(ra, rb), yt.shape[ry - 2] == m, yt.shape[ry - 1] == n else {
+            throw EdgeError(.shape, "op '\(op.name)': Y \(SizeCheck.describe(yt.shape)) does not match "
+                + "A \(SizeCheck.describe(at.shape)) x B \(SizeCheck.describe(bt.shape))")
+        }
+
+        // Batch dims, right-aligned; a missing dim is 1. Strides are 0 where an operand
+        // broadcasts, so walking Y's batch index gives each operand's offset directly.
+        let batchRank = ry - 2
+        var aStride = [Int](repeating: 0, count: batchRank)
+        var bStride = [Int](repeating: 0, count: batchRank)
+        var batchDims = [Int](repeating: 1, count: batchRank)
+        var sa = m * k, sb = k * n
+        var aBatch = 1, bBatch = 1
+        var d = batchRank - 1
+        while d >= 0 {
+            let ia = d - (ry - ra), ib = d - (ry - rb)
+            let da = ia >= 0 ? at.shape[ia] : 1
+            let db = ib >= 0 ? bt.shape[ib] : 1
+            let dy = yt.shape[d]
+            guard (da == dy || da == 1) && (db == dy || db == 1) && (da == dy || db == dy) else {
+                throw EdgeError(.shape, "op '\(op.name)': batch dims of A \(SizeCheck.describe(at.shape)) and "
+                    + "B \(SizeCheck.describe(bt.shape)) do not broadcast to Y \(SizeCheck.describe(yt.shape))")
+            }
+            batchDims[d] = dy
+            if da != 1 { aStride[d] = sa }
+            if db != 1 { bStride[d] = sb }
+            sa *= da; sb *= db           // bounded by A's and B's counts
+            aBatch *= da; bBatch *= db
+            d -= 1
+        }
+        let batch = yt.count / (m * n)
+
+        a = at.data
+        b = bt.data
+        y = yt.data
+        if bBatch == 1 && aBatch == batch {
+            foldedRows = batch * m
+            aOffsets = []
+            bOffsets = []
+        } else {
+            foldedRows = 0
+            var ao: [Int] = [], bo: [Int] = []
+            ao.reserveCapacity(batch)
+            bo.reserveCapacity(batch)
+            var index = [Int](repeating: 0, count: batchRank)
+            for _ in 0..<batch {
+                var oa = 0, ob = 0
+                for i in 0..<batchRank {
+                    oa += index[i] * aStride[i]
+                    ob += index[i] * bStride[i]
+                }
+                ao.append(oa)
+                bo.append(ob)
+                // Odometer increment, last dim fastest (row-major order of Y).
+                var j = batchRank - 1
+                while j >= 0 {
+                    index[j] += 1
+                    if index[j] < batchDims[j] { break }
+                    index[j] = 0
+                    j -= 1
+                }
+            }
+            aOffsets = ao
+            bOffsets = bo
+        }
+        flops = 2 * yt.count * k
+    }
+
+    public func run(scratch: UnsafeMutablePointer<Float>) {
+        if foldedRows > 0 {
+            rowMajorSgemm(transA: false, transB: false, m: foldedRows, n: n, k: k,
+                          a: a, lda: k, b: b, ldb: n, beta: 0, c: y, ldc: n)
+            activation.apply(y, count: foldedRows * n)
+            return
+        }
+        let items = aOffsets.count
+        for i in 0..<items {
+            rowMajorSgemm(transA: false, transB: false, m: m, n: n, k: k,
+                          a: a + aOffsets[i], lda: k, b: b + bOffsets[i], ldb: n,
+                          beta: 0, c: y + i * m * n, ldc: n)
+        }
+        activation.apply(y, count: items * m * n)
+    }
 }

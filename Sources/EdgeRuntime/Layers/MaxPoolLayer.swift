@@ -1,11 +1,57 @@
+import CEdgeSupport
 import EdgeFormat
 
-// PLACEHOLDER: replaced by the real kernel; throws so a model using it fails loudly.
+/// ONNX MaxPool (2-D, NCHW, dilation, asymmetric pads; `ceil_mode` resolved in Y's shape).
+///
+/// Record: in [X] out [Y];
+/// ints [kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight].
+/// Padding never wins a max. A window clipped by the end of the input (ceil mode) takes
+/// the max of what remains.
 public struct MaxPoolLayer: LayerKernel {
-    public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        throw EdgeError(.unsupported, "op '\(op.name)': MaxPool is not implemented yet")
-    }
+    let x: UnsafeMutablePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let planes: Int
+    let h: WindowAxis
+    let w: WindowAxis
+    let tapLo: [Int]
+    let tapHi: [Int]
+
     public var scratchFloats: Int { 0 }
-    public var flops: Int { 0 }
-    public func run(scratch: UnsafeMutablePointer<Float>) {}
+    public let flops: Int
+
+    public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
+        try SizeCheck.lists(op, ints: 10, floats: 0)
+        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
+        guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
+        let yt = outputs[0]
+        try SizeCheck.tensor(xt, rank: 4, op: op, tensor: "X")
+        try SizeCheck.tensor(yt, rank: 4, op: op, tensor: "Y")
+        try SizeCheck.same(Array(yt.shape[0..<2]), Array(xt.shape[0..<2]), op: op, what: "Y's batch and channels")
+        let v = op.ints
+        h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: v[0], stride: v[2],
+                           dilation: v[4], padBefore: v[6], padAfter: v[8], axis: "H", op: op)
+        w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: v[1], stride: v[3],
+                           dilation: v[5], padBefore: v[7], padAfter: v[9], axis: "W", op: op)
+        try h.validatePool(axis: "H", op: op)
+        try w.validatePool(axis: "W", op: op)
+        var lo: [Int] = [], hi: [Int] = []
+        for kw in 0..<w.kernel {
+            let r = w.outputs(tap: kw)
+            lo.append(r.lowerBound)
+            hi.append(r.upperBound)
+        }
+        tapLo = lo
+        tapHi = hi
+        x = xt.data
+        y = yt.data
+        planes = xt.shape[0] * xt.shape[1]
+        flops = try SizeCheck.product([yt.count, h.kernel, w.kernel], op: op, what: "flop count")
+    }
+
+    public func run(scratch: UnsafeMutablePointer<Float>) {
+        let inPlane = h.input * w.input, outPlane = h.output * w.output
+        for p in 0..<planes {
+            maxPoolPlane(x + p * inPlane, h: h, w: w, tapLo: tapLo, tapHi: tapHi, into: y + p * outPlane)
+        }
+    }
 }

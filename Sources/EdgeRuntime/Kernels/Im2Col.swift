@@ -1,0 +1,56 @@
+/// im2col: lays out the input patches of a range of output positions as the columns of a
+/// matrix, so a convolution becomes one GEMM: `Y[M, P] = W[M, C*kH*kW] * col[C*kH*kW, P]`.
+///
+/// `col` has one row per (channel, kh, kw) tap, in the same order as the weights of an
+/// ONNX Conv (`W[m, c, kh, kw]`), so the weight tensor is used as the GEMM's A matrix
+/// with no repacking. Each row holds `count` consecutive output positions starting at
+/// `first` (flattened `oh * OW + ow`): the caller may cover the outputs in tiles to bound
+/// the scratch size and keep a tile's columns in cache for the GEMM that consumes them.
+///
+/// Padding becomes zeros. Instead of testing every element against the borders, each
+/// output row segment is split into [zeros | in-bounds copy | zeros] from the range of
+/// outputs where the tap lands inside the input (`WindowAxis.outputs(tap:)`).
+func im2col(_ x: UnsafePointer<Float>, channels: Int, h: WindowAxis, w: WindowAxis,
+            first: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
+    let inH = h.input, inW = w.input, outW = w.output
+    let sw = w.stride
+    var row = col
+    for c in 0..<channels {
+        let plane = x + c * inH * inW
+        for kh in 0..<h.kernel {
+            let hOffset = kh * h.dilation - h.padBefore
+            for kw in 0..<w.kernel {
+                let wOffset = kw * w.dilation - w.padBefore
+                let valid = w.outputs(tap: kw)
+                var p = first
+                var j = 0
+                while j < count {
+                    let oh = p / outW
+                    let ow0 = p - oh * outW
+                    let seg = Swift.min(outW - ow0, count - j)
+                    let dst = row + (j - ow0)          // dst[ow] for ow in ow0..<ow0+seg
+                    let ih = oh * h.stride + hOffset
+                    if ih < 0 || ih >= inH {
+                        for ow in ow0..<(ow0 + seg) { dst[ow] = 0 }
+                    } else {
+                        let lo = Swift.min(Swift.max(valid.lowerBound, ow0), ow0 + seg)
+                        let hi = Swift.max(Swift.min(valid.upperBound, ow0 + seg), lo)
+                        for ow in ow0..<lo { dst[ow] = 0 }
+                        let base = ih * inW + wOffset   // input index of ow is base + ow * sw
+                        let src = plane + base
+                        if sw == 1 {
+                            for ow in lo..<hi { dst[ow] = src[ow] }
+                        } else {
+                            // Wrapping multiply: a checked one blocks vectorization.
+                            for ow in lo..<hi { dst[ow] = src[ow &* sw] }
+                        }
+                        for ow in hi..<(ow0 + seg) { dst[ow] = 0 }
+                    }
+                    j += seg
+                    p += seg
+                }
+                row += count
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import EdgeFormat
+
+/// Load-time checks that turn a malformed op record into an `EdgeError` instead of a trap.
+///
+/// Swift traps on integer overflow and a kernel trusts every size it is given, so each
+/// count a layer derives from file data (shapes, attributes, their products) passes
+/// through here before `run` can ever see it.
+enum SizeCheck {
+    /// Largest element count of any tensor, matrix dimension or scratch buffer.
+    /// OpenBLAS takes `int` sizes and leading dimensions, so nothing larger could reach
+    /// it; on an edge device such a tensor is absurd long before that.
+    static let maxElements = Int(Int32.max)
+
+    /// Bound for kernel sizes, strides, dilations and pads: far beyond any real model,
+    /// small enough that products of a few of them cannot overflow `Int`.
+    static let maxAttribute: Int64 = 1 << 20
+
+    /// Shape text for messages (same style as the interpreter's).
+    static func describe(_ shape: [Int]) -> String { ShapeText.of(shape) }
+
+    /// Exact counts of the record's `ints` and `floats`.
+    static func lists(_ op: OpDescription, ints: Int, floats: Int) throws(EdgeError) {
+        guard op.ints.count == ints else {
+            throw EdgeError(.format, "op '\(op.name)': expected \(ints) ints, found \(op.ints.count)")
+        }
+        guard op.floats.count == floats else {
+            throw EdgeError(.format, "op '\(op.name)': expected \(floats) floats, found \(op.floats.count)")
+        }
+    }
+
+    /// `required` inputs that must be present, then up to `optional` ones that may be
+    /// absent (nil) or missing from the end; exactly `outputs` outputs.
+    static func operands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef],
+                         required: Int, optional: Int = 0, outputCount: Int = 1) throws(EdgeError) {
+        guard inputs.count >= required, inputs.count <= required + optional else {
+            let expected = optional == 0 ? "\(required)" : "\(required) to \(required + optional)"
+            throw EdgeError(.format, "op '\(op.name)': expected \(expected) inputs, found \(inputs.count)")
+        }
+        for i in 0..<required where inputs[i] == nil {
+            throw EdgeError(.format, "op '\(op.name)': input \(i) is required but absent")
+        }
+        guard outputs.count == outputCount else {
+            throw EdgeError(.format, "op '\(op.name)': expected \(outputCount) outputs, found \(outputs.count)")
+        }
+    }
+
+    /// The element count of a shape whose dims are all >= 1, or an error.
+    @discardableResult
+    static func count(_ shape: [Int], op: OpDescription, tensor: String) throws(EdgeError) -> Int {
+        var n = 1
+        for d in shape {
+            guard d >= 1 else {
+                throw EdgeError(.shape, "op '\(op.name)': \(tensor) has an empty or negative dim \(describe(shape))")
+            }
+            n = try multiply(n, d, op: op, what: "\(tensor) element count")
+        }
+        return n
+    }
+
+    /// A tensor of the given rank with a valid element count.
+    static func tensor(_ t: TensorRef, rank: Int, op: OpDescription, tensor name: String) throws(EdgeError) {
+        guard t.shape.count == rank else {
+            throw EdgeError(.shape, "op '\(op.name)': \(name) must have rank \(rank), has shape \(describe(t.shape))")
+        }
+        try count(t.shape, op: op, tensor: name)
+    }
+
+    /// a * b, both non-negative, bounded by `maxElements`.
+    static func multiply(_ a: Int, _ b: Int, op: OpDescription, what: String) throws(EdgeError) -> Int {
+        let (p, overflow) = a.multipliedReportingOverflow(by: b)
+        guard !overflow, a >= 0, b >= 0, p <= maxElements else {
+            throw EdgeError(.shape, "op '\(op.name)': \(what) is too large (\(a) x \(b))")
+        }
+        return p
+    }
+
+    /// Product of several factors with the same bound.
+    static func product(_ factors: [Int], op: OpDescription, what: String) throws(EdgeError) -> Int {
+        var p = 1
+        for f in factors { p = try multiply(p, f, op: op, what: what) }
+        return p
+    }
+
+    /// An `Int64` attribute in `min...maxAttribute`, as `Int`.
+    static func attribute(_ v: Int64, min: Int64, op: OpDescription, what: String) throws(EdgeError) -> Int {
+        guard v >= min, v <= maxAttribute else {
+            throw EdgeError(.format, "op '\(op.name)': \(what) \(v) is out of range \(min)...\(maxAttribute)")
+        }
+        return Int(v)
+    }
+
+    /// Throws a shape error unless `actual == expected`.
+    static func same(_ actual: [Int], _ expected: [Int], op: OpDescription, what: String) throws(EdgeError) {
+        guard actual == expected else {
+            throw EdgeError(.shape, "op '\(op.name)': \(what) is \(describe(actual)), expected \(describe(expected))")
+        }
+    }
+}
