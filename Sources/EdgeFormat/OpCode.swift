@@ -99,10 +99,18 @@ public enum UnaryKind: Int64, CaseIterable {
     case reciprocal = 25
     /// x ^ alpha (Pow with a scalar constant exponent).
     case powScalar = 26
+    /// x >= 0 ? x : alpha * (exp(x) - 1)
+    case elu = 27
+    /// beta * (x > 0 ? x : alpha * (exp(x) - 1)) (Selu: alpha, gamma)
+    case selu = 28
+    /// log(1 + exp(x))
+    case softplus = 29
 }
 
 public enum BinaryKind: Int64, CaseIterable {
     case add = 0, sub = 1, mul = 2, div = 3, pow = 4, max = 5, min = 6
+    /// a >= 0 ? a : a * b (PRelu, b the slope).
+    case prelu = 7
 }
 
 public enum PadMode: Int64, CaseIterable {

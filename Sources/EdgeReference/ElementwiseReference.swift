@@ -70,6 +70,7 @@ public func referenceBinaryScalar(_ kind: BinaryKind, _ a: Float, _ b: Float) ->
     case .pow: return Float(pow(x, y))
     case .max: return x.isNaN || y.isNaN ? .nan : Float(x > y ? x : y)
     case .min: return x.isNaN || y.isNaN ? .nan : Float(x < y ? x : y)
+    case .prelu: return Float(x >= 0 ? x : x * y)
     }
 }
 
@@ -97,6 +98,9 @@ public func referenceUnaryScalar(_ kind: UnaryKind, _ value: Float, alpha: Float
     case .abs: r = Swift.abs(x)
     case .reciprocal: r = 1 / x
     case .powScalar: r = pow(x, a)
+    case .elu: r = x >= 0 ? x : a * (exp(x) - 1)
+    case .selu: r = b * (x > 0 ? x : a * (exp(x) - 1))
+    case .softplus: r = log(1 + exp(x))
     }
     return Float(r)
 }

@@ -142,7 +142,7 @@ final class BinaryKernelTests: XCTestCase {
             _ = try BinaryLayer(ewOp(.binary, ints: [0, 0], floats: [0], inputs: 2), inputs: [a.ref, b.ref], outputs: [y.ref])
         }
         ewAssertThrows(.format, "kind") {
-            _ = try BinaryLayer(ewOp(.binary, ints: [0, 7], floats: [0, 0], inputs: 2), inputs: [a.ref, b.ref], outputs: [y.ref])
+            _ = try BinaryLayer(ewOp(.binary, ints: [0, 99], floats: [0, 0], inputs: 2), inputs: [a.ref, b.ref], outputs: [y.ref])
         }
         ewAssertThrows(.format, "activation") {
             _ = try BinaryLayer(ewOp(.binary, ints: [99, 0], floats: [0, 0], inputs: 2), inputs: [a.ref, b.ref], outputs: [y.ref])

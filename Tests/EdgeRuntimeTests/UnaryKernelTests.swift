@@ -16,6 +16,9 @@ final class UnaryKernelTests: XCTestCase {
         case .reciprocal: return (0, 0, 0.1, 3)
         case .powScalar: return (rng.pick([2, 1, 0.5, -1, 3, 1.5, -0.25]), 0, 0.1, 3)
         case .sigmoid, .swish, .tanh: return (0, 0, -10, 10)
+        case .elu: return (1.0, 0, -3, 3)
+        case .selu: return (1.6732632, 1.050701, -3, 3)
+        case .softplus: return (0, 0, -10, 25)
         default: return (0, 0, -2, 2)
         }
     }

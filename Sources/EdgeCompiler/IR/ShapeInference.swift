@@ -57,20 +57,49 @@ struct ShapeInference {
         switch node.opType {
         case "Identity", "Dropout", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish",
              "Softmax", "LRN", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "BatchNormalization", "Elu",
-             "Softplus", "Erf", "Floor", "Ceil", "Round", "Sign", "Cast":
+             "Softplus", "Erf", "Floor", "Ceil", "Round", "Sign", "Cast", "Selu", "LogSoftmax":
             if node.opType == "Dropout" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
                 node.outputs[1] = ""  // the mask is unused at inference; drop it
             }
             return [try x()]
+        case "PRelu":
+            let s = try x()
+            if Broadcast.shape(s, ins[1]) != s, s.count >= 2, ins[1] == [s[1]], var slope = graph.constants[node.input(1)] {
+                // PRelu before opset 7 applied a [C] slope per channel (axis 1).
+                slope.shape = [s[1]] + [Int](repeating: 1, count: s.count - 2)
+                let name = node.input(1) + "::per_channel"
+                graph.constants[name] = slope
+                graph.shapes[name] = slope.shape
+                node.inputs[1] = name
+                return [s]
+            }
+            guard Broadcast.shape(s, ins[1]) == s else {
+                throw EdgeError(.shape, "\(node.label): slope \(ShapeText.of(ins[1])) does not broadcast to \(ShapeText.of(s))")
+            }
+            return [s]
         case "Add", "Sub", "Mul", "Div", "Pow", "Sum", "Max", "Min", "Mean", "Equal", "Greater", "Less", "Where", "And", "Or":
             return [try Broadcast.shape(ins.enumerated().filter { !node.input($0.offset).isEmpty }.map(\.element), for: node)]
         case "Conv":
+            if try x().count == 3 {
+                // 1-D: run as 2-D with H = 1 (Lowering views the tensors that way).
+                ShapeInference.liftTo2D(&node)
+                let x3 = try x(), w3 = ins[1]
+                guard w3.count == 3 else { throw EdgeError(.shape, "\(node.label): 1-D Conv needs a 3-D weight") }
+                let out = try convShape(&node, x: [x3[0], x3[1], 1, x3[2]], w: [w3[0], w3[1], 1, w3[2]])
+                return [[out[0], out[1], out[3]]]
+            }
             return [try convShape(&node, x: try x(), w: ins[1])]
         case "ConvTranspose":
             return [try convTransposeShape(&node, x: try x(), w: ins[1])]
         case "MaxPool", "AveragePool", "LpPool":
             if node.opType == "MaxPool" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
                 throw EdgeError(.unsupported, "\(node.label): the Indices output of MaxPool is not supported")
+            }
+            if try x().count == 3 {
+                ShapeInference.liftTo2D(&node)
+                let x3 = try x()
+                let out = try poolShape(&node, x: [x3[0], x3[1], 1, x3[2]])
+                return [[out[0], out[1], out[3]]]
             }
             return [try poolShape(&node, x: try x())]
         case "GlobalAveragePool", "GlobalMaxPool":
@@ -214,6 +243,18 @@ struct ShapeInference {
             throw EdgeError(.shape, "\(node.label): kernel/strides/dilations do not fit \(spatial) spatial dims")
         }
         return (strides, dilations)
+    }
+
+    /// Rewrites 1-D window attributes as 2-D ones over a height of 1 and marks the node,
+    /// so 1-D convolutions and pools run on the 2-D kernels.
+    static func liftTo2D(_ node: inout Node) {
+        node.attributes["edge.as2d"] = .int(1)
+        for key in ["kernel_shape", "strides", "dilations"] {
+            if let v = node.ints(key), v.count == 1 { node.attributes[key] = .ints([1, Int64(v[0])]) }
+        }
+        if let p = node.ints("pads"), p.count == 2 {
+            node.attributes["pads"] = .ints([0, Int64(p[0]), 0, Int64(p[1])])
+        }
     }
 
     func require2D(_ node: Node, _ x: [Int]) throws {

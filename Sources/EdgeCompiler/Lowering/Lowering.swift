@@ -86,27 +86,38 @@ final class Lowering {
         let (actKind, actFloats) = act(node)
         switch node.opType {
         case "Conv", "ConvTranspose":
-            let w = try shape(node.input(1))
+            var w = try shape(node.input(1))
             let pads = node.ints("pads") ?? [0, 0, 0, 0]
             let strides = node.ints("strides") ?? [1, 1]
             let dil = node.ints("dilations") ?? [1, 1]
             var ins = [try value(node.input(0)), try value(node.input(1))]
             ins.append(node.input(2).isEmpty ? -1 : try value(node.input(2)))
+            var y = try out(node)
+            if node.int("edge.as2d", 0) == 1 {
+                w = [w[0], w[1], 1, w[2]]
+                ins[0] = try viewAs2D(ins[0], node.input(0))
+                ins[1] = try promoted(ins[1], w, node.input(1) + "::2d")
+                y = try viewAs2D(y, node.outputs[0])
+            }
             let ints = [actKind, Int64(node.int("group", 1)), Int64(w[2]), Int64(w[3])]
                 + (strides + dil + pads).map { Int64($0) }
-            emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [try out(node)], ints: ints, floats: actFloats)
+            emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [y], ints: ints, floats: actFloats)
         case "Gemm":
             try lowerGemm(node, actKind, actFloats)
         case "MatMul":
             try lowerMatMul(node, actKind, actFloats)
         case "MaxPool", "AveragePool":
             let k = node.ints("kernel_shape")!, s = node.ints("strides")!, p = node.ints("pads")!
+            var x = try value(node.input(0)), y = try out(node)
+            if node.int("edge.as2d", 0) == 1 {
+                x = try viewAs2D(x, node.input(0))
+                y = try viewAs2D(y, node.outputs[0])
+            }
             if node.opType == "MaxPool" {
                 let d = node.ints("dilations")!
-                emit(.maxPool, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
-                     ints: (k + s + d + p).map { Int64($0) })
+                emit(.maxPool, node, inputs: [x], outputs: [y], ints: (k + s + d + p).map { Int64($0) })
             } else {
-                emit(.averagePool, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+                emit(.averagePool, node, inputs: [x], outputs: [y],
                      ints: (k + s + p + [node.int("count_include_pad", 0)]).map { Int64($0) })
             }
         case "GlobalAveragePool", "GlobalMaxPool":
@@ -119,11 +130,34 @@ final class Lowering {
             let x = try value(node.input(0)), y = try out(node)
             emit(.unary, node, inputs: [x], outputs: [y], ints: [a.kind.rawValue], floats: [a.alpha, a.beta])
             markInPlace(input: x, output: y)
-        case "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal":
-            let kind: UnaryKind = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs, "Reciprocal": .reciprocal][node.opType]!
+        case "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Elu", "Selu", "Softplus":
+            let kinds: [String: UnaryKind] = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs,
+                                              "Reciprocal": .reciprocal, "Elu": .elu, "Selu": .selu, "Softplus": .softplus]
+            var params: [Float] = [0, 0]
+            if node.opType == "Elu" { params = [node.float("alpha", 1), 0] }
+            if node.opType == "Selu" { params = [node.float("alpha", 1.67326319217681884765625), node.float("gamma", 1.05070102214813232421875)] }
             let x = try value(node.input(0)), y = try out(node)
-            emit(.unary, node, inputs: [x], outputs: [y], ints: [kind.rawValue], floats: [0, 0])
+            emit(.unary, node, inputs: [x], outputs: [y], ints: [kinds[node.opType]!.rawValue], floats: params)
             markInPlace(input: x, output: y)
+        case "PRelu":
+            let x = try value(node.input(0)), y = try out(node)
+            emit(.binary, node, inputs: [x, try value(node.input(1))], outputs: [y],
+                 ints: [ActivationKind.none.rawValue, BinaryKind.prelu.rawValue], floats: [0, 0])
+            markInPlace(input: x, output: y)
+        case "LogSoftmax":
+            // softmax then log: exact except where softmax underflows to 0 (x - max < -87).
+            try lowerSoftmax(node)
+            let y = try out(node)
+            emit(.unary, node, inputs: [y], outputs: [y], ints: [UnaryKind.log.rawValue], floats: [0, 0])
+        case "ReduceSum":
+            // The mean times the count of reduced elements.
+            let axes = node.ints("edge.axes")!
+            let inShape = try shape(node.input(0))
+            let n = axes.reduce(1) { $0 * inShape[$1] }
+            let y = try out(node)
+            emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [y], ints: axes.map { Int64($0) })
+            emit(.binary, node, inputs: [y, weight(node.name + "::count", shape: [1], [Float(n)])], outputs: [y],
+                 ints: [ActivationKind.none.rawValue, BinaryKind.mul.rawValue], floats: [0, 0])
         case "BatchNormalization":
             guard let (scale, shift) = try BatchNormFolding.affine(node, graph) else {
                 throw EdgeError(.unsupported, "\(node.label): BatchNormalization needs constant scale, bias, mean and var")
@@ -184,7 +218,7 @@ final class Lowering {
         let m = transA ? a[1] : a[0]
         let bShape = try shape(node.input(1))
         let n = transB ? bShape[0] : bShape[1], k = transB ? bShape[1] : bShape[0]
-        let bId: Int32
+        var bId: Int32
         if let b = graph.constants[node.input(1)] {
             // Pack B as [N, K] with alpha folded in: Y = A * B^T.
             let v = b.floats
@@ -194,10 +228,16 @@ final class Lowering {
             }
             bId = weight(node.input(1) + "::packed_nk", shape: [n, k], packed)
         } else {
-            guard transB, alpha == 1 else {
-                throw EdgeError(.unsupported, "\(node.label): a non-constant B needs transB=1 and alpha=1")
+            guard alpha == 1 else {
+                throw EdgeError(.unsupported, "\(node.label): alpha != 1 with a non-constant B is not supported")
             }
             bId = try value(node.input(1))
+            if !transB {
+                // The kernel reads B as [N, K]: transpose the runtime value first.
+                let packed = add(LoweredTensor(name: node.input(1) + "::nk", shape: [n, k], storage: .arena), key: nil)
+                emit(.transpose, node, inputs: [bId], outputs: [packed], ints: [1, 0])
+                bId = packed
+            }
         }
         var cId: Int32 = -1
         if !node.input(2).isEmpty {
@@ -238,6 +278,12 @@ final class Lowering {
             y = try alias(y, shape: yShape, name: node.outputs[0] + "::matrix")
         }
         emit(.matMul, node, inputs: [a, b], outputs: [y], ints: [actKind], floats: actFloats)
+    }
+
+    /// [N, C, L] seen as [N, C, 1, L].
+    func viewAs2D(_ id: Int32, _ name: String) throws -> Int32 {
+        let s = model.tensors[Int(id)].shape
+        return try promoted(id, [s[0], s[1], 1, s[2]], name + "::2d")
     }
 
     func promoted(_ id: Int32, _ shape: [Int], _ name: String) throws -> Int32 {

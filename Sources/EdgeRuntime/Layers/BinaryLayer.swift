@@ -96,6 +96,7 @@ public struct BinaryLayer: LayerKernel {
         case .pow: run(PowOperator.self)
         case .max: run(MaxOperator.self)
         case .min: run(MinOperator.self)
+        case .prelu: run(PReluOperator.self)
         }
     }
 
@@ -276,5 +277,13 @@ struct MinOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b || a.isNaN ? a : b }
     @inline(__always) static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
         b.replacing(with: a, where: (a .< b) .| (a .!= a))
+    }
+}
+
+/// PRelu: the slope applies where the input is negative.
+struct PReluOperator: BinaryOperator {
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= 0 ? a : a * b }
+    @inline(__always) static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        (a * b).replacing(with: a, where: a .>= 0)
     }
 }

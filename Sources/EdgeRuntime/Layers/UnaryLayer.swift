@@ -68,6 +68,15 @@ public struct UnaryLayer: LayerKernel {
             for i in 0..<n { y[i] = Swift.abs(x[i]) }
         case .reciprocal:
             for i in 0..<n { y[i] = 1 / x[i] }
+        case .elu:
+            let a = alpha
+            for i in 0..<n { let v = x[i]; y[i] = v >= 0 ? v : a * (expf(v) - 1) }
+        case .selu:
+            let a = alpha, g = beta
+            for i in 0..<n { let v = x[i]; y[i] = g * (v > 0 ? v : a * (expf(v) - 1)) }
+        case .softplus:
+            // log1p(exp(x)) overflows for large x, where it equals x.
+            for i in 0..<n { let v = x[i]; y[i] = v > 20 ? v : log1pf(expf(v)) }
         case .powScalar:
             // The exponents models actually use get exact cheap forms; powf otherwise.
             let e = alpha

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Scalar evaluation of what the runtime applies per element, for channels whose value is
+/// a known constant (a zero filter gives act(bias) everywhere).
+enum ChannelMath {
+    static func apply(_ a: FusedActivation?, _ x: Float) -> Float {
+        guard let a = a else { return x }
+        switch a.kind {
+        case .none: return x
+        case .relu: return max(x, 0)
+        case .clip: return min(max(x, a.alpha), a.beta)
+        case .leakyRelu: return x >= 0 ? x : a.alpha * x
+        case .hardSigmoid: return max(0, min(1, a.alpha * x + a.beta))
+        case .hardSwish: return x * max(0, min(1, a.alpha * x + a.beta))
+        case .sigmoid: return 1 / (1 + expf(-x))
+        case .swish: return x / (1 + expf(-x))
+        case .tanh: return tanhf(x)
+        }
+    }
+
+    static func name(_ a: FusedActivation) -> String {
+        switch a.kind {
+        case .none: return "Identity"
+        case .relu: return "Relu"
+        case .clip: return "Clip"
+        case .leakyRelu: return "LeakyRelu"
+        case .hardSigmoid: return "HardSigmoid"
+        case .hardSwish: return "HardSwish"
+        case .sigmoid: return "Sigmoid"
+        case .swish: return "Swish"
+        case .tanh: return "Tanh"
+        }
+    }
+
+    /// A unary ONNX op on a constant; nil when unknown or not finite.
+    static func unary(_ op: String, _ x: Float) -> Float? {
+        let y: Float
+        switch op {
+        case "Identity", "Dropout", "Cast": y = x
+        case "Neg": y = -x
+        case "Abs": y = abs(x)
+        case "Sqrt": y = sqrtf(x)
+        case "Exp": y = expf(x)
+        case "Log": y = logf(x)
+        case "Reciprocal": y = 1 / x
+        case "Floor": y = x.rounded(.down)
+        case "Ceil": y = x.rounded(.up)
+        case "Round": y = x.rounded(.toNearestOrEven)
+        case "Sign": y = x > 0 ? 1 : (x < 0 ? -1 : 0)
+        case "Erf": y = erff(x)
+        case "Softplus": y = logf(1 + expf(x))
+        case "Elu": y = x >= 0 ? x : (expf(x) - 1)
+        default: return nil
+        }
+        return y.isFinite ? y : nil
+    }
+
+    /// An elementwise n-ary op over per-channel values (nil = not a known constant).
+    static func elementwise(_ op: String, _ values: [Float?]) -> Float? {
+        guard let first = values.first else { return nil }
+        switch op {
+        case "Mul":
+            if values.contains(where: { $0 == 0 }) { return 0 }
+        case "Div":
+            // 0 / y = 0 for every non-zero y; a zero numerator stays zero.
+            if first == 0, values.count == 2, values[1] != 0 { return 0 }
+        default:
+            break
+        }
+        guard values.allSatisfy({ $0 != nil }) else { return nil }
+        let v = values.map { $0! }
+        var acc = v[0]
+        for b in v.dropFirst() {
+            switch op {
+            case "Add", "Sum", "Mean": acc += b
+            case "Sub": acc -= b
+            case "Mul": acc *= b
+            case "Div": acc /= b
+            case "Pow": acc = powf(acc, b)
+            case "Max": acc = max(acc, b)
+            case "Min": acc = min(acc, b)
+            default: return nil
+            }
+        }
+        if op == "Mean" { acc /= Float(v.count) }
+        return acc.isFinite ? acc : nil
+    }
+
+    static let elementwiseOps: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean"]
+    static let unaryOps: Set<String> = [
+        "Identity", "Dropout", "Cast", "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Floor", "Ceil",
+        "Round", "Sign", "Erf", "Softplus", "Elu",
+    ]
+}
