@@ -34,8 +34,25 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("slice"), help: ArgumentHelp("Time only layers FROM..TO.", valueName: "FROM:TO"))
     var slice: String?
 
+    @Flag(name: .customLong("blas-peak"), help: "Also measure cblas_sgemm at 512x512x512 (the ceiling for conv layers) and show each layer's share of it.")
+    var blasPeak = false
+
     @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
     var json = false
+
+    /// Best of 10 single sgemm calls at 512^3 on the BLAS threads in force.
+    static func measureSgemmPeak() -> Double {
+        let n = 512
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var best = Double.infinity
+        for _ in 0..<11 {
+            let t0 = edge_now_ns()
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+            best = min(best, Double(edge_now_ns() - t0))
+        }
+        return 2 * Double(n * n * n) / best
+    }
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
@@ -68,6 +85,7 @@ struct BenchCommand: ParsableCommand {
             let p90 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)]
             let mean = totals.reduce(0, +) / Double(totals.count)
             let summary = ModelSummary(interpreter, fileBytes: 0)
+            let peak = blasPeak ? Self.measureSgemmPeak() : nil
             let layerSum = execution.range.reduce(0.0) { $0 + Double(perLayer[$1]) }
             var rows: [[String: Any]] = []
             for i in execution.range {
@@ -82,12 +100,14 @@ struct BenchCommand: ParsableCommand {
                                   "iterations": iterations, "warmup": warmup, "layers": rows,
                                   "arena_bytes": interpreter.arena.byteCount, "flops": summary.flops,
                                   "blas_core": String(cString: openblas_get_corename()),
-                                  "blas_threads": Int(openblas_get_num_threads())] as [String: Any]))
+                                  "blas_threads": Int(openblas_get_num_threads()),
+                                  "blas_peak_gflops": peak ?? NSNull()] as [String: Any]))
                 return
             }
             print(String(format: "%@: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms over %d iterations (%.2f GFLOP/s at the median; OpenBLAS %@, %d thread(s))",
                          model, median, p90, mean, sorted[0], iterations, Double(summary.flops) / (median * 1e6),
                          String(cString: openblas_get_corename()), Int(openblas_get_num_threads())))
+            if let peak { print(String(format: "cblas_sgemm 512^3 peak: %.1f GFLOP/s; the model runs at %.0f%% of it", peak, 100 * Double(summary.flops) / (median * 1e6) / peak)) }
             print("")
             print(pad("#", 4) + pad("op", 24) + lpad("ms", 9) + lpad("share", 8) + lpad("GFLOP/s", 9) + "  name")
             for r in rows {
