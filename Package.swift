@@ -46,6 +46,8 @@ let package = Package(
         ),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
+        .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
             dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]

@@ -13,8 +13,9 @@ public struct EdgmFile {
     /// Owns inflated weights when the WGHT section was compressed.
     public var inflatedWeights: AlignedBuffer?
 
-    /// Largest arena or weight size accepted (1 TiB): beyond it a size is corrupt, not big.
-    static let sizeLimit = 1 << 40
+    /// Largest arena or weight size accepted (1 TiB; where Int has 32 bits, as on armv7,
+    /// `1 << 40` would be 0): beyond it a size is corrupt, not big.
+    static let sizeLimit = Int.bitWidth == 64 ? 1 << 40 : Int.max >> 1
 
     public init(image: UnsafeRawBufferPointer, verifyChecksums: Bool = true) throws(EdgeError) {
         var header = ByteReader(image, context: "edgm header")

@@ -6,6 +6,10 @@ public struct NpyArray: Equatable {
     public var shape: [Int]
     public var data: [Float]
 
+    /// Largest element count read (2^34; less where Int has 32 bits, so that the byte
+    /// count of any element type still fits in an Int).
+    static let maxElements = Int.bitWidth == 64 ? 1 << 34 : Int.max >> 3
+
     public init(shape: [Int], data: [Float]) {
         self.shape = shape
         self.data = data
@@ -43,7 +47,7 @@ public struct NpyArray: Equatable {
         var count = 1
         for d in shape {
             let (p, o) = count.multipliedReportingOverflow(by: d)
-            guard !o, p <= (1 << 34) else { throw EdgeError(.format, "\(name): shape is too large") }
+            guard !o, p <= NpyArray.maxElements else { throw EdgeError(.format, "\(name): shape is too large") }
             count = p
         }
 
@@ -132,9 +136,9 @@ public struct NpyArray: Equatable {
         var digits = 0
         for c in text[text.index(after: text.startIndex)..<close] {
             if let v = c.wholeNumberValue, c.isASCII {
+                guard current <= (NpyArray.maxElements - v) / 10 else { throw EdgeError(.format, "\(name): dimension too large") }
                 current = current * 10 + v
                 digits += 1
-                guard current <= (1 << 34) else { throw EdgeError(.format, "\(name): dimension too large") }
             } else if c == "," {
                 if digits > 0 { dims.append(current) }
                 current = 0

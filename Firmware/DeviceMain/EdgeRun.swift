@@ -1,0 +1,98 @@
+import CEdgeSupport
+import EdgeFormat
+import EdgeRuntime
+
+/// `edge-run`: runs a `.edgm` model (or a slice of it) on the device, as `edgec run` does
+/// on the host: mmaps the model (weights used in place), verifies it, runs it and writes
+/// every output as `<tensor name>.npy`. Embedded Swift; argc/argv come from C's `main`.
+@_cdecl("main")
+func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    var arguments: [String] = []
+    if argc > 1 {
+        for i in 1..<Int(argc) {
+            if let p = argv[i] { arguments.append(String(cString: p)) }
+        }
+    }
+    do throws(EdgeError) {
+        let options = try Options(arguments: arguments)
+        if options.help {
+            Console.out(Options.usage)
+            return 0
+        }
+        try EdgeRun.run(options)
+        return 0
+    } catch {
+        Console.err("edge-run: error: " + error.message)
+        return EdgeRun.exitCode(for: error.kind)
+    }
+}
+
+enum EdgeRun {
+    /// The host's mapping (Sources/edgec/CLISupport.swift).
+    static func exitCode(for kind: EdgeError.Kind) -> Int32 {
+        switch kind {
+        case .invalidArgument: return 2
+        case .io: return 3
+        case .format: return 4
+        case .unsupported: return 5
+        case .shape: return 6
+        }
+    }
+
+    static func run(_ options: Options) throws(EdgeError) {
+        let interpreter = try Interpreter(path: options.model)
+        let execution = try Execution(interpreter, slice: options.slice)
+        let m = interpreter.model
+        let values = try execution.load(options.inputs, m)
+
+        var times: [UInt64] = []
+        times.reserveCapacity(options.repeatCount)
+        for k in 0..<options.repeatCount {
+            // Inputs are re-written every time: a model may reuse their arena bytes.
+            for (j, id) in execution.inputs.enumerated() {
+                try write(values[j], to: id, interpreter)
+            }
+            let t0 = edge_now_ns()
+            interpreter.run(execution.range)
+            let dt = edge_now_ns() &- t0
+            times.append(dt)
+            if options.repeatCount > 1 {
+                Console.out("run \(k + 1)/\(options.repeatCount): \(Format.ms(dt)) ms")
+            }
+        }
+
+        guard Paths.makeDirectories(options.outputDir) else {
+            throw EdgeError(.io, "cannot create output directory '\(options.outputDir)'")
+        }
+        for id in execution.outputs {
+            let t = m.tensors[id]
+            let path = Paths.join(options.outputDir, Paths.safeFileName(t.name) + ".npy")
+            try NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id))).write(path)
+            Console.out("wrote \(path) \(ShapeText.of(t.shape))")
+        }
+
+        let arena = "arena \(interpreter.arena.byteCount) bytes, \(Format.bytes(interpreter.arena.byteCount))"
+        let layers = execution.range.count
+        if times.count == 1 {
+            Console.out("ran \(layers) layers in \(Format.ms(times[0])) ms (\(arena))")
+        } else {
+            times.sort()
+            let n = times.count
+            let median = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
+            Console.out("ran \(layers) layers \(n) times: min \(Format.ms(times[0])) ms, median \(Format.ms(median)) ms (\(arena))")
+        }
+    }
+
+    static func write(_ values: [Float], to id: Int, _ interpreter: Interpreter) throws(EdgeError) {
+        // withUnsafeBufferPointer rethrows untyped errors: carry the typed one out.
+        let result = values.withUnsafeBufferPointer { p -> Result<Void, EdgeError> in
+            do throws(EdgeError) {
+                try interpreter.write(tensor: id, p)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+}

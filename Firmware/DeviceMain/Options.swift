@@ -1,0 +1,72 @@
+import CEdgeSupport
+import EdgeFormat
+
+/// The command line of `edge-run`: the device twin of `edgec run`.
+///
+///     edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N]
+///
+/// Option values may follow as the next argument or after '=' (`--repeat=5`).
+struct Options {
+    var model = ""
+    var inputs: [String] = []
+    var outputDir = "."
+    var slice: String?
+    var repeatCount = 1
+    var help = false
+
+    static let usage = """
+        usage: edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N]
+          --input NAME=FILE.npy  an input tensor (repeatable; NAME= may be left out when there is one input)
+          --output-dir DIR       where <output name>.npy files go (created if missing; default .)
+          --slice FROM:TO        run only layers FROM..TO (inclusive, numbered as `edgec inspect` does)
+          --repeat N             run N times (inputs re-written each time) and print min/median latency
+        exit codes: 0 ok, 2 bad arguments or inputs, 3 i/o, 4 bad file, 5 unsupported, 6 shape mismatch
+
+        """
+
+    init(arguments: [String]) throws(EdgeError) {
+        var i = 0
+        var positional: [String] = []
+        func value(_ option: String, _ inline: String?) throws(EdgeError) -> String {
+            if let inline { return inline }
+            i += 1
+            guard i < arguments.count else {
+                throw EdgeError(.invalidArgument, "\(option) needs a value (see --help)")
+            }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            let arg = arguments[i]
+            var name = arg
+            var inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                name = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            switch name {
+            case "--input", "-i": inputs.append(try value(name, inline))
+            case "--output-dir", "-o": outputDir = try value(name, inline)
+            case "--slice": slice = try value(name, inline)
+            case "--repeat", "-n":
+                let text = try value(name, inline)
+                guard let n = Int(text), n >= 1, n <= 1_000_000 else {
+                    throw EdgeError(.invalidArgument, "--repeat expects a count from 1 to 1000000, got '\(text)'")
+                }
+                repeatCount = n
+            case "--help", "-h": help = true
+            default:
+                if arg.hasPrefix("-") && arg.utf8.count > 1 {
+                    throw EdgeError(.invalidArgument, "unknown option '\(arg)' (see --help)")
+                }
+                positional.append(arg)
+            }
+            i += 1
+        }
+        if help { return }
+        guard positional.count == 1 else {
+            throw EdgeError(.invalidArgument, positional.isEmpty ? "missing MODEL.edgm (see --help)"
+                                                                 : "expected one model, got \(positional.count) arguments")
+        }
+        model = positional[0]
+    }
+}
