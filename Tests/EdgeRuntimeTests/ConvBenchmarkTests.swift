@@ -8,9 +8,13 @@ import XCTest
 /// it measures and prints, asserts nothing about speed, and is skipped unless EDGE_BENCH
 /// is set. Run by hand in release mode, single-threaded BLAS:
 ///
-///     swift build -c release --scratch-path .build-k1 --product EdgePackageTests
-///     EDGE_BENCH=1 OPENBLAS_NUM_THREADS=1 swift test -c release --skip-build \
-///         --scratch-path .build-k1 --filter ConvBenchmarkTests
+///     swift build -c release -Xswiftc -enable-testing --product EdgePackageTests
+///     EDGE_BENCH=1 OPENBLAS_NUM_THREADS=1 swift test -c release -Xswiftc -enable-testing \
+///         --skip-build --filter ConvBenchmarkTests
+///
+/// (`-enable-testing` because other test files use `@testable import`.) Each line shows
+/// the layer's GFLOP/s (bias + ReLU included), and for the GEMM paths the bare sgemm of
+/// the same M×N×K: the gap is what im2col and the epilogue cost.
 final class ConvBenchmarkTests: XCTestCase {
     struct Shape {
         var label: String

@@ -5,8 +5,8 @@ import XCTest
 
 /// ConvLayer against `ConvReference.conv` on seeded random cases covering every path:
 /// 1×1 GEMM (plain and grouped), im2col (any kernel, stride, dilation, asymmetric pads,
-/// groups, tiled), depthwise 3×3 stride 1/2 and generic depthwise (multipliers,
-/// dilation), with and without bias, every activation kind.
+/// groups, tiled), depthwise 3×3 stride 1/2, the SIMD any-kernel depthwise rows and the
+/// scalar ones (multipliers, dilation, stride 3), with and without bias, every activation.
 final class ConvKernelTests: XCTestCase {
     struct Case: CustomStringConvertible {
         var n = 1, c = 1, h = 1, w = 1, m = 1, group = 1
@@ -30,7 +30,7 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
-    enum Kind: CaseIterable { case pointwise, im2col, grouped, dw3x3s1, dw3x3s2, dwGeneric, strided1x1 }
+    enum Kind: CaseIterable { case pointwise, im2col, grouped, dw3x3s1, dw3x3s2, dwSIMD, dwGeneric, strided1x1 }
 
     static func randomCase(_ kind: Kind, _ rng: inout SeededRNG) -> Case {
         var t = Case()
@@ -61,6 +61,15 @@ final class ConvKernelTests: XCTestCase {
             let s = kind == .dw3x3s1 ? 1 : 2
             t.strides = [s, s]
             t.pads = rng.bool(0.7) ? [1, 1, 1, 1] : [rng.int(0...2), rng.int(0...2), rng.int(0...2), rng.int(0...2)]
+        case .dwSIMD:
+            // Rows of >= 4 outputs with stride 1 or 2: the SIMD loops over any kernel.
+            t.c = rng.int(1...3)
+            t.group = t.c
+            t.m = t.c * rng.int(1...2)
+            t.kernel = [rng.int(1...5), rng.int(1...5)]
+            t.strides = [rng.int(1...3), rng.int(1...2)]
+            t.dilations = [rng.int(1...2), rng.int(1...3)]
+            t.pads = [rng.int(0...2), rng.int(0...3), rng.int(0...2), rng.int(0...3)]
         case .dwGeneric:
             t.c = rng.int(1...4)
             t.group = t.c
@@ -75,7 +84,7 @@ final class ConvKernelTests: XCTestCase {
             t.strides = [rng.int(1...3), rng.int(2...3)]
             t.pads = [rng.int(0...1), rng.int(0...1), rng.int(0...1), rng.int(0...1)]
         }
-        let small = kind == .dw3x3s1 || kind == .dw3x3s2 ? 0...12 : 0...7
+        let small = kind == .dw3x3s1 || kind == .dw3x3s2 ? 0...12 : kind == .dwSIMD ? 6...14 : 0...7
         t.h = Case.extent(&rng, kernel: t.kernel[0], dilation: t.dilations[0], padSum: t.pads[0] + t.pads[2], extra: small)
         t.w = Case.extent(&rng, kernel: t.kernel[1], dilation: t.dilations[1], padSum: t.pads[1] + t.pads[3], extra: small)
         return t
@@ -101,7 +110,7 @@ final class ConvKernelTests: XCTestCase {
 
     func testRandomCasesEveryPath() {
         var rng = SeededRNG(seed: 0xC0417)
-        for i in 0..<210 {
+        for i in 0..<240 {
             let kind = Kind.allCases[i % Kind.allCases.count]
             check(ConvKernelTests.randomCase(kind, &rng), &rng)
         }

@@ -8,12 +8,18 @@ import EdgeFormat
 enum SizeCheck {
     /// Largest element count of any tensor, matrix dimension or scratch buffer.
     /// OpenBLAS takes `int` sizes and leading dimensions, so nothing larger could reach
-    /// it; on an edge device such a tensor is absurd long before that.
+    /// it; on an edge device such a tensor is absurd long before that. Where `Int` has
+    /// 32 bits the bound is lower still, so that a count plus pads, or a window extent,
+    /// cannot overflow while it is being checked.
+    #if arch(arm) || arch(i386) || arch(wasm32) || arch(arm64_32)
+    static let maxElements = 1 << 28
+    #else
     static let maxElements = Int(Int32.max)
+    #endif
 
     /// Bound for kernel sizes, strides, dilations and pads: far beyond any real model,
-    /// small enough that products of a few of them cannot overflow `Int`.
-    static let maxAttribute: Int64 = 1 << 20
+    /// small enough that a window extent (dilation * kernel) fits in 31 bits.
+    static let maxAttribute: Int64 = 1 << 15
 
     /// Shape text for messages (same style as the interpreter's).
     static func describe(_ shape: [Int]) -> String { ShapeText.of(shape) }
@@ -70,6 +76,18 @@ enum SizeCheck {
         let (p, overflow) = a.multipliedReportingOverflow(by: b)
         guard !overflow, a >= 0, b >= 0, p <= maxElements else {
             throw EdgeError(.shape, "op '\(op.name)': \(what) is too large (\(a) x \(b))")
+        }
+        return p
+    }
+
+    /// A flop count for reports: the product of `factors`, saturating at `Int.max`
+    /// instead of trapping (a big layer on a 32-bit target may exceed 2^31 flops).
+    static func flops(_ factors: [Int]) -> Int {
+        var p = 1
+        for f in factors {
+            let (r, overflow) = p.multipliedReportingOverflow(by: f)
+            if overflow { return Int.max }
+            p = r
         }
         return p
     }

@@ -55,7 +55,7 @@ public struct AveragePoolLayer: LayerKernel {
         x = xt.data
         y = yt.data
         planes = xt.shape[0] * xt.shape[1]
-        flops = try SizeCheck.product([yt.count, h.kernel, w.kernel], op: op, what: "flop count")
+        flops = SizeCheck.flops([yt.count, h.kernel, w.kernel])
     }
 
     /// Per-output element counts along one axis (> 0: `validatePool` guarantees overlap).

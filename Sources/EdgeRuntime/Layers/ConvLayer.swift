@@ -13,22 +13,22 @@ import EdgeFormat
 /// - `im2col`: everything else with more than one input channel per group. The input
 ///   patches are unrolled into scratch (`im2col`) and multiplied by W_g, which is already
 ///   the row-major [Mg, Cg*kH*kW] A matrix. Output positions are covered in tiles so the
-///   scratch stays bounded and each tile is still in cache when the GEMM reads it.
-/// - `depthwise` / `depthwise3x3`: one input channel per group (depthwise, with any
-///   channel multiplier), where a GEMM would have K = kH*kW and do nothing useful; a direct
-///   kernel per plane instead (`depthwiseConvPlane`, `Depthwise3x3`).
+///   scratch stays bounded.
+/// - `depthwise`: one input channel per group (depthwise, with any channel multiplier),
+///   where a GEMM would have K = kH*kW and do nothing useful; a direct kernel over a
+///   zero-padded copy of each plane instead (`DepthwiseConv`, with unrolled 3×3 rows).
 ///
 /// Bias and activation are applied per output channel right after each GEMM tile (or
 /// each output row, for the direct kernels) while the values are still in cache.
 public struct ConvLayer: LayerKernel {
-    enum Path { case pointwise, im2col, depthwise, depthwise3x3 }
+    enum Path { case pointwise, im2col, depthwise }
 
-    /// im2col scratch budget per tile, in floats (1 MiB): a tile of columns then sits in
-    /// L2 between being written and being packed by the GEMM, and a large layer does not
-    /// demand a scratch buffer the size of its whole unrolled input.
+    /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not
+    /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
+    /// would need 7 MiB). Measured on ResNet-18 shapes: as fast as one untiled buffer.
     static let im2colTileFloats = 1 << 18
-    /// Narrowest tile worth a GEMM call: below this OpenBLAS's per-call packing of the
-    /// weights starts to cost more than the cache misses the tiling saves.
+    /// Narrowest tile worth a GEMM call: OpenBLAS packs the weights on every call, which
+    /// is only amortised over enough columns.
     static let im2colMinTile = 256
 
     let path: Path
@@ -50,11 +50,8 @@ public struct ConvLayer: LayerKernel {
     let depth: Int
     /// Output positions per im2col tile.
     let tile: Int
-    /// `w.outputs(tap: kw)` bounds for the generic direct kernel.
-    let tapLo: [Int]
-    let tapHi: [Int]
-    /// The 3×3 depthwise kernel's geometry (padded-plane scratch).
-    let dw3x3: Depthwise3x3
+    /// The direct kernel of the depthwise path (padded-plane scratch).
+    let direct: DepthwiseConv
 
     public let scratchFloats: Int
     public let flops: Int
@@ -111,9 +108,7 @@ public struct ConvLayer: LayerKernel {
 
         let outPlane = h.output * w.output
         if groupIn == 1 {
-            let is3x3 = h.kernel == 3 && w.kernel == 3 && h.dilation == 1 && w.dilation == 1
-            let stride12 = h.stride == w.stride && (h.stride == 1 || h.stride == 2)
-            path = is3x3 && stride12 ? .depthwise3x3 : .depthwise
+            path = .depthwise
         } else if h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1
                     && h.padBefore == 0 && h.padAfter == 0 && w.padBefore == 0 && w.padAfter == 0 {
             path = .pointwise
@@ -125,30 +120,19 @@ public struct ConvLayer: LayerKernel {
             let fit = ConvLayer.im2colTileFloats / depth
             tile = Swift.min(outPlane, Swift.max(fit, ConvLayer.im2colMinTile))
             scratchFloats = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
-        } else if path == .depthwise3x3 {
+        } else if path == .depthwise {
             tile = 0
             // Padded extents are bounded by the checked input plus two bounded pads.
             let plane = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
                                                w.input + w.padBefore + w.padAfter,
                                                op: op, what: "padded plane scratch")
-            scratchFloats = plane + Depthwise3x3.slack
+            scratchFloats = plane + DepthwiseConv.slack
         } else {
             tile = 0
             scratchFloats = 0
         }
-        dw3x3 = Depthwise3x3(h: h, w: w)
-        var lo: [Int] = [], hi: [Int] = []
-        if path == .depthwise {
-            for kw in 0..<w.kernel {
-                let r = w.outputs(tap: kw)
-                lo.append(r.lowerBound)
-                hi.append(r.upperBound)
-            }
-        }
-        tapLo = lo
-        tapHi = hi
-        // Y's count and W's count are each below 2^31, so this cannot overflow.
-        flops = 2 * (n * m * outPlane) * depth
+        direct = DepthwiseConv(h: h, w: w)
+        flops = SizeCheck.flops([2, n * m * outPlane, depth])
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
@@ -183,9 +167,9 @@ public struct ConvLayer: LayerKernel {
                     }
                 }
             }
-        case .depthwise, .depthwise3x3:
+        case .depthwise:
             let kernelSize = h.kernel * w.kernel
-            if path == .depthwise3x3 { dw3x3.clear(scratch) }
+            direct.clear(scratch)
             for b in 0..<batch {
                 for oc in 0..<outChannels {
                     let plane = x + (b * inChannels + oc / groupOut) * inPlane
@@ -193,13 +177,7 @@ public struct ConvLayer: LayerKernel {
                     let filter = weights + oc * kernelSize
                     var bv: Float = 0
                     if let bias = bias { bv = bias[oc] }
-                    if path == .depthwise3x3 {
-                        dw3x3.run(plane, filter: filter, bias: bv, activation: activation,
-                                  padded: scratch, into: out)
-                    } else {
-                        depthwiseConvPlane(plane, filter: filter, bias: bv, h: h, w: w,
-                                           tapLo: tapLo, tapHi: tapHi, activation: activation, into: out)
-                    }
+                    direct.run(plane, filter: filter, bias: bv, activation: activation, padded: scratch, into: out)
                 }
             }
         }

@@ -8,11 +8,13 @@ import EdgeFormat
 /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight];
 /// floats [alpha, beta].
 ///
-/// Computed as the adjoint of im2col convolution: per group one GEMM
-/// `col[Mg*kH*kW, H*W] = W_g^T * X_g` (W_g is the group's [Cg, Mg*kH*kW] rows of W, used
-/// transposed in place, no repacking), then `col2imAdd` scatters every column entry onto
-/// the output pixel it lands on. Y starts as the bias; the activation runs once the
-/// batch item is complete (it cannot be applied while entries are still accumulating).
+/// Computed as the adjoint of im2col convolution: per group and tile of input positions
+/// one GEMM `col[Mg*kH*kW, tile] = W_g^T * X_g[:, tile]` (W_g is the group's
+/// [Cg, Mg*kH*kW] rows of W, used transposed in place, no repacking), then `col2imAdd`
+/// scatters every column entry onto the output pixel it lands on. Tiling bounds the
+/// scratch (a decoder's untiled column buffer easily reaches tens of MiB). Y starts as
+/// the bias; the activation runs once the batch item is complete (it cannot be applied
+/// while entries are still accumulating).
 public struct ConvTransposeLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let weights: UnsafeMutablePointer<Float>
@@ -29,6 +31,8 @@ public struct ConvTransposeLayer: LayerKernel {
     /// `output` is X's.
     let h: WindowAxis
     let w: WindowAxis
+    /// Input positions per GEMM + col2im tile.
+    let tile: Int
 
     public let scratchFloats: Int
     public let flops: Int
@@ -62,9 +66,11 @@ public struct ConvTransposeLayer: LayerKernel {
         for axis in [h, w] {
             // ONNX: out = stride * (in - 1) + output_padding + span - pads, with
             // 0 <= output_padding < max(stride, dilation).
-            let natural = axis.stride * (axis.output - 1) + axis.span - axis.padBefore - axis.padAfter
-            let extra = axis.input - natural
-            guard natural >= 1, extra >= 0, extra < Swift.max(axis.stride, axis.dilation) else {
+            // In Int64: stride * (in - 1) may exceed a 32-bit Int before it is rejected.
+            let natural = Int64(axis.stride) * Int64(axis.output - 1) + Int64(axis.span)
+                - Int64(axis.padBefore) - Int64(axis.padAfter)
+            let extra = Int64(axis.input) - natural
+            guard natural >= 1, extra >= 0, extra < Int64(Swift.max(axis.stride, axis.dilation)) else {
                 throw EdgeError(.shape, "op '\(op.name)': Y's shape \(SizeCheck.describe(yt.shape)) does not follow "
                     + "from X \(SizeCheck.describe(xt.shape)), kernel, stride, dilation and pads")
             }
@@ -88,9 +94,11 @@ public struct ConvTransposeLayer: LayerKernel {
         groupOut = m / g
         let taps = h.kernel * w.kernel
         let colRows = try SizeCheck.multiply(groupOut, taps, op: op, what: "column rows")
-        scratchFloats = try SizeCheck.multiply(colRows, h.output * w.output, op: op, what: "column scratch")
+        let inPlane = h.output * w.output
+        tile = Swift.min(inPlane, Swift.max(ConvLayer.im2colTileFloats / colRows, ConvLayer.im2colMinTile))
+        scratchFloats = try SizeCheck.multiply(colRows, tile, op: op, what: "column scratch")
         // Every input pixel meets every tap of its group's Mg output channels.
-        flops = 2 * (n * c * h.output * w.output) * colRows
+        flops = SizeCheck.flops([2, n * c * h.output * w.output, colRows])
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
@@ -107,10 +115,16 @@ public struct ConvTransposeLayer: LayerKernel {
             }
             for g in 0..<groups {
                 let xg = x + (b * inChannels + g * groupIn) * inPlane
-                rowMajorSgemm(transA: true, transB: false, m: colRows, n: inPlane, k: groupIn,
-                              a: weights + g * groupIn * colRows, lda: colRows,
-                              b: xg, ldb: inPlane, beta: 0, c: scratch, ldc: inPlane)
-                col2imAdd(scratch, channels: groupOut, h: h, w: w, into: yb + g * groupOut * outPlane)
+                var first = 0
+                while first < inPlane {
+                    let cols = Swift.min(tile, inPlane - first)
+                    rowMajorSgemm(transA: true, transB: false, m: colRows, n: cols, k: groupIn,
+                                  a: weights + g * groupIn * colRows, lda: colRows,
+                                  b: xg + first, ldb: inPlane, beta: 0, c: scratch, ldc: cols)
+                    col2imAdd(scratch, channels: groupOut, h: h, w: w, first: first, count: cols,
+                              into: yb + g * groupOut * outPlane)
+                    first += cols
+                }
             }
             activation.apply(yb, count: outChannels * outPlane)
         }

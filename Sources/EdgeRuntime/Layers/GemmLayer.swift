@@ -75,7 +75,7 @@ public struct GemmLayer: LayerKernel {
         b = bt.data
         c = ct?.data
         y = yt.data
-        flops = 2 * (m * n) * k
+        flops = SizeCheck.flops([2, m * n, k])
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {

@@ -116,7 +116,7 @@ public struct MatMulLayer: LayerKernel {
             aOffsets = ao
             bOffsets = bo
         }
-        flops = 2 * yt.count * k
+        flops = SizeCheck.flops([2, yt.count, k])
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {

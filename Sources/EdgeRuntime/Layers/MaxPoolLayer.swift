@@ -45,7 +45,7 @@ public struct MaxPoolLayer: LayerKernel {
         x = xt.data
         y = yt.data
         planes = xt.shape[0] * xt.shape[1]
-        flops = try SizeCheck.product([yt.count, h.kernel, w.kernel], op: op, what: "flop count")
+        flops = SizeCheck.flops([yt.count, h.kernel, w.kernel])
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
