@@ -5,7 +5,8 @@ import Foundation
 /// `edgec compile`: ONNX in, `.edgm` out.
 ///
 /// import -> shape propagation and constant folding -> cleanup -> BatchNorm folding ->
-/// activation fusion -> dead-node elimination -> lowering -> memory plan -> write.
+/// activation fusion -> channel pruning -> dead-node elimination -> lowering -> memory
+/// plan -> write.
 public struct CompileOptions {
     /// Concrete shapes for graph inputs with symbolic dimensions.
     public var inputShapes: [String: [Int]] = [:]
@@ -13,6 +14,10 @@ public struct CompileOptions {
     public var variantTag: String = ""
     public var compressWeights: Bool = false
     public var inPlace: Bool = true
+    /// Physically remove channels that cannot change any output (ChannelPruning).
+    public var prune: Bool = true
+    /// Keep pruned channel counts at multiples of this.
+    public var roundChannels: Int = 1
 
     public init() {}
 }
@@ -27,6 +32,8 @@ public struct CompileResult {
     /// Things the user may want to know (defaults chosen, ...), one line each.
     public var notes: [String]
     public var seconds: Double
+    /// What channel pruning removed and kept (nil with `prune` off or when it was skipped).
+    public var pruning: PruningReport? = nil
 }
 
 public enum Compiler {
@@ -48,6 +55,13 @@ public enum Compiler {
     }
 
     public static func compile(onnxBytes: [UInt8], name: String, options: CompileOptions) throws -> CompileResult {
+        try compile(onnxBytes: onnxBytes, name: name, options: options, afterFusion: nil)
+    }
+
+    /// `afterFusion` lets tests edit the graph between activation fusion and pruning
+    /// (e.g. zero some filters of a dense fixture).
+    static func compile(onnxBytes: [UInt8], name: String, options: CompileOptions,
+                        afterFusion: ((Graph) -> Void)?) throws -> CompileResult {
         let start = Date()
         let onnx = try OnnxReader.read(bytes: onnxBytes)
         var notes: [String] = []
@@ -57,6 +71,13 @@ public enum Compiler {
         Cleanup.removeDeadNodes(graph)
         try BatchNormFolding.run(graph)
         try ActivationFusion.run(graph)
+        afterFusion?(graph)
+        var pruning: PruningReport? = nil
+        if options.prune {
+            // On an internal inconsistency the pass leaves the graph untouched: compile unpruned.
+            do { pruning = try ChannelPruning.run(graph, PruningOptions(roundChannels: options.roundChannels)) }
+            catch { notes.append("channel pruning skipped: \(error)") }
+        }
         Cleanup.removeDeadNodes(graph)
         let lowered = try Lowering.lower(graph)
         let plan = MemoryPlanner.plan(lowered, allowInPlace: options.inPlace)
@@ -100,6 +121,6 @@ public enum Compiler {
         let bytes = try EdgmWriter.serialize(model, weights: weights.bytes, compressWeights: options.compressWeights)
         return CompileResult(bytes: bytes, arenaBytes: plan.arenaBytes, arenaLowerBound: plan.lowerBound,
                              inPlaceMerges: plan.inPlaceMerges, opCount: lowered.ops.count, params: params,
-                             notes: notes, seconds: Date().timeIntervalSince(start))
+                             notes: notes, seconds: Date().timeIntervalSince(start), pruning: pruning)
     }
 }

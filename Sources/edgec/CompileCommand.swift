@@ -35,6 +35,15 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the compile summary as JSON.")
     var json = false
 
+    @Flag(name: .customLong("no-prune"), help: "Keep channels whose filters are all zero (no structured pruning).")
+    var noPrune = false
+
+    @Option(name: .customLong("round-channels"), help: "Keep pruned channel counts at multiples of N (SIMD-friendly).")
+    var roundChannels: Int = 1
+
+    @Option(name: .customLong("report"), help: ArgumentHelp("Write the pruning report (per layer channels, params and FLOPs before and after; why all-zero filters stayed) as JSON.", valueName: "FILE.json"))
+    var report: String?
+
     func run() throws {
         try failing {
             var options = CompileOptions()
@@ -45,15 +54,23 @@ struct CompileCommand: ParsableCommand {
             options.variantTag = tag
             options.compressWeights = compress
             options.inPlace = !noInPlace
+            options.prune = !noPrune
+            guard roundChannels >= 1 else { throw EdgeError(.invalidArgument, "--round-channels must be at least 1") }
+            options.roundChannels = roundChannels
             let result = try Compiler.compile(onnxPath: input, options: options)
             let out = output ?? (input.hasSuffix(".onnx") ? String(input.dropLast(5)) : input) + ".edgm"
             try FileIO.write(out, result.bytes)
             for n in result.notes { note(n) }
+            if let path = report {
+                guard let r = result.pruning else { throw EdgeError(.invalidArgument, "--report needs pruning (drop --no-prune)") }
+                try FileIO.write(path, [UInt8](try r.jsonData()))
+            }
             if json {
                 print(jsonString([
                     "output": out, "file_bytes": result.bytes.count, "ops": result.opCount, "params": result.params,
                     "arena_bytes": result.arenaBytes, "arena_lower_bound": result.arenaLowerBound,
                     "inplace_merges": result.inPlaceMerges, "compile_ms": result.seconds * 1000,
+                    "pruned_params": (result.pruning.map { $0.paramsBefore - $0.paramsAfter }) ?? 0,
                 ] as [String: Any]))
             } else {
                 print("compiled \(input) -> \(out): \(result.opCount) ops, \(result.params) params, file \(humanBytes(result.bytes.count)), arena \(humanBytes(result.arenaBytes)) (lower bound \(humanBytes(result.arenaLowerBound))) in \(String(format: "%.0f", result.seconds * 1000)) ms")

@@ -88,6 +88,8 @@ final class ChannelAnalysis {
     /// Reshape nodes whose target shape holds the channel dimension explicitly, with its index.
     var reshapeFixes: [Int: Int] = [:]
     var splitFixes: [Int] = []
+    /// MatMul node -> (Add node, input index) of the constant its constant channels fold into.
+    var matMulFolds: [Int: (node: Int, input: Int)] = [:]
     var resizeFixes: [Int] = []
 
     init(_ graph: Graph) {
@@ -198,7 +200,7 @@ final class ChannelAnalysis {
         case _ where ChannelMath.unaryOps.contains(op):
             let act = node.fused
             perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in
-                v.flatMap { ChannelMath.unary(op, $0) }.map { ChannelMath.apply(act, $0) }
+                v.flatMap { ChannelMath.unary(node, $0) }.map { ChannelMath.apply(act, $0) }
             }
         case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool":
             pool(i, node)
@@ -225,7 +227,7 @@ final class ChannelAnalysis {
             perChannel(i, node, from: node.input(0), to: node.outputs[0], axis: a) { _, v in v }
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin":
             reduce(i, node)
-        case "Softmax":
+        case "Softmax", "LogSoftmax":
             softmax(i, node)
         default:
             pinAll(node, "pinned by \(op)")
@@ -255,13 +257,13 @@ final class ChannelAnalysis {
 
     func conv(_ i: Int, _ node: Node) {
         let x = node.input(0), out = node.outputs[0]
-        guard node.outputs.count == 1, let wT = graph.constants[node.input(1)], wT.shape.count == 4,
+        guard node.outputs.count == 1, let wT = graph.constants[node.input(1)], wT.shape.count >= 3,
               node.input(2).isEmpty || isConstant(node.input(2)) else {
             pinAll(node, "pinned by Conv (non-constant weights)"); return
         }
         let w = wT.floats
         let bias = node.input(2).isEmpty ? nil : graph.constants[node.input(2)]!.floats
-        let cout = wT.shape[0], cinG = wT.shape[1], spatial = wT.shape[2] * wT.shape[3]
+        let cout = wT.shape[0], cinG = wT.shape[1], spatial = wT.shape[2...].reduce(1, *)
         let group = max(1, node.int("group", 1))
         let xShape = shape(x)
         let cin = cinG * group
@@ -269,7 +271,7 @@ final class ChannelAnalysis {
         let outSpace = fresh(cout, axis: 1)
         spaces[out] = outSpace
         var xs = spaces[x]
-        if let s = xs, !(s.axis == 1 && s.block == 1 && xShape.count == 4 && s.count == cin) {
+        if let s = xs, !(s.axis == 1 && s.block == 1 && xShape.count == wT.shape.count && s.count == cin) {
             pin(s, "pinned by Conv")
             xs = nil
         }
@@ -368,25 +370,25 @@ final class ChannelAnalysis {
         }
     }
 
-    /// Per-column value of a Gemm's beta * C, when it is the same in every row.
-    func gemmBias(_ node: Node, n: Int) -> (values: [Float?], sliceable: Bool)? {
+    /// Per-column value of a Gemm's beta * C (nil where it differs between rows); nil
+    /// when C is not a constant (then nothing can be folded into it).
+    func gemmBias(_ node: Node, n: Int) -> [Float?]? {
         let beta = node.float("beta", 1)
-        guard !node.input(2).isEmpty else { return ([Float?](repeating: 0, count: n), true) }
+        guard !node.input(2).isEmpty else { return [Float?](repeating: 0, count: n) }
         guard let c = graph.constants[node.input(2)] else { return nil }
         let f = c.floats
-        let last = c.shape.last ?? 1
-        if c.count == 1 { return ([Float?](repeating: f[0] * beta, count: n), true) }
-        if last == n {
+        if c.count == 1 { return [Float?](repeating: f[0] * beta, count: n) }
+        if c.shape.last == n {
             let rows = c.count / n
-            return ((0..<n).map { col in
+            return (0..<n).map { col in
                 let v = f[col]
                 for r in 1..<max(1, rows) where f[r * n + col] != v { return nil }
                 return v * beta
-            }, true)
+            }
         }
         // [M, 1]: one value per row.
         let v = f[0]
-        return ([Float?](repeating: f.allSatisfy { $0 == v } ? v * beta : nil, count: n), true)
+        return [Float?](repeating: f.allSatisfy { $0 == v } ? v * beta : nil, count: n)
     }
 
     func gemm(_ i: Int, _ node: Node) {
@@ -415,7 +417,7 @@ final class ChannelAnalysis {
         var readsChannel = [Bool](repeating: false, count: chans)
         for col in 0..<n {
             var acc: Float = 0
-            var known = biasInfo?.values[col] != nil
+            var known = (biasInfo?[col] ?? nil) != nil
             for c in 0..<chans {
                 var any = false
                 var s: Float = 0
@@ -430,7 +432,7 @@ final class ChannelAnalysis {
                 guard let kv = aState[c] else { known = false; continue }
                 acc += kv * s
             }
-            if known, let bias = biasInfo?.values[col] { pre[col] = alpha * acc + bias }
+            if known, let bias = biasInfo?[col] ?? nil { pre[col] = alpha * acc + bias }
         }
         let act = node.fused
         states[out] = pre.map { $0.map { ChannelMath.apply(act, $0) } }
@@ -440,6 +442,21 @@ final class ChannelAnalysis {
                 reads.append(Read(node: i, value: a, channel: c, nonZero: readsChannel[c], foldable: biasInfo != nil, op: "Gemm", padded: false))
             }
         }
+    }
+
+    /// The Add node and input index of the constant that acts as a MatMul's bias: the
+    /// MatMul's only reader is Add(y, C) with C constant along the last axis (N or 1 wide)
+    /// and nothing fused into the MatMul.
+    func matMulBias(_ i: Int, _ node: Node, n: Int) -> (node: Int, input: Int)? {
+        let out = node.outputs[0]
+        guard node.fused == nil, !graph.outputs.contains(out) else { return nil }
+        let readers = graph.nodes.indices.filter { graph.nodes[$0].inputs.contains(out) }
+        guard readers.count == 1, let j = readers.first, graph.nodes[j].opType == "Add", graph.nodes[j].inputs.count == 2 else { return nil }
+        let add = graph.nodes[j]
+        guard let k = add.inputs.firstIndex(where: { $0 != out }), add.inputs.filter({ $0 == out }).count == 1,
+              let c = graph.constants[add.inputs[k]], !c.isInteger,
+              c.shape.count <= shape(out).count, c.count == 1 || (c.shape.last == n && c.count == n) else { return nil }
+        return (j, k)
     }
 
     func matMul(_ i: Int, _ node: Node) {
@@ -486,9 +503,12 @@ final class ChannelAnalysis {
         states[out] = pre.map { $0.map { ChannelMath.apply(act, $0) } }
         producers.append(Producer(node: i, value: out, zeroFilter: zeroFilter, pre: pre))
         if As != nil {
-            // MatMul has no bias to fold a constant channel into.
+            // MatMul has no bias; a constant channel folds only into an Add of a constant
+            // right after it (the Linear layer some exporters write as MatMul + Add).
+            let bias = matMulBias(i, node, n: n)
+            if let b = bias { matMulFolds[i] = b }
             for c in 0..<chans {
-                reads.append(Read(node: i, value: a, channel: c, nonZero: readsChannel[c], foldable: false, op: "MatMul", padded: false))
+                reads.append(Read(node: i, value: a, channel: c, nonZero: readsChannel[c], foldable: bias != nil, op: "MatMul", padded: false))
             }
         }
     }
@@ -769,11 +789,11 @@ final class ChannelAnalysis {
     func softmax(_ i: Int, _ node: Node) {
         let x = node.input(0)
         let rank = shape(x).count
-        guard let xs = spaces[x], rank > 0 else { pinAll(node, "pinned by Softmax"); return }
+        guard let xs = spaces[x], rank > 0 else { pinAll(node, "pinned by \(node.opType)"); return }
         var axis = node.int("axis", graph.opset >= 13 ? -1 : 1)
         if axis < 0 { axis += rank }
         let mixes = graph.opset >= 13 ? axis == xs.axis : xs.axis >= axis
-        guard !mixes else { pinAll(node, "pinned by Softmax over channels"); return }
+        guard !mixes else { pinAll(node, "pinned by \(node.opType) over channels"); return }
         perChannel(i, node, from: x, to: node.outputs[0]) { _, _ in nil }
     }
 }

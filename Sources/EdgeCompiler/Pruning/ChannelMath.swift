@@ -33,9 +33,9 @@ enum ChannelMath {
     }
 
     /// A unary ONNX op on a constant; nil when unknown or not finite.
-    static func unary(_ op: String, _ x: Float) -> Float? {
+    static func unary(_ node: Node, _ x: Float) -> Float? {
         let y: Float
-        switch op {
+        switch node.opType {
         case "Identity", "Dropout", "Cast": y = x
         case "Neg": y = -x
         case "Abs": y = abs(x)
@@ -49,7 +49,10 @@ enum ChannelMath {
         case "Sign": y = x > 0 ? 1 : (x < 0 ? -1 : 0)
         case "Erf": y = erff(x)
         case "Softplus": y = logf(1 + expf(x))
-        case "Elu": y = x >= 0 ? x : (expf(x) - 1)
+        case "Elu": y = x >= 0 ? x : node.float("alpha", 1) * (expf(x) - 1)
+        case "Selu":
+            let alpha = node.float("alpha", 1.67326319217681884765625), gamma = node.float("gamma", 1.05070102214813232421875)
+            y = gamma * (x > 0 ? x : alpha * (expf(x) - 1))
         default: return nil
         }
         return y.isFinite ? y : nil
@@ -64,6 +67,11 @@ enum ChannelMath {
         case "Div":
             // 0 / y = 0 for every non-zero y; a zero numerator stays zero.
             if first == 0, values.count == 2, values[1] != 0 { return 0 }
+        case "PRelu":
+            // x >= 0 ? x : slope * x: zero stays zero whatever the slope.
+            if first == 0 { return 0 }
+            guard values.count == 2, let x = first, let slope = values[1] else { return nil }
+            return x >= 0 ? x : slope * x
         default:
             break
         }
@@ -86,9 +94,9 @@ enum ChannelMath {
         return acc.isFinite ? acc : nil
     }
 
-    static let elementwiseOps: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean"]
+    static let elementwiseOps: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu"]
     static let unaryOps: Set<String> = [
         "Identity", "Dropout", "Cast", "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Floor", "Ceil",
-        "Round", "Sign", "Erf", "Softplus", "Elu",
+        "Round", "Sign", "Erf", "Softplus", "Elu", "Selu",
     ]
 }

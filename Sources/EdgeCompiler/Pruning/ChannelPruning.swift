@@ -11,7 +11,8 @@ import Foundation
 ///   * no graph input/output, no op the analysis does not understand (pins), and
 ///   * every node that sums over the group's channels with a non-zero weight (Conv,
 ///     ConvTranspose, Gemm, MatMul) sees there either an exact zero, or a constant it can
-///     fold into its bias exactly (an unpadded group-1 Conv, a Gemm).
+///     fold into its bias exactly (an unpadded group-1 Conv, a Gemm, a MatMul followed by
+///     an Add of a constant).
 /// Removal slices producer filters and biases, consumer weight columns, depthwise
 /// channels, per-channel constants (standalone BN, Add/Mul operands), fixes Reshape
 /// targets, Split sizes and Resize sizes, and updates `graph.shapes`.
@@ -240,7 +241,11 @@ final class Rewriter {
         return name
     }
 
+    /// Constants replaced by sliced copies (dropped at the end when nothing reads them).
+    var replaced = Set<String>()
+
     func setInput(_ i: Int, _ k: Int, _ t: HostTensor, _ role: String) {
+        if k < graph.nodes[i].inputs.count, !graph.nodes[i].inputs[k].isEmpty { replaced.insert(graph.nodes[i].inputs[k]) }
         let name = freshName("\(graph.nodes[i].name)::pruned.\(role)")
         graph.constants[name] = t
         graph.shapes[name] = t.shape
@@ -320,6 +325,13 @@ final class Rewriter {
             shape[s.axis] = kept.count * s.block
             graph.shapes[v] = shape
         }
+        // Drop the original weights nothing reads any more.
+        var used = Set(graph.outputs)
+        for node in graph.nodes { used.formUnion(node.inputs) }
+        for name in replaced where !used.contains(name) {
+            graph.constants[name] = nil
+            graph.shapes[name] = nil
+        }
     }
 
     /// The folded contribution of removed constant input channels (value k, weight sums).
@@ -329,10 +341,10 @@ final class Rewriter {
 
     func conv(_ i: Int) throws {
         let node = graph.nodes[i]
-        guard let wT = graph.constants[node.input(1)], wT.shape.count == 4 else { return }
+        guard let wT = graph.constants[node.input(1)], wT.shape.count >= 3 else { return }
         let x = node.input(0), out = node.outputs[0]
         let group = node.int("group", 1)
-        let cout = wT.shape[0], cinG = wT.shape[1], spatial = wT.shape[2] * wT.shape[3]
+        let cout = wT.shape[0], cinG = wT.shape[1], spatial = wT.shape[2...].reduce(1, *)
         let outKeep = keep(out)
         var inKeep: [Int]? = nil
         var delta = [Float](repeating: 0, count: cout)
@@ -372,11 +384,9 @@ final class Rewriter {
             if let ok = outKeep { b = Self.take(HostTensor(shape: [cout], floats: b.floats), axis: 0, ok) }
             setInput(i, 2, b, "bias")
         }
-        if group > 1 {
-            // Depthwise: one group per remaining input channel.
-            let cin = cinG * group
-            let keptIn = keep(x)?.count ?? cin
-            graph.nodes[i].attributes["group"] = .int(Int64(keptIn))
+        if group > 1 && cinG == 1 {
+            // Depthwise (other grouped convs are pinned): one group per remaining input channel.
+            graph.nodes[i].attributes["group"] = .int(Int64(keep(x)?.count ?? group))
         }
     }
 
@@ -459,9 +469,43 @@ final class Rewriter {
         let node = graph.nodes[i]
         guard let bT = graph.constants[node.input(1)], bT.shape.count == 2 else { return }
         let a0 = node.input(0), out = node.outputs[0]
+        let n = bT.shape[1]
         let outKeep = keep(out)
         var featureKeep: [Int]? = nil
-        if let s = a.spaces[a0], let kept = keep(a0) { featureKeep = features(kept, block: s.block) }
+        if let s = a.spaces[a0], let kept = keep(a0) {
+            featureKeep = features(kept, block: s.block)
+            // Constant channels fold into the Add after the MatMul.
+            let keptSet = Set(kept)
+            let b = bT.floats
+            var delta = [Float](repeating: 0, count: n)
+            var anyFold = false
+            for c in 0..<s.count where !keptSet.contains(c) {
+                let kv = constantOf(a0, c)
+                guard kv != 0 else { continue }
+                var used = false
+                for f in (c * s.block)..<((c + 1) * s.block) {
+                    for col in 0..<n where b[f * n + col] != 0 {
+                        used = true
+                        delta[col] += kv * b[f * n + col]
+                    }
+                }
+                if used { folded += 1; anyFold = true }
+            }
+            if anyFold {
+                guard let (j, input) = a.matMulFolds[i], let c = graph.constants[graph.nodes[j].input(input)] else {
+                    throw EdgeError(.shape, "channel pruning: \(node.label) has no bias to fold a constant channel into")
+                }
+                if c.count == 1 {
+                    // A scalar becomes per-column (no slice is registered for it: slice here).
+                    var t = HostTensor(shape: [n], floats: delta.map { $0 + c.floats[0] })
+                    if let ok = outKeep { t = Self.take(t, axis: 0, ok) }
+                    setInput(j, input, t, "bias")
+                } else {
+                    let f = c.floats
+                    setInput(j, input, HostTensor(shape: c.shape, floats: (0..<f.count).map { f[$0] + delta[$0 % n] }), "bias")
+                }
+            }
+        }
         guard outKeep != nil || featureKeep != nil else { return }
         var b = bT
         if let fk = featureKeep { b = Self.take(b, axis: 0, fk) }
@@ -502,13 +546,14 @@ struct Stats {
             var own = 0
             switch node.opType {
             case "Conv", "ConvTranspose":
-                let w = graph.shapes[node.input(1)] ?? [0, 0, 1, 1]
+                let w = graph.shapes[node.input(1)] ?? [0, 0]
                 own = weight(node.input(1)) + weight(node.input(2))
+                let kernel = w.count > 2 ? w[2...].reduce(1, *) : 1
                 if node.opType == "Conv" {
-                    f = 2 * numel * w[1] * (w.count == 4 ? w[2] * w[3] : 1)
+                    f = 2 * numel * (w.count > 1 ? w[1] : 0) * kernel
                 } else {
                     let xs = graph.shapes[node.input(0)] ?? []
-                    f = 2 * xs.reduce(1, *) * w[1] * (w.count == 4 ? w[2] * w[3] : 1)
+                    f = 2 * xs.reduce(1, *) * (w.count > 1 ? w[1] : 0) * kernel
                 }
             case "Gemm":
                 let b = graph.shapes[node.input(1)] ?? [0, 0]
