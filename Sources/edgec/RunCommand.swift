@@ -33,6 +33,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Tolerance for --expect: |out - ref| <= tolerance * (1 + |ref|).")
     var tolerance: Float = 1e-4
 
+    @Option(help: "Print the K largest values of each output with their indices (e.g. class scores).")
+    var top: Int?
+
     @Flag(name: .customLong("json"), help: "Print the written files and the run time as JSON.")
     var json = false
 
@@ -81,8 +84,19 @@ struct RunCommand: ParsableCommand {
                     print("\(ok ? "match" : "MISMATCH") \(name): max |diff| \(worstAbs), max relative \(worstRel) (tolerance \(tolerance))")
                 }
             }
+            var tops: [[String: Any]] = []
+            if let k = top, k > 0 {
+                for id in execution.outputs {
+                    let values = interpreter.read(tensor: id)
+                    let best = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(k)
+                    tops.append(["name": interpreter.model.tensors[id].name, "indices": Array(best), "values": best.map { Double(values[$0]) }])
+                    if !json {
+                        print("top \(k) of \(interpreter.model.tensors[id].name): " + best.map { String(format: "%d (%.3f)", $0, values[$0]) }.joined(separator: ", "))
+                    }
+                }
+            }
             if json {
-                print(jsonString(["outputs": written, "comparisons": comparisons, "run_ms": ms, "layers": [execution.range.lowerBound, execution.range.upperBound - 1]] as [String: Any]))
+                print(jsonString(["outputs": written, "top": tops, "comparisons": comparisons, "run_ms": ms, "layers": [execution.range.lowerBound, execution.range.upperBound - 1]] as [String: Any]))
             } else {
                 for w in written { print("wrote \(w["file"]!) \(ShapeText.of(w["shape"] as! [Int]))") }
                 print(String(format: "ran %d layers in %.3f ms (arena %@)", execution.range.count, ms, humanBytes(interpreter.arena.byteCount)))
