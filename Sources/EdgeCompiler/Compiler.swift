@@ -95,6 +95,12 @@ public enum Compiler {
         for (key, value) in onnx.metadata.sorted(by: { $0.key < $1.key }) where key.hasPrefix("edge.") {
             metadata.append(MetaEntry("onnx." + key, .string(value)))
         }
+        if let report = pruning {
+            // Kept in the file so `edgec inspect` can show channels before -> after later.
+            let object = try JSONSerialization.jsonObject(with: report.jsonData())
+            let compact = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            metadata.append(MetaEntry("pruning.report", .string(String(decoding: compact, as: UTF8.self))))
+        }
 
         var weights = ByteWriter()
         var tensors: [EdgmTensor] = []

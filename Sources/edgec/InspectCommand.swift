@@ -36,6 +36,12 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// The pruning report the compiler stored in the metadata, if any.
+    static func pruning(_ interpreter: Interpreter) -> [String: Any]? {
+        guard let text = interpreter.model.metaString("pruning.report") else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    }
+
     static func json(_ s: ModelSummary, _ interpreter: Interpreter) -> [String: Any] {
         var meta: [String: Any] = [:]
         for e in s.metadata {
@@ -47,7 +53,9 @@ struct InspectCommand: ParsableCommand {
             case .ints(let v): meta[e.key] = v
             }
         }
+        meta["pruning.report"] = nil
         return [
+            "pruning": pruning(interpreter) ?? NSNull(),
             "params": s.params, "flops": s.flops,
             "arena_bytes": s.arenaBytes, "arena_lower_bound": s.arenaLowerBound,
             "scratch_bytes": s.scratchBytes, "weight_bytes": s.weightBytes, "file_bytes": s.fileBytes,
@@ -70,14 +78,31 @@ struct InspectCommand: ParsableCommand {
         for i in s.inputs { print("  input  \(i.name) \(ShapeText.of(i.shape))") }
         for o in s.outputs { print("  output \(o.name) \(ShapeText.of(o.shape))") }
         print("")
-        print(pad("#", 4) + pad("op", 22) + pad("output shape", 20) + lpad("params", 10) + lpad("MFLOPs", 10) + "  name")
+        let report = pruning(interpreter)
+        var channels: [String: String] = [:]
+        for layer in report?["layers"] as? [[String: Any]] ?? [] {
+            if let name = layer["name"] as? String, let before = layer["channels_before"] as? Int, let after = layer["channels_after"] as? Int {
+                channels[name] = before == after ? "\(after)" : "\(before)->\(after)"
+            }
+        }
+        print(pad("#", 4) + pad("op", 22) + pad("output shape", 20) + lpad("params", 10) + lpad("MFLOPs", 10)
+              + (report != nil ? lpad("channels", 11) : "") + "  name")
         for l in s.layers {
             let op = l.op + ModelSummary.fusedSuffix(interpreter.model.ops[l.index])
             print(pad("\(l.index)", 4) + pad(op, 22) + pad(ShapeText.of(l.outputShape), 20) + lpad("\(l.params)", 10)
-                  + lpad(String(format: "%.2f", Double(l.flops) / 1e6), 10) + "  " + l.name)
+                  + lpad(String(format: "%.2f", Double(l.flops) / 1e6), 10)
+                  + (report != nil ? lpad(channels[l.name] ?? "", 11) : "") + "  " + l.name)
         }
         print("")
         print("layers \(s.layers.count), params \(s.params), FLOPs \(String(format: "%.3f", Double(s.flops) / 1e9)) G")
+        if let r = report, let pb = r["params_before"] as? Int, let pa = r["params_after"] as? Int,
+           let fb = r["flops_before"] as? Int, let fa = r["flops_after"] as? Int {
+            let removed = r["channels_removed"] as? Int ?? 0
+            print("pruning: \(removed) channels removed; params \(pb) -> \(pa) (\(String(format: "%.2f", Double(pb) / Double(max(pa, 1))))x), FLOPs \(String(format: "%.3f", Double(fb) / 1e9)) -> \(String(format: "%.3f", Double(fa) / 1e9)) G")
+            if let reasons = r["kept_reasons"] as? [String: Int], !reasons.isEmpty {
+                print("  all-zero filters kept: " + reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            }
+        }
         let ratio = s.arenaLowerBound > 0 ? Double(s.arenaBytes) / Double(s.arenaLowerBound) : 1
         print("arena \(humanBytes(s.arenaBytes)) (lower bound \(humanBytes(s.arenaLowerBound)), \(String(format: "%.2f", ratio))x), scratch \(humanBytes(s.scratchBytes)), weights \(humanBytes(s.weightBytes))")
         print("file \(humanBytes(s.fileBytes)): " + s.sections.map { "\($0.name) \(humanBytes($0.storedSize))\($0.flags & EdgmLayout.flagCompressed != 0 ? " (zlib)" : "")" }.joined(separator: ", "))

@@ -183,4 +183,24 @@ final class CommandLineTests: XCTestCase {
                       status: 2, containing: "not a clean cut")
         expectFailure(try edgec(["run", model, "--input", input, "--slice", "5:99"]), status: 2, containing: "outside the model")
     }
+
+    func testPruningReportAndInspect() throws {
+        let c = try FixtureCase(directory: FixtureCase.root.appendingPathComponent("pruning/vgg16_bn_s70"))
+        var args = ["compile", c.modelPath, "-o", path("v.edgm"), "--report", path("report.json")]
+        for (n, s) in c.runs[0].shapes { args += ["--shape", n + "=" + s.map(String.init).joined(separator: "x")] }
+        let r = try edgec(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: temp.appendingPathComponent("report.json"))) as! [String: Any]
+        let inspect = try JSONSerialization.jsonObject(with: Data(try edgec(["inspect", path("v.edgm"), "--json"]).stdout.utf8)) as! [String: Any]
+        let stored = try XCTUnwrap(inspect["pruning"] as? [String: Any])
+        XCTAssertEqual(stored["params_after"] as? Int, report["params_after"] as? Int)
+        XCTAssertEqual(inspect["params"] as? Int, report["params_after"] as? Int)
+        XCTAssertLessThan(report["params_after"] as! Int, report["params_before"] as! Int)
+        XCTAssertFalse((report["layers"] as! [Any]).isEmpty)
+        let table = try edgec(["inspect", path("v.edgm")]).stdout
+        XCTAssertTrue(table.contains("->"), "channels before -> after in the table")
+        XCTAssertTrue(table.contains("pruning:"))
+        // --no-prune keeps every channel; --report then has nothing to report.
+        expectFailure(try edgec(args + ["--no-prune"]), status: 2, containing: "--report needs pruning")
+    }
 }
