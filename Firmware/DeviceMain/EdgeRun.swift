@@ -66,7 +66,7 @@ enum EdgeRun {
         }
         for id in execution.outputs {
             let t = m.tensors[id]
-            let path = Paths.join(options.outputDir, Paths.safeFileName(t.name) + ".npy")
+            let path = Paths.join(options.outputDir, Utf8Text.safeFileName(t.name) + ".npy")
             try NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id))).write(path)
             Console.out("wrote \(path) \(ShapeText.of(t.shape))")
         }

@@ -20,13 +20,14 @@ struct Execution {
             for id in m.graph.outputs { outputs.append(Int(id)) }
             return
         }
-        let parts = slice.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = Utf8Text.components(slice, separator: 0x3A)  // colon
         let bad = EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
         guard parts.count == 2 else { throw bad }
-        let fromText = parts[0].isEmpty ? "0" : String(parts[0])
-        let toText = parts[1].isEmpty ? "\(m.ops.count - 1)" : String(parts[1])
-        // `to < Int.max` keeps `to + 1` from overflowing (which would trap).
-        guard let from = Int(fromText), let to = Int(toText), from <= to, to < Int.max else { throw bad }
+        let fromText = parts[0].isEmpty ? "0" : parts[0]
+        let toText = parts[1].isEmpty ? "\(m.ops.count - 1)" : parts[1]
+        // The limit keeps `to + 1` from overflowing (which would trap).
+        guard let from = Utf8Text.parseCount(fromText, limit: Int.max - 1),
+              let to = Utf8Text.parseCount(toText, limit: Int.max - 1), from <= to else { throw bad }
         let plan = try SlicePlan(model: m, range: from..<(to + 1), strict: true)
         range = plan.range
         inputs = plan.inputs
@@ -41,9 +42,9 @@ struct Execution {
         for a in assignments {
             var name: String
             var file: String
-            if let eq = a.lastIndex(of: "=") {
-                name = String(a[..<eq])
-                file = String(a[a.index(after: eq)...])
+            if let (n, f) = Utf8Text.split(a, at: 0x3D, last: true) {  // '='
+                name = n
+                file = f
             } else if inputs.count == 1 {
                 name = m.tensors[inputs[0]].name
                 file = a
@@ -51,13 +52,13 @@ struct Execution {
                 throw EdgeError(.invalidArgument, "--input expects NAME=VALUE, got '\(a)'")
             }
             var known = false
-            for id in inputs where m.tensors[id].name == name { known = true }
+            for id in inputs where Utf8Text.equal(m.tensors[id].name, name) { known = true }
             guard known else {
                 throw EdgeError(.invalidArgument, "--input names '\(name)', but the inputs are: \(describe(inputs, m))")
             }
             // A repeated name: the last one wins (as the host's dictionary does).
             var replaced = false
-            for k in 0..<names.count where names[k] == name {
+            for k in 0..<names.count where Utf8Text.equal(names[k], name) {
                 files[k] = file
                 replaced = true
             }
@@ -70,7 +71,7 @@ struct Execution {
         for id in inputs {
             let t = m.tensors[id]
             var file: String?
-            for k in 0..<names.count where names[k] == t.name { file = files[k] }
+            for k in 0..<names.count where Utf8Text.equal(names[k], t.name) { file = files[k] }
             guard let file else {
                 throw EdgeError(.invalidArgument, "missing --input for '\(t.name)' \(ShapeText.of(t.shape)); inputs: \(describe(inputs, m))")
             }

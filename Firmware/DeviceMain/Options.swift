@@ -39,23 +39,30 @@ struct Options {
             let arg = arguments[i]
             var name = arg
             var inline: String?
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                name = String(arg[..<eq])
-                inline = String(arg[arg.index(after: eq)...])
+            if Utf8Text.hasPrefix(arg, "--"), let (n, v) = Utf8Text.split(arg, at: 0x3D) {  // '='
+                name = n
+                inline = v
             }
-            switch name {
-            case "--input", "-i": inputs.append(try value(name, inline))
-            case "--output-dir", "-o": outputDir = try value(name, inline)
-            case "--slice": slice = try value(name, inline)
-            case "--repeat", "-n":
+            // Byte comparisons, not String ==: see Utf8Text.
+            func isOption(_ long: String, _ short: String) -> Bool {
+                Utf8Text.equal(name, long) || (!short.isEmpty && Utf8Text.equal(name, short))
+            }
+            if isOption("--input", "-i") {
+                inputs.append(try value(name, inline))
+            } else if isOption("--output-dir", "-o") {
+                outputDir = try value(name, inline)
+            } else if isOption("--slice", "") {
+                slice = try value(name, inline)
+            } else if isOption("--repeat", "-n") {
                 let text = try value(name, inline)
-                guard let n = Int(text), n >= 1, n <= 1_000_000 else {
+                guard let n = Utf8Text.parseCount(text, limit: 1_000_000), n >= 1 else {
                     throw EdgeError(.invalidArgument, "--repeat expects a count from 1 to 1000000, got '\(text)'")
                 }
                 repeatCount = n
-            case "--help", "-h": help = true
-            default:
-                if arg.hasPrefix("-") && arg.utf8.count > 1 {
+            } else if isOption("--help", "-h") {
+                help = true
+            } else {
+                if Utf8Text.hasPrefix(arg, "-") && arg.utf8.count > 1 {
                     throw EdgeError(.invalidArgument, "unknown option '\(arg)' (see --help)")
                 }
                 positional.append(arg)

@@ -1,4 +1,5 @@
 import CEdgeSupport
+import EdgeFormat
 
 /// Output helpers without Foundation or Float printing: every line goes out through
 /// fputs + fflush, so nothing is lost in a buffer if a later step traps.
@@ -39,32 +40,17 @@ enum Format {
 }
 
 enum Paths {
-    /// A file name for an output tensor, the host's rule: characters other than ASCII
-    /// letters, digits, '.', '-' and '_' become '_' (one per Character, as on the host).
-    static func safeFileName(_ tensorName: String) -> String {
-        var s = ""
-        for c in tensorName {
-            var keep = false
-            if c.isASCII, let a = c.asciiValue {
-                keep = (a >= 0x30 && a <= 0x39) || (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A)
-                    || a == 0x2E || a == 0x2D || a == 0x5F
-            }
-            s.append(keep ? c : "_")
-        }
-        return s
-    }
-
     /// "dir" + "name" -> "dir/name" (no doubled slash; an empty dir gives the name).
     static func join(_ dir: String, _ name: String) -> String {
         if dir.isEmpty { return name }
-        return dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        return Utf8Text.hasSuffix(dir, "/") ? dir + name : dir + "/" + name
     }
 
     /// `mkdir -p`: creates every missing directory of `path`.
     static func makeDirectories(_ path: String) -> Bool {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for part in path.split(separator: "/") {
-            prefix += String(part)
+        var prefix = Utf8Text.hasPrefix(path, "/") ? "/" : ""
+        for part in Utf8Text.components(path, separator: 0x2F) where !part.isEmpty {  // slash
+            prefix += part
             let status = prefix.withCString { mkdir($0, 0o755) }
             if status != 0 && edge_errno() != 17 { return false } // 17: EEXIST
             prefix += "/"

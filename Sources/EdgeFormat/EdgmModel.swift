@@ -89,7 +89,7 @@ public struct EdgmModel {
     }
 
     public func meta(_ key: String) -> MetaValue? {
-        for e in metadata where e.key == key { return e.value }
+        for e in metadata where Utf8Text.equal(e.key, key) { return e.value }
         return nil
     }
 
@@ -99,7 +99,7 @@ public struct EdgmModel {
     }
 
     public func tensorIndex(named name: String) -> Int? {
-        for i in 0..<tensors.count where tensors[i].name == name { return i }
+        for i in 0..<tensors.count where Utf8Text.equal(tensors[i].name, name) { return i }
         return nil
     }
 }

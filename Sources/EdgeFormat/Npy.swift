@@ -31,13 +31,14 @@ public struct NpyArray: Equatable {
         }
         guard headerLength <= r.remaining else { throw EdgeError(.format, "\(name): truncated .npy header") }
         let start = r.position
-        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + headerLength]), as: UTF8.self)
+        let header = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<start + headerLength]))
         try r.skip(headerLength, "header")
 
-        guard let descr = NpyArray.quotedValue(header, key: "descr") else {
+        guard let descrBytes = NpyArray.quotedValue(header, key: "descr") else {
             throw EdgeError(.format, "\(name): .npy header has no descr")
         }
-        if NpyArray.rawValue(header, key: "fortran_order")?.hasPrefix("True") == true {
+        let descr = String(decoding: descrBytes, as: UTF8.self)
+        if let order = NpyArray.rawValue(header, key: "fortran_order"), order.starts(with: Array("True".utf8)) {
             throw EdgeError(.unsupported, "\(name): Fortran-order arrays are not supported (save with C order)")
         }
         guard let shapeText = NpyArray.rawValue(header, key: "shape") else {
@@ -51,24 +52,23 @@ public struct NpyArray: Equatable {
             count = p
         }
 
-        let width: Int
-        switch descr {
-        case "<f4", "<i4": width = 4
-        case "<f8", "<i8": width = 8
-        case "|u1", "|b1", "|i1": width = 1
-        default: throw EdgeError(.unsupported, "\(name): element type '\(descr)' is not supported (use float32)")
+        // Byte comparisons: String == would link the Unicode tables into the device build.
+        let kinds = ["<f4", "<i4", "<f8", "<i8", "|u1", "|b1", "|i1"]
+        guard let kind = kinds.firstIndex(where: { Utf8Text.equal($0, descr) }) else {
+            throw EdgeError(.unsupported, "\(name): element type '\(descr)' is not supported (use float32)")
         }
+        let width = kind < 2 ? 4 : kind < 4 ? 8 : 1
         guard r.remaining >= count * width else {
             throw EdgeError(.format, "\(name): data has \(r.remaining) bytes, shape needs \(count * width)")
         }
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count {
-            switch descr {
-            case "<f4": values[i] = try r.f32("data")
-            case "<f8": values[i] = Float(try r.f64("data"))
-            case "<i4": values[i] = Float(try r.i32("data"))
-            case "<i8": values[i] = Float(try r.i64("data"))
-            case "|i1": values[i] = Float(Int8(bitPattern: try r.u8("data")))
+            switch kind {
+            case 0: values[i] = try r.f32("data")
+            case 1: values[i] = Float(try r.i32("data"))
+            case 2: values[i] = Float(try r.f64("data"))
+            case 3: values[i] = Float(try r.i64("data"))
+            case 6: values[i] = Float(Int8(bitPattern: try r.u8("data")))
             default: values[i] = Float(try r.u8("data"))
             }
         }
@@ -106,44 +106,44 @@ public struct NpyArray: Equatable {
         try FileIO.write(path, serialized())
     }
 
-    // The header is a Python dict literal; these small scanners read the three keys.
-    static func rawValue(_ header: String, key: String) -> Substring? {
-        let bytes = Array(header.utf8)
+    // The header is a Python dict literal; these small scanners read the three keys,
+    // on bytes (see Utf8Text for why not Characters).
+    static func rawValue(_ header: [UInt8], key: String) -> ArraySlice<UInt8>? {
         let pattern = Array("'\(key)':".utf8)
-        guard bytes.count >= pattern.count else { return nil }
-        for i in 0...(bytes.count - pattern.count) where Array(bytes[i..<i + pattern.count]) == pattern {
+        guard header.count >= pattern.count else { return nil }
+        for i in 0...(header.count - pattern.count) where header[i..<i + pattern.count].elementsEqual(pattern) {
             var j = i + pattern.count
-            while j < bytes.count && bytes[j] == 0x20 { j += 1 }
-            let s = String(decoding: bytes[j...], as: UTF8.self)
-            return s[...]
+            while j < header.count && header[j] == 0x20 { j += 1 }
+            return header[j...]
         }
         return nil
     }
 
-    static func quotedValue(_ header: String, key: String) -> String? {
-        guard let rest = rawValue(header, key: key), let q = rest.first, q == "'" || q == "\"" else { return nil }
+    static func quotedValue(_ header: [UInt8], key: String) -> ArraySlice<UInt8>? {
+        guard let rest = rawValue(header, key: key), let q = rest.first, q == 0x27 || q == 0x22 else { return nil }
         let body = rest.dropFirst()
         guard let end = body.firstIndex(of: q) else { return nil }
-        return String(body[..<end])
+        return body[..<end]
     }
 
-    static func parseShape(_ text: Substring, name: String) throws(EdgeError) -> [Int] {
-        guard text.first == "(", let close = text.firstIndex(of: ")") else {
+    static func parseShape(_ text: ArraySlice<UInt8>, name: String) throws(EdgeError) -> [Int] {
+        guard text.first == 0x28, let close = text.firstIndex(of: 0x29) else {  // ( ... )
             throw EdgeError(.format, "\(name): malformed shape in .npy header")
         }
         var dims: [Int] = []
         var current = 0
         var digits = 0
-        for c in text[text.index(after: text.startIndex)..<close] {
-            if let v = c.wholeNumberValue, c.isASCII {
+        for c in text[(text.startIndex + 1)..<close] {
+            if c >= 0x30 && c <= 0x39 {
+                let v = Int(c - 0x30)
                 guard current <= (NpyArray.maxElements - v) / 10 else { throw EdgeError(.format, "\(name): dimension too large") }
                 current = current * 10 + v
                 digits += 1
-            } else if c == "," {
+            } else if c == 0x2C {  // ,
                 if digits > 0 { dims.append(current) }
                 current = 0
                 digits = 0
-            } else if c != " " && c != "L" {
+            } else if c != 0x20 && c != 0x4C {  // space, L (Python 2 longs)
                 throw EdgeError(.format, "\(name): malformed shape in .npy header")
             }
         }

@@ -47,13 +47,6 @@ func splitAssignment(_ text: String, _ option: String) throws -> (String, String
     return (String(text[..<eq]), String(text[text.index(after: eq)...]))
 }
 
-/// A file name for an output tensor: characters unsafe in paths (paddle2onnx names
-/// contain '/') become '_'.
-func safeFileName(_ tensorName: String) -> String {
-    String(tensorName.map { c -> Character in
-        (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") && c.isASCII ? c : "_"
-    })
-}
 
 func jsonString(_ value: Any) -> String {
     let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -55,7 +55,7 @@ struct RunCommand: ParsableCommand {
             var written: [[String: Any]] = []
             for id in execution.outputs {
                 let t = interpreter.model.tensors[id]
-                let path = (outputDir as NSString).appendingPathComponent(safeFileName(t.name) + ".npy")
+                let path = (outputDir as NSString).appendingPathComponent(Utf8Text.safeFileName(t.name) + ".npy")
                 try NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id))).write(path)
                 written.append(["name": t.name, "file": path, "shape": t.shape])
             }
