@@ -308,40 +308,44 @@ enum HostEvaluator {
         guard let pairs = node.ints("edge.slice"), pairs.count == 2 * x.shape.count else {
             throw EdgeError(.format, "\(node.label): slice not resolved")
         }
-        let rank = x.shape.count
-        var strides = [Int](repeating: 1, count: rank)
-        for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * x.shape[d + 1] }
+        let strides = contiguousStrides(x.shape)
+        let base = x.shape.indices.reduce(0) { $0 + pairs[2 * $1] * strides[$1] }
+        return gather(x, outShape: outShape, base: base, steps: x.shape.indices.map { pairs[2 * $0 + 1] * strides[$0] })
+    }
+
+    static func transpose(_ node: Node, _ x: HostTensor) throws -> HostTensor {
+        let perm = node.ints("perm") ?? Array((0..<x.shape.count).reversed())
+        let strides = contiguousStrides(x.shape)
+        return gather(x, outShape: perm.map { x.shape[$0] }, base: 0, steps: perm.map { strides[$0] })
+    }
+
+    static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        return strides
+    }
+
+    /// Output element at index vector i reads x at `base + sum(i[d] * steps[d])`:
+    /// slices and transposes are both such affine gathers.
+    static func gather(_ x: HostTensor, outShape: [Int], base: Int, steps: [Int]) -> HostTensor {
+        let rank = outShape.count
         let total = outShape.reduce(1, *)
         var order: [Int] = []
         order.reserveCapacity(total)
         var counter = [Int](repeating: 0, count: rank)
+        var offset = base
         for _ in 0..<total {
-            var off = 0
-            for d in 0..<rank { off += (pairs[2 * d] + counter[d] * pairs[2 * d + 1]) * strides[d] }
-            order.append(off)
+            order.append(offset)
             var d = rank - 1
-            while d >= 0 { counter[d] += 1; if counter[d] < outShape[d] { break }; counter[d] = 0; d -= 1 }
+            while d >= 0 {
+                counter[d] += 1
+                offset += steps[d]
+                if counter[d] < outShape[d] { break }
+                offset -= steps[d] * counter[d]
+                counter[d] = 0
+                d -= 1
+            }
         }
         return pick(x, order, outShape)
-    }
-
-    static func transpose(_ node: Node, _ x: HostTensor) throws -> HostTensor {
-        let rank = x.shape.count
-        let perm = node.ints("perm") ?? Array((0..<rank).reversed())
-        let shape = perm.map { x.shape[$0] }
-        var strides = [Int](repeating: 1, count: rank)
-        for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * x.shape[d + 1] }
-        let total = shape.reduce(1, *)
-        var order: [Int] = []
-        order.reserveCapacity(total)
-        var counter = [Int](repeating: 0, count: rank)
-        for _ in 0..<total {
-            var off = 0
-            for d in 0..<rank { off += counter[d] * strides[perm[d]] }
-            order.append(off)
-            var d = rank - 1
-            while d >= 0 { counter[d] += 1; if counter[d] < shape[d] { break }; counter[d] = 0; d -= 1 }
-        }
-        return pick(x, order, shape)
     }
 }
