@@ -146,6 +146,28 @@ final class ConvKernelTests: XCTestCase {
         check(t, &rng)
     }
 
+    /// Stride-2 im2col rows wide enough for its 8-wide SIMD gather (ResNet's 7×7/2 stem,
+    /// 3×3/2 downsampling convs), odd and even extents, pads 0..3 on either side.
+    func testIm2colStride2WideRows() {
+        var rng = SeededRNG(seed: 0x52)
+        var stem = Case(n: 1, c: 3, h: 40, w: 45, m: 8, group: 1)
+        stem.kernel = [7, 7]
+        stem.strides = [2, 2]
+        stem.pads = [3, 3, 3, 3]
+        stem.act = TestActivation(kind: .relu, alpha: 0, beta: 0)
+        check(stem, &rng)
+        for _ in 0..<12 {
+            var t = Case(n: rng.int(1...2), c: rng.int(2...9), h: rng.int(17...40), w: rng.int(17...48),
+                         m: rng.int(1...6), group: 1)
+            t.kernel = [rng.pick([1, 3, 5]), rng.pick([2, 3, 7])]
+            t.strides = [rng.int(1...2), 2]
+            t.pads = [rng.int(0...1), rng.int(0...3), rng.int(0...1), rng.int(0...3)]
+            t.bias = rng.bool()
+            t.act = TestActivation.random(&rng)
+            check(t, &rng)
+        }
+    }
+
     /// MobileNet-like depthwise shapes, larger than the random ones.
     func testDepthwiseMobileNetLike() {
         var rng = SeededRNG(seed: 11)

@@ -73,6 +73,28 @@ final class PoolKernelTests: XCTestCase {
         for _ in 0..<150 { checkAverage(PoolKernelTests.randomCase(&rng, dilated: false), &rng) }
     }
 
+    /// The stride-2 SIMD max-pool path (W kernel 2 or 3, ≥ 8 outputs per row): random
+    /// H windows (kernel, stride, dilation), pads, ceil mode, odd and even extents.
+    func testMaxPoolStride2Fast() {
+        var rng = SeededRNG(seed: 0x5F2)
+        for _ in 0..<120 {
+            var t = Case()
+            t.n = rng.int(1...2)
+            t.c = rng.int(1...3)
+            t.kernel = [rng.int(1...4), rng.pick([2, 3])]
+            t.strides = [rng.int(1...3), 2]
+            t.dilations = [rng.pick([1, 1, 2]), 1]
+            t.pads = [rng.int(0...(t.kernel[0] - 1)), rng.int(0...(t.kernel[1] - 1)),
+                      rng.int(0...(t.kernel[0] - 1)), rng.int(0...(t.kernel[1] - 1))]
+            t.ceilMode = rng.bool()
+            t.h = Swift.max(1, (t.kernel[0] - 1) * t.dilations[0] + 1 - t.pads[0] - t.pads[2] + rng.int(0...8))
+            t.w = rng.int(16...45)
+            checkMax(t, &rng)
+        }
+        checkMax(Case(n: 1, c: 3, h: 111, w: 113, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]), &rng)
+        checkMax(Case(n: 1, c: 2, h: 16, w: 16, kernel: [2, 2], strides: [2, 2]), &rng)
+    }
+
     /// ResNet's stem pool and the classic 2×2 / 3×3 ceil-mode pools.
     func testNamedPools() {
         var rng = SeededRNG(seed: 4)

@@ -40,6 +40,16 @@ func im2col(_ x: UnsafePointer<Float>, channels: Int, h: WindowAxis, w: WindowAx
                         let src = plane + base
                         if sw == 1 {
                             for ow in lo..<hi { dst[ow] = src[ow] }
+                        } else if sw == 2 {
+                            // 8 outputs from one 16-wide load's even lanes; the load never
+                            // reaches past input 2*(hi-1) (the last one used), so never past X.
+                            var ow = lo
+                            while ow &+ 8 < hi {
+                                let v = UnsafeRawPointer(src + (ow &<< 1)).loadUnaligned(as: SIMD16<Float>.self)
+                                UnsafeMutableRawPointer(dst + ow).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                                ow &+= 8
+                            }
+                            while ow < hi { dst[ow] = src[ow &<< 1]; ow &+= 1 }
                         } else {
                             // Wrapping multiply: a checked one blocks vectorization.
                             for ow in lo..<hi { dst[ow] = src[ow &* sw] }

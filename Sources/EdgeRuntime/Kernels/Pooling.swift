@@ -63,3 +63,84 @@ func averagePoolPlane(_ x: UnsafePointer<Float>, h: WindowAxis, w: WindowAxis,
         for ow in 0..<outW { row[ow] /= rd * colDivisor[ow] }
     }
 }
+
+/// Max pooling with stride 2 and a 2- or 3-wide, dilation-free window along W (ResNet's
+/// 3×3/2 stem pool, the classic 2×2/2), at least 8 outputs per row; any window along H.
+///
+/// Each output row is two passes over a row buffer (`row`, from scratch):
+/// 1. the max of the window's input rows inside the input, element-wise, written at
+///    `row[padLeft ..< padLeft + inW]` between -inf margins (padding never wins a max,
+///    and a ceil-mode window clipped by the input's end takes the max of what remains);
+/// 2. output `ow` is the max of `row[2ow ..< 2ow + kW]`: 8 outputs per step from two
+///    16-wide loads split into even and odd lanes, the last step moved back to end at
+///    the row's end (recomputing a few outputs) instead of a scalar tail.
+struct MaxPoolStride2 {
+    let h: WindowAxis
+    let w: WindowAxis
+    /// Floats of the row buffer.
+    let rowFloats: Int
+
+    /// Lane-wise max as compare + select (the stdlib's `pointwiseMax` is a slow generic
+    /// loop with NaN rules here).
+    @inline(__always)
+    static func vmax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .> a)
+    }
+
+    static func applies(h: WindowAxis, w: WindowAxis) -> Bool {
+        w.stride == 2 && w.dilation == 1 && (w.kernel == 2 || w.kernel == 3) && w.output >= 8
+    }
+
+    init(h: WindowAxis, w: WindowAxis) {
+        self.h = h
+        self.w = w
+        rowFloats = Swift.max(w.padBefore + w.input, 2 * w.output + 2) + 32
+    }
+
+    func run(_ x: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let inH = h.input, inW = w.input, outW = w.output
+        let lowest = -Float.greatestFiniteMagnitude
+        let left = w.padBefore
+        row.update(repeating: lowest, count: rowFloats)
+        let inner = row + left
+        let three = w.kernel == 3
+        for oh in 0..<h.output {
+            // Pass 1: vertical max of the rows inside the input.
+            var first = true
+            for kh in 0..<h.kernel {
+                let ih = oh * h.stride + kh * h.dilation - h.padBefore
+                if ih < 0 || ih >= inH { continue }
+                let src = x + ih * inW
+                if first {
+                    inner.update(from: src, count: inW)
+                    first = false
+                } else {
+                    var i = 0
+                    while i + 8 <= inW {
+                        let a = UnsafeRawPointer(inner + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(inner + i).storeBytes(of: MaxPoolStride2.vmax(a, b), as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < inW { inner[i] = Swift.max(inner[i], src[i]); i += 1 }
+                }
+            }
+            if first { inner.update(repeating: lowest, count: inW) }
+            // Pass 2: horizontal max, stride 2.
+            let out = y + oh * outW
+            var ow = 0
+            while true {
+                if ow > outW &- 8 { ow = outW &- 8 }
+                let p = UnsafeRawPointer(row + 2 &* ow)
+                let a = p.loadUnaligned(as: SIMD16<Float>.self)
+                var m = MaxPoolStride2.vmax(a.evenHalf, a.oddHalf)
+                if three {
+                    m = MaxPoolStride2.vmax(m, (p + 8).loadUnaligned(as: SIMD16<Float>.self).evenHalf)
+                }
+                UnsafeMutableRawPointer(out + ow).storeBytes(of: m, as: SIMD8<Float>.self)
+                if ow == outW &- 8 { break }
+                ow &+= 8
+            }
+        }
+    }
+}

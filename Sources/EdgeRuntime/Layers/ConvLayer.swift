@@ -7,7 +7,14 @@ import EdgeFormat
 /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight];
 /// floats [alpha, beta] of the activation.
 ///
-/// Three strategies, chosen once at load:
+/// Four strategies, chosen once at load (in this order):
+/// - `winograd` (3×3, stride 1, dilation 1, one group, C and M ≥ `Winograd.minChannels`):
+///   Winograd F(2×2, 3×3), 16 sgemm calls on transformed weights and inputs (`Winograd`).
+///   The weights are transformed once here into an owned buffer of 16·M·C floats (16/9 of
+///   the weight tensor, on top of it; ResNet-18: +16 MiB for layers 1–3). Thin GEMMs do
+///   not beat im2col + one GEMM (measured with OpenBLAS): fewer than 16 channels, or
+///   fewer than 32 tiles (ResNet-18's 7×7 layer4: 2.1 ms Winograd vs 1.95 ms im2col),
+///   stay on im2col.
 /// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's B matrix,
 ///   `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one sgemm per group, no copy at all.
 /// - `im2col`: everything else with more than one input channel per group. The input
@@ -21,7 +28,7 @@ import EdgeFormat
 /// Bias and activation are applied per output channel right after each GEMM tile (or
 /// each output row, for the direct kernels) while the values are still in cache.
 public struct ConvLayer: LayerKernel {
-    enum Path { case pointwise, im2col, depthwise }
+    enum Path { case pointwise, im2col, depthwise, winograd }
 
     /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not
     /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
@@ -52,9 +59,15 @@ public struct ConvLayer: LayerKernel {
     let tile: Int
     /// The direct kernel of the depthwise path (padded-plane scratch).
     let direct: DepthwiseConv
+    /// The Winograd path's geometry and transformed weights (nil on the other paths).
+    let wino: Winograd?
+    let winoWeights: WinogradWeights?
 
     public let scratchFloats: Int
     public let flops: Int
+
+    /// Whether load chose the Winograd path (for tests and reports).
+    public var usesWinograd: Bool { path == .winograd }
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.lists(op, ints: 12, floats: 2)
@@ -107,7 +120,9 @@ public struct ConvLayer: LayerKernel {
         depth = groupIn * h.kernel * w.kernel   // = W's element count / m: already bounded
 
         let outPlane = h.output * w.output
-        if groupIn == 1 {
+        if Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
+            path = .winograd
+        } else if groupIn == 1 {
             path = .depthwise
         } else if h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1
                     && h.padBefore == 0 && h.padAfter == 0 && w.padBefore == 0 && w.padAfter == 0 {
@@ -116,10 +131,20 @@ public struct ConvLayer: LayerKernel {
             path = .im2col
         }
 
-        if path == .im2col {
+        if path == .winograd {
+            tile = 0
+            let plan = Winograd(c: c, m: m, h: h, w: w)
+            _ = try SizeCheck.multiply(16 * (c + m), plan.ld, op: op, what: "Winograd scratch")
+            _ = try SizeCheck.multiply(16 * m, c, op: op, what: "Winograd weights")
+            scratchFloats = plan.scratchFloats
+            wino = plan
+            winoWeights = WinogradWeights(wt.data, m: m, c: c)
+        } else if path == .im2col {
             let fit = ConvLayer.im2colTileFloats / depth
             tile = Swift.min(outPlane, Swift.max(fit, ConvLayer.im2colMinTile))
             scratchFloats = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
+            wino = nil
+            winoWeights = nil
         } else if path == .depthwise {
             tile = 0
             // Padded extents are bounded by the checked input plus two bounded pads.
@@ -127,9 +152,13 @@ public struct ConvLayer: LayerKernel {
                                                w.input + w.padBefore + w.padAfter,
                                                op: op, what: "padded plane scratch")
             scratchFloats = plane + DepthwiseConv.slack
+            wino = nil
+            winoWeights = nil
         } else {
             tile = 0
             scratchFloats = 0
+            wino = nil
+            winoWeights = nil
         }
         direct = DepthwiseConv(h: h, w: w)
         flops = SizeCheck.flops([2, n * m * outPlane, depth])
@@ -139,6 +168,12 @@ public struct ConvLayer: LayerKernel {
         let inPlane = h.input * w.input
         let outPlane = h.output * w.output
         switch path {
+        case .winograd:
+            guard let plan = wino, let u = winoWeights else { return }
+            for b in 0..<batch {
+                plan.run(x: x + b * inChannels * inPlane, u: u.u, bias: bias, activation: activation,
+                         y: y + b * outChannels * outPlane, scratch: scratch)
+            }
         case .pointwise:
             for b in 0..<batch {
                 for g in 0..<groups {

@@ -7,6 +7,9 @@ import EdgeFormat
 /// ints [kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight].
 /// Padding never wins a max. A window clipped by the end of the input (ceil mode) takes
 /// the max of what remains.
+///
+/// Stride-2 pools 2 or 3 wide (ResNet's stem, the classic 2×2/2) take a SIMD path over a
+/// row buffer in scratch (`MaxPoolStride2`); the rest the generic per-tap loops.
 public struct MaxPoolLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
@@ -16,7 +19,10 @@ public struct MaxPoolLayer: LayerKernel {
     let tapLo: [Int]
     let tapHi: [Int]
 
-    public var scratchFloats: Int { 0 }
+    /// The stride-2 SIMD path, if it applies.
+    let fast: MaxPoolStride2?
+
+    public var scratchFloats: Int { fast?.rowFloats ?? 0 }
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
@@ -45,11 +51,18 @@ public struct MaxPoolLayer: LayerKernel {
         x = xt.data
         y = yt.data
         planes = xt.shape[0] * xt.shape[1]
+        fast = MaxPoolStride2.applies(h: h, w: w) ? MaxPoolStride2(h: h, w: w) : nil
         flops = SizeCheck.flops([yt.count, h.kernel, w.kernel])
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
         let inPlane = h.input * w.input, outPlane = h.output * w.output
+        if let fast = fast {
+            for p in 0..<planes {
+                fast.run(x + p * inPlane, row: scratch, into: y + p * outPlane)
+            }
+            return
+        }
         for p in 0..<planes {
             maxPoolPlane(x + p * inPlane, h: h, w: w, tapLo: tapLo, tapHi: tapHi, into: y + p * outPlane)
         }
