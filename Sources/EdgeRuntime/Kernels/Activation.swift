@@ -62,11 +62,27 @@ public struct Activation {
             let a = alpha, b = beta
             for i in 0..<count { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, a * x + b)) }
         case .sigmoid:
-            for i in 0..<count { p[i] = Activation.sigmoid(p[i]) }
+            Activation.lanes(p, count, vectorSigmoid) { Activation.sigmoid($0) }
         case .swish:
-            for i in 0..<count { let x = p[i]; p[i] = x * Activation.sigmoid(x) }
+            Activation.lanes(p, count, { $0 * vectorSigmoid($0) }) { $0 * Activation.sigmoid($0) }
         case .tanh:
-            for i in 0..<count { p[i] = tanhf(p[i]) }
+            Activation.lanes(p, count, vectorTanh) { tanhf($0) }
+        }
+    }
+
+    /// In place: 8 lanes at a time through `vector`, the tail through `scalar`.
+    @inline(__always)
+    static func lanes(_ p: UnsafeMutablePointer<Float>, _ count: Int,
+                      _ vector: (SIMD8<Float>) -> SIMD8<Float>, _ scalar: (Float) -> Float) {
+        var i = 0
+        while i + 8 <= count {
+            let raw = UnsafeMutableRawPointer(p + i)
+            raw.storeBytes(of: vector(raw.loadUnaligned(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            p[i] = scalar(p[i])
+            i += 1
         }
     }
 
