@@ -63,6 +63,15 @@ enum SizeCheck {
         return n
     }
 
+    /// An optional per-channel vector (a bias) holds exactly `expected` elements.
+    static func vector(_ t: TensorRef?, _ expected: Int, op: OpDescription, tensor: String) throws(EdgeError) {
+        guard let t else { return }
+        let n = try count(t.shape, op: op, tensor: tensor)
+        guard n == expected else {
+            throw EdgeError(.shape, "op '\(op.name)': \(tensor) has \(n) elements, expected \(expected)")
+        }
+    }
+
     /// A tensor of the given rank with a valid element count.
     static func tensor(_ t: TensorRef, rank: Int, op: OpDescription, tensor name: String) throws(EdgeError) {
         guard t.shape.count == rank else {

@@ -100,12 +100,7 @@ public struct ConvLayer: LayerKernel {
             throw EdgeError(.shape, "op '\(op.name)': the kernel window is larger than the padded input")
         }
         try SizeCheck.same(yt.shape, [n, m, h.floorOutput, w.floorOutput], op: op, what: "Y's shape")
-        if let bt = bt {
-            let count = try SizeCheck.count(bt.shape, op: op, tensor: "B")
-            guard count == m else {
-                throw EdgeError(.shape, "op '\(op.name)': B has \(count) elements, expected \(m)")
-            }
-        }
+        try SizeCheck.vector(bt, m, op: op, tensor: "B")
 
         x = xt.data
         weights = wt.data

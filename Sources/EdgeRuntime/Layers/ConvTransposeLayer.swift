@@ -75,12 +75,7 @@ public struct ConvTransposeLayer: LayerKernel {
                     + "from X \(SizeCheck.describe(xt.shape)), kernel, stride, dilation and pads")
             }
         }
-        if let bt = bt {
-            let count = try SizeCheck.count(bt.shape, op: op, tensor: "B")
-            guard count == m else {
-                throw EdgeError(.shape, "op '\(op.name)': B has \(count) elements, expected \(m)")
-            }
-        }
+        try SizeCheck.vector(bt, m, op: op, tensor: "B")
 
         x = xt.data
         weights = wt.data
