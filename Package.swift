@@ -46,11 +46,14 @@ let package = Package(
         ),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        // Counts malloc calls (interposes glibc's in the test process) for the
+        // allocation-free-run test.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
         .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
-            dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]
+            dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
         ),
     ],
     swiftLanguageModes: [.v5]
