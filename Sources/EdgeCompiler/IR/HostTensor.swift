@@ -42,7 +42,14 @@ public struct HostTensor {
     public var ints: [Int64] {
         switch data {
         case .int(let i): return i
-        case .float(let f): return f.map { $0.isFinite ? Int64($0) : 0 }
+        case .float(let f):
+            // Saturate like a C cast would, without trapping on huge or NaN values.
+            return f.map { v in
+                guard v.isFinite else { return 0 }
+                if v >= 9.2e18 { return Int64.max }
+                if v <= -9.2e18 { return Int64.min }
+                return Int64(v)
+            }
         }
     }
 

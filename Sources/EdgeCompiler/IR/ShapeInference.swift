@@ -37,6 +37,57 @@ struct ShapeInference {
         return c.floats
     }
 
+    /// Largest dimension and element count the compiler accepts: beyond them a model is
+    /// corrupt or hostile, and shape arithmetic could overflow.
+    static let maxDimension = 1 << 31
+    static let maxElements = 1 << 34
+    /// Largest tensor the compiler materializes itself (folded constants): 256 MiB of floats.
+    static let maxConstantElements = 1 << 24
+    /// Largest kernel size, stride, dilation or pad: keeps window arithmetic far from overflow.
+    static let maxWindow = 1 << 20
+
+    static func checkWindow(_ values: [Int], _ what: String, _ node: Node, allowZero: Bool) throws {
+        for v in values where v > maxWindow || v < (allowZero ? 0 : 1) {
+            throw EdgeError(.shape, "\(node.label): \(what) \(values) out of range")
+        }
+    }
+
+    static func checkConstantSize(_ shape: [Int], _ node: Node) throws {
+        guard try count(shape, node) <= maxConstantElements else {
+            throw EdgeError(.shape, "\(node.label): folding would create a constant of \(ShapeText.of(shape)) elements")
+        }
+    }
+
+    /// A computed float size as a dimension, or an error (never a trapping conversion).
+    static func dimension(_ v: Float, _ node: Node) throws -> Int {
+        guard v.isFinite, v >= 0, v <= Float(maxDimension) else {
+            throw EdgeError(.shape, "\(node.label): computed dimension \(v) is out of range")
+        }
+        return Int(v)
+    }
+
+    /// Checks a shape produced by inference: dims in range, element count bounded.
+    static func validate(_ shape: [Int], _ node: Node) throws {
+        _ = try count(shape, node)
+    }
+
+    /// The element count of a shape from untrusted numbers, or an error (no overflow).
+    @discardableResult
+    static func count(_ shape: [Int], _ node: Node) throws -> Int {
+        var n = 1
+        for d in shape {
+            guard d >= 0, d <= maxDimension else {
+                throw EdgeError(.shape, "\(node.label): dimension \(d) is out of range in \(ShapeText.of(shape))")
+            }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maxElements else {
+                throw EdgeError(.shape, "\(node.label): \(ShapeText.of(shape)) has too many elements")
+            }
+            n = p
+        }
+        return n
+    }
+
     static func normalize(_ axis: Int, rank: Int, _ node: Node) throws -> Int {
         let a = axis < 0 ? axis + rank : axis
         guard a >= 0 && a < max(rank, 1) else {
@@ -45,9 +96,21 @@ struct ShapeInference {
         return a
     }
 
+    /// Inputs each op cannot do without (more may be optional).
+    static let requiredInputs: [String: Int] = [
+        "Conv": 2, "ConvTranspose": 2, "Gemm": 2, "MatMul": 2, "PRelu": 2, "BatchNormalization": 5,
+        "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "Equal": 2, "Greater": 2, "Less": 2,
+        "And": 2, "Or": 2, "Where": 3,
+    ]
+
     /// Infers output shapes; may rewrite `node`'s attributes into resolved form.
     func infer(_ node: inout Node) throws -> [[Int]] {
         let ins = try node.inputs.map { $0.isEmpty ? [] : try shape($0, node) }
+        let required = ShapeInference.requiredInputs[node.opType] ?? 1
+        guard node.inputs.count >= required, node.inputs.prefix(required).allSatisfy({ !$0.isEmpty }) else {
+            throw EdgeError(.format, "\(node.label): needs at least \(required) inputs, has \(node.inputs.filter { !$0.isEmpty }.count)")
+        }
+
         func x() throws -> [Int] {
             guard let first = ins.first, !node.input(0).isEmpty else {
                 throw EdgeError(.format, "\(node.label): missing input 0")
@@ -214,9 +277,10 @@ struct ShapeInference {
         switch autoPad {
         case "NOTSET":
             let pads = node.ints("pads") ?? [Int](repeating: 0, count: 2 * n)
-            guard pads.count == 2 * n, pads.allSatisfy({ $0 >= 0 }) else {
+            guard pads.count == 2 * n else {
                 throw EdgeError(.shape, "\(node.label): pads \(pads) do not fit \(n) spatial dims")
             }
+            try ShapeInference.checkWindow(pads, "pads", node, allowZero: true)
             return pads
         case "VALID":
             return [Int](repeating: 0, count: 2 * n)
@@ -238,10 +302,12 @@ struct ShapeInference {
     func windowAttributes(_ node: Node, spatial: Int, kernel: [Int]) throws -> (strides: [Int], dilations: [Int]) {
         let strides = node.ints("strides") ?? [Int](repeating: 1, count: spatial)
         let dilations = node.ints("dilations") ?? [Int](repeating: 1, count: spatial)
-        guard strides.count == spatial, dilations.count == spatial, kernel.count == spatial,
-              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }) else {
+        guard strides.count == spatial, dilations.count == spatial, kernel.count == spatial else {
             throw EdgeError(.shape, "\(node.label): kernel/strides/dilations do not fit \(spatial) spatial dims")
         }
+        try ShapeInference.checkWindow(kernel, "kernel", node, allowZero: false)
+        try ShapeInference.checkWindow(strides, "strides", node, allowZero: false)
+        try ShapeInference.checkWindow(dilations, "dilations", node, allowZero: false)
         return (strides, dilations)
     }
 
@@ -303,9 +369,18 @@ struct ShapeInference {
         let (strides, dilations) = try windowAttributes(node, spatial: 2, kernel: kernel)
         let outPad = node.ints("output_padding") ?? [0, 0]
         var pads = node.ints("pads") ?? [0, 0, 0, 0]
+        guard outPad.count == 2, pads.count == 4 else {
+            throw EdgeError(.shape, "\(node.label): output_padding \(outPad) or pads \(pads) do not fit 2 spatial dims")
+        }
+        try ShapeInference.checkWindow(outPad + pads, "output_padding/pads", node, allowZero: true)
         var out = [x[0], w[1] * group]
         let autoPad = node.string("auto_pad", "NOTSET")
         let outputShape = node.ints("output_shape").map { Array($0.suffix(2)) }
+        if let os = outputShape {
+            guard os.count == 2, os.allSatisfy({ $0 > 0 && $0 <= ShapeInference.maxDimension }) else {
+                throw EdgeError(.shape, "\(node.label): output_shape \(os) is invalid")
+            }
+        }
         for i in 0..<2 {
             let full = strides[i] * (x[2 + i] - 1) + outPad[i] + (kernel[i] - 1) * dilations[i] + 1
             if let os = outputShape {
@@ -466,15 +541,15 @@ struct ShapeInference {
                 out.append(d)
             }
         }
-        let total = x.reduce(1, *)
-        let known = out.reduce(1, *)
+        let total = try ShapeInference.count(x, node)
+        let known = try ShapeInference.count(out, node)
         if let i = inferred {
             guard known > 0, total % known == 0 else {
                 throw EdgeError(.shape, "\(node.label): cannot reshape \(ShapeText.of(x)) to \(target)")
             }
             out[i] = total / known
         }
-        guard out.reduce(1, *) == total else {
+        guard try ShapeInference.count(out, node) == total else {
             throw EdgeError(.shape, "\(node.label): cannot reshape \(ShapeText.of(x)) (\(total) elements) to \(ShapeText.of(out))")
         }
         return out
@@ -532,6 +607,9 @@ struct ShapeInference {
         if let axes = node.ints("axes") {
             // Resize-18 axes: expand to full rank with identity entries.
             let ax = try axes.map { try ShapeInference.normalize($0, rank: x.count, node) }
+            guard ax.count == (scales?.count ?? ax.count), ax.count == (sizes?.count ?? ax.count) else {
+                throw EdgeError(.shape, "\(node.label): axes and scales/sizes differ in length")
+            }
             if let s = scales {
                 var full = [Float](repeating: 1, count: x.count)
                 for (k, a) in ax.enumerated() { full[a] = s[k] }
@@ -553,7 +631,7 @@ struct ShapeInference {
             guard s.count == x.count, s.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw EdgeError(.shape, "\(node.label): scales \(s) do not fit rank \(x.count)")
             }
-            out = x.indices.map { Int((Float(x[$0]) * s[$0]).rounded(.down)) }
+            out = try x.indices.map { try ShapeInference.dimension((Float(x[$0]) * s[$0]).rounded(.down), node) }
             effective = s
         } else {
             throw EdgeError(.format, "\(node.label): neither scales nor sizes given")

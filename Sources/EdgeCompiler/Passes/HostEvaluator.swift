@@ -31,9 +31,7 @@ enum HostEvaluator {
             }
         case "ConstantOfShape":
             let shape = try input(0).ints.map { Int($0) }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) <= 1 << 28 else {
-                throw EdgeError(.shape, "\(node.label): invalid shape \(shape)")
-            }
+            try ShapeInference.checkConstantSize(shape, node)
             let value: HostTensor
             if case .tensor(let t)? = node.attributes["value"] { value = HostTensor(t) } else { value = HostTensor(shape: [1], floats: [0]) }
             let n = shape.reduce(1, *)
@@ -48,6 +46,7 @@ enum HostEvaluator {
         case "Where":
             let c = try input(0), a = try input(1), b = try input(2)
             let shape = try Broadcast.shape([c.shape, a.shape, b.shape], for: node)
+            try ShapeInference.checkConstantSize(shape, node)
             let ci = broadcastIndex(c.shape, to: shape), ai = broadcastIndex(a.shape, to: shape), bi = broadcastIndex(b.shape, to: shape)
             let cond = c.floats
             if a.isInteger && b.isInteger {
@@ -95,19 +94,28 @@ enum HostEvaluator {
             return [try transpose(node, try input(0))]
         case "Range":
             let start = try input(0), limit = try input(1), delta = try input(2)
+            guard start.count == 1, limit.count == 1, delta.count == 1 else {
+                throw EdgeError(.shape, "\(node.label): start, limit and delta must be scalars")
+            }
             if start.isInteger {
                 let s = start.ints[0], l = limit.ints[0], d = delta.ints[0]
                 guard d != 0 else { throw EdgeError(.shape, "\(node.label): delta 0") }
-                let n = max(0, Int((Double(l - s) / Double(d)).rounded(.up)))
+                let count = (Double(l) - Double(s)) / Double(d)
+                guard count.isFinite, count <= Double(ShapeInference.maxConstantElements) else {
+                    throw EdgeError(.shape, "\(node.label): Range of \(count) elements")
+                }
+                let n = max(0, Int(count.rounded(.up)))
                 return [HostTensor(shape: [n], ints: (0..<n).map { s + Int64($0) * d })]
             }
             let s = start.floats[0], l = limit.floats[0], d = delta.floats[0]
-            let n = max(0, Int(((l - s) / d).rounded(.up)))
+            let n = try ShapeInference.dimension(max(0, ((l - s) / d).rounded(.up)), node)
+            try ShapeInference.checkConstantSize([n], node)
             return [HostTensor(shape: [n], floats: (0..<n).map { s + Float($0) * d })]
         case "Expand":
             let x = try input(0)
             let target = try input(1).ints.map { Int($0) }
             let shape = try Broadcast.shape([x.shape, target], for: node)
+            try ShapeInference.checkConstantSize(shape, node)
             let idx = broadcastIndex(x.shape, to: shape)
             switch x.data {
             case .float(let f): return [HostTensor(shape: shape, floats: idx.map { f[$0] })]
@@ -212,6 +220,7 @@ enum HostEvaluator {
 
     static func binary(_ node: Node, _ a: HostTensor, _ b: HostTensor) throws -> HostTensor {
         let shape = try Broadcast.shape([a.shape, b.shape], for: node)
+        try ShapeInference.checkConstantSize(shape, node)
         let ai = broadcastIndex(a.shape, to: shape), bi = broadcastIndex(b.shape, to: shape)
         let op = node.opType
         if a.isInteger && b.isInteger {
@@ -268,6 +277,7 @@ enum HostEvaluator {
             return i
         }
         let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        try ShapeInference.checkConstantSize(shape, node)
         var order: [Int] = []
         order.reserveCapacity(outer * idx.count * inner)
         for o in 0..<outer {

@@ -28,6 +28,7 @@ enum Propagation {
                         }
                     }
                 }
+                try ShapeInference.validate(given, Node(name: "--shape", opType: "input", inputs: [], outputs: [name]))
                 graph.shapes[name] = given
                 continue
             }
@@ -59,6 +60,9 @@ enum Propagation {
             for v in node.inputs where !v.isEmpty && graph.shapes[v] == nil {
                 throw EdgeError(.format, "\(node.label): input '\(v)' is not produced by any earlier node, initializer or graph input")
             }
+            guard let firstOutput = node.outputs.first, !firstOutput.isEmpty else {
+                throw EdgeError(.format, "\(node.label): has no output")
+            }
             if node.domain != "" && node.domain != "ai.onnx" {
                 throw EdgeError(.unsupported, "unsupported operator \(node.opType) (domain \(node.domain)) at node '\(node.name)'")
             }
@@ -85,6 +89,7 @@ enum Propagation {
                 continue
             }
             let outShapes = try inference.infer(&node)
+            for s in outShapes { try ShapeInference.validate(s, node) }
             for (k, out) in node.outputs.enumerated() where !out.isEmpty {
                 guard k < outShapes.count else {
                     throw EdgeError(.unsupported, "\(node.label): output \(k) is not supported")
