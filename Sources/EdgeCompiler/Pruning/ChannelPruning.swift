@@ -255,16 +255,22 @@ final class Rewriter {
 
     /// Keeps `indices` along `axis` of a tensor.
     static func take(_ t: HostTensor, axis: Int, _ indices: [Int]) -> HostTensor {
-        let f = t.floats
         let outer = t.shape[..<axis].reduce(1, *), dim = t.shape[axis], inner = t.shape[(axis + 1)...].reduce(1, *)
-        var out: [Float] = []
-        out.reserveCapacity(outer * indices.count * inner)
-        for o in 0..<outer {
-            for j in indices {
-                let base = (o * dim + j) * inner
-                out.append(contentsOf: f[base..<(base + inner)])
+        // Most slices keep everything along one of the two axes they are asked about.
+        if indices.count == dim && indices.elementsEqual(0..<dim) { return t }
+        let f = t.floats
+        var out = [Float](repeating: 0, count: outer * indices.count * inner)
+        if !out.isEmpty { f.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var at = 0
+                for o in 0..<outer {
+                    for j in indices {
+                        (dst.baseAddress! + at).update(from: src.baseAddress! + (o * dim + j) * inner, count: inner)
+                        at += inner
+                    }
+                }
             }
-        }
+        } }
         var shape = t.shape
         shape[axis] = indices.count
         return HostTensor(shape: shape, floats: out)
