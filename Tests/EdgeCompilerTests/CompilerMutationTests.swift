@@ -9,7 +9,8 @@ import XCTest
 /// error, never a trap (overflowing shape arithmetic, out-of-range indices, ...).
 final class CompilerMutationTests: XCTestCase {
     func testMutatedModelsNeverCrashTheCompiler() throws {
-        // EDGE_MUTATIONS / EDGE_MUTATION_SEED run longer or other campaigns by hand.
+        // EDGE_MUTATIONS / EDGE_MUTATION_SEED run longer or other campaigns by hand;
+        // EDGE_MUTATION_TRACE prints each mutant before it is compiled (to find a trap).
         let environment = ProcessInfo.processInfo.environment
         let iterations = Int(environment["EDGE_MUTATIONS"] ?? "") ?? 1500
         let cases = try FixtureCase.all(in: "ops")
