@@ -63,6 +63,20 @@ enum SizeCheck {
         return n
     }
 
+    /// X and Y of a 2-D pooling op: one 4-D input, one 4-D output with X's batch and
+    /// channels, `ints` attributes and no floats.
+    static func poolOperands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef],
+                             ints: Int) throws(EdgeError) -> (TensorRef, TensorRef) {
+        try lists(op, ints: ints, floats: 0)
+        try operands(op, inputs: inputs, outputs: outputs, required: 1)
+        guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
+        let yt = outputs[0]
+        try tensor(xt, rank: 4, op: op, tensor: "X")
+        try tensor(yt, rank: 4, op: op, tensor: "Y")
+        try same(Array(yt.shape[0..<2]), Array(xt.shape[0..<2]), op: op, what: "Y's batch and channels")
+        return (xt, yt)
+    }
+
     /// An optional per-channel vector (a bias) holds exactly `expected` elements.
     static func vector(_ t: TensorRef?, _ expected: Int, op: OpDescription, tensor: String) throws(EdgeError) {
         guard let t else { return }

@@ -24,13 +24,7 @@ public struct AveragePoolLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        try SizeCheck.lists(op, ints: 9, floats: 0)
-        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
-        let yt = outputs[0]
-        try SizeCheck.tensor(xt, rank: 4, op: op, tensor: "X")
-        try SizeCheck.tensor(yt, rank: 4, op: op, tensor: "Y")
-        try SizeCheck.same(Array(yt.shape[0..<2]), Array(xt.shape[0..<2]), op: op, what: "Y's batch and channels")
+        let (xt, yt) = try SizeCheck.poolOperands(op, inputs: inputs, outputs: outputs, ints: 9)
         let v = op.ints
         guard v[8] == 0 || v[8] == 1 else {
             throw EdgeError(.format, "op '\(op.name)': countIncludePad must be 0 or 1, found \(v[8])")

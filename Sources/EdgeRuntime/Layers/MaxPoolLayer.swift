@@ -26,13 +26,7 @@ public struct MaxPoolLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        try SizeCheck.lists(op, ints: 10, floats: 0)
-        try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
-        let yt = outputs[0]
-        try SizeCheck.tensor(xt, rank: 4, op: op, tensor: "X")
-        try SizeCheck.tensor(yt, rank: 4, op: op, tensor: "Y")
-        try SizeCheck.same(Array(yt.shape[0..<2]), Array(xt.shape[0..<2]), op: op, what: "Y's batch and channels")
+        let (xt, yt) = try SizeCheck.poolOperands(op, inputs: inputs, outputs: outputs, ints: 10)
         let v = op.ints
         h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: v[0], stride: v[2],
                            dilation: v[4], padBefore: v[6], padAfter: v[8], axis: "H", op: op)
