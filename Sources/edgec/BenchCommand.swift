@@ -54,13 +54,11 @@ struct BenchCommand: ParsableCommand {
         return 2 * Double(n * n * n) / best
     }
 
-    func validate() throws {
-        guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
-    }
-
     func run() throws {
         try failing {
+            try checkRange(iterations, "--iterations", 1...maxIterations)
+            try checkRange(warmup, "--warmup", 0...maxIterations)
+            if let t = threads { try checkRange(t, "--threads", 1...1024) }
             if let t = threads { openblas_set_num_threads(Int32(t)) }
             let interpreter = try Interpreter(path: model)
             let execution = try Execution(interpreter, slice: slice)

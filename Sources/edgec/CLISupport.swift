@@ -22,6 +22,17 @@ func exitCode(for kind: EdgeError.Kind) -> Int32 {
     }
 }
 
+/// Refuses an integer option outside `range` with exit code 2 (huge values would
+/// otherwise trap in a conversion such as Int32(_:) or run for ever).
+func checkRange(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws {
+    guard range.contains(value) else {
+        throw EdgeError(.invalidArgument, "\(option) expects a value from \(range.lowerBound) to \(range.upperBound), got \(value)")
+    }
+}
+
+/// Iteration counts for run/bench/portfolio (edge-run's --repeat has the same bound).
+let maxIterations = 1_000_000
+
 func note(_ text: String) {
     FileHandle.standardError.write(("edgec: " + text + "\n").data(using: .utf8)!)
 }

@@ -55,7 +55,7 @@ struct CompileCommand: ParsableCommand {
             options.compressWeights = compress
             options.inPlace = !noInPlace
             options.prune = !noPrune
-            guard roundChannels >= 1 else { throw EdgeError(.invalidArgument, "--round-channels must be at least 1") }
+            try checkRange(roundChannels, "--round-channels", 1...Int.max)
             options.roundChannels = roundChannels
             let result = try Compiler.compile(onnxPath: input, options: options)
             let out = output ?? (input.hasSuffix(".onnx") ? String(input.dropLast(5)) : input) + ".edgm"

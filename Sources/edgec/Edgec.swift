@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Edgec: ParsableCommand {
@@ -19,4 +20,19 @@ struct Edgec: ParsableCommand {
             """,
         subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self]
     )
+
+    /// ArgumentParser's own usage errors (an unparsable or missing value) exit with
+    /// EX_USAGE (64); Edge's convention for bad arguments is 2, as in every other path.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

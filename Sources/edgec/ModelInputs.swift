@@ -18,8 +18,11 @@ struct Execution {
             return
         }
         let parts = slice.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let from = Int(parts[0].isEmpty ? "0" : parts[0]),
-              let to = Int(parts[1].isEmpty ? "\(m.ops.count - 1)" : parts[1]), from <= to else {
+        // Non-negative decimals below Int.max, so `to + 1` cannot overflow (it trapped).
+        guard parts.count == 2,
+              let from = Utf8Text.parseCount(parts[0].isEmpty ? "0" : String(parts[0]), limit: Int.max - 1),
+              let to = Utf8Text.parseCount(parts[1].isEmpty ? "\(m.ops.count - 1)" : String(parts[1]), limit: Int.max - 1),
+              from <= to else {
             throw EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
         }
         let plan = try SlicePlan(model: m, range: from..<(to + 1), strict: true)

@@ -33,6 +33,7 @@ struct PortfolioCommand: ParsableCommand {
 
     func run() throws {
         try failing {
+            try checkRange(iterations, "--iterations", 1...maxIterations)
             var options = CompileOptions()
             for s in shapes {
                 let (name, dims) = try splitAssignment(s, "--shape")

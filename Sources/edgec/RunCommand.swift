@@ -41,6 +41,10 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try failing {
+            if let k = top { try checkRange(k, "--top", 1...Int.max) }
+            guard tolerance.isFinite, tolerance >= 0 else {
+                throw EdgeError(.invalidArgument, "--tolerance expects a non-negative number, got \(tolerance)")
+            }
             let interpreter = try Interpreter(path: model)
             let execution = try Execution(interpreter, slice: slice)
             try execution.load(inputs, into: interpreter)
@@ -85,7 +89,7 @@ struct RunCommand: ParsableCommand {
                 }
             }
             var tops: [[String: Any]] = []
-            if let k = top, k > 0 {
+            if let k = top {
                 for id in execution.outputs {
                     let values = interpreter.read(tensor: id)
                     let best = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(k)

@@ -190,6 +190,10 @@ final class DeviceTests: XCTestCase {
             (["--slice", "9:2"], "--slice expects FROM:TO"),
             (["--slice", "x:y"], "--slice expects FROM:TO"),
             (["--slice", "0:9223372036854775807"], "--slice expects FROM:TO"),
+            (["--slice", "9223372036854775807:"], "--slice expects FROM:TO"),
+            (["--slice", "0:99999999999999999999"], "--slice expects FROM:TO"),
+            (["--slice", "-1:3"], "--slice expects FROM:TO"),
+            (["--slice=2:-1"], "--slice expects FROM:TO"),
         ]
         for (extra, text) in cases {
             let r = try device([model.path] + fixture.inputArguments(run) + ["--output-dir", url("o").path] + extra)
@@ -245,6 +249,10 @@ final class DeviceTests: XCTestCase {
             (["--input", "other=" + input], 2, "the inputs are"),
             ([], 2, "missing --input for 'input'"),
             (["--input", "input=" + input, "--repeat", "0"], 2, "--repeat"),
+            (["--input", "input=" + input, "--repeat", "-1"], 2, "--repeat"),
+            (["--input", "input=" + input, "--repeat=1000001"], 2, "--repeat"),
+            (["--input", "input=" + input, "--repeat", "9223372036854775807"], 2, "--repeat"),
+            (["--input", "input=" + input, "--repeat", "99999999999999999999"], 2, "--repeat"),
             (["--input", "input=" + input, "--bogus"], 2, "unknown option"),
         ]
         for (args, status, text) in bad {

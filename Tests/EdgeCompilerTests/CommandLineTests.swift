@@ -203,4 +203,61 @@ final class CommandLineTests: XCTestCase {
         // --no-prune keeps every channel; --report then has nothing to report.
         expectFailure(try edgec(args + ["--no-prune"]), status: 2, containing: "--report needs pruning")
     }
+
+    /// Every integer option, at values that overflow, are negative or are huge: a clean
+    /// one-line refusal with exit code 2, never a trap (`--slice 0:Int.max` trapped in
+    /// `to + 1`, `bench --threads` in Int32(_:)).
+    func testIntegerOptionsRefuseOverflowingNegativeAndHugeValues() throws {
+        let model = try compileResNet()
+        let onnx = resnet.appendingPathComponent("model.onnx").path
+        let input = "input=" + resnet.appendingPathComponent("run0_in_0.npy").path
+        let run = ["run", model, "--input", input, "--output-dir", path("o")]
+        let bench = ["bench", model, "--iterations", "1", "--warmup", "0"]
+        let compile = ["compile", onnx, "-o", path("x.edgm"), "--shape", "input=1x3x32x32"]
+        let portfolio = ["portfolio", onnx, "-o", path("pf"), "--shape", "input=1x3x32x32"]
+        let huge = "9223372036854775807", beyond = "99999999999999999999"
+        let cases: [([String], String)] = [
+            (run + ["--slice", "0:" + huge], "--slice expects FROM:TO"),
+            (run + ["--slice", huge + ":"], "--slice expects FROM:TO"),
+            (run + ["--slice", "0:" + beyond], "--slice expects FROM:TO"),
+            (run + ["--slice=-1:3"], "--slice expects FROM:TO"),
+            (run + ["--slice", "5:99"], "outside the model"),
+            (run + ["--top=-1"], "--top expects"),
+            (run + ["--top=0"], "--top expects"),
+            (run + ["--top", beyond], "--top"),
+            (run + ["--tolerance=-1"], "--tolerance expects"),
+            (run + ["--tolerance=nan"], "--tolerance expects"),
+            (bench + ["--slice", "0:" + huge], "--slice expects FROM:TO"),
+            (bench + ["--threads", huge], "--threads expects"),
+            (bench + ["--threads=-1"], "--threads expects"),
+            (bench + ["--threads=0"], "--threads expects"),
+            (bench + ["--iterations", huge], "--iterations expects"),
+            (bench + ["--iterations=-5"], "--iterations expects"),
+            (bench + ["--iterations", "0"], "--iterations expects"),
+            (bench + ["--warmup=-5"], "--warmup expects"),
+            (bench + ["--warmup", huge], "--warmup expects"),
+            (bench + ["--iterations", beyond], "--iterations"),
+            (compile + ["--round-channels=-3"], "--round-channels expects"),
+            (compile + ["--round-channels", "0"], "--round-channels expects"),
+            (compile + ["--round-channels", beyond], "--round-channels"),
+            (["compile", onnx, "-o", path("x.edgm"), "--shape", "input=" + beyond + "x3x32x32"], "not a shape"),
+            (["compile", onnx, "-o", path("x.edgm"), "--shape", "input=1x3x-32x32"], "not a shape"),
+            (portfolio + ["--iterations=-3"], "--iterations expects"),
+            (portfolio + ["--iterations", huge], "--iterations expects"),
+        ]
+        for (args, text) in cases {
+            let r = try edgec(args)
+            XCTAssertEqual(r.status, 2, "\(args.suffix(2)): stderr \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(text), "\(args.suffix(2)): '\(r.stderr)' lacks '\(text)'")
+            XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), "\(args.suffix(2)): \(r.stderr)")
+        }
+        // Huge but representable values that are legal still work.
+        let top = try edgec(run + ["--top", huge])
+        XCTAssertEqual(top.status, 0, top.stderr)
+        XCTAssertEqual(try edgec(compile + ["--round-channels", huge]).status, 0)
+        // Dimensions too large for the shape arithmetic: refused as a bad shape, no trap.
+        let big = try edgec(["compile", onnx, "-o", path("x.edgm"), "--shape", "input=1x3x4611686018427387904x4611686018427387904"])
+        XCTAssertEqual(big.status, 6, big.stderr)
+        XCTAssertTrue(big.stderr.contains("out of range"), big.stderr)
+    }
 }
