@@ -29,6 +29,9 @@ let package = Package(
         ),
         .target(name: "EdgeFormat", dependencies: ["CEdgeSupport"]),
         .target(name: "EdgeRuntime", dependencies: ["EdgeFormat", "CEdgeSupport"]),
+        // The device program's main (edge-run). Built here so `swift build` type-checks it;
+        // Firmware/Makefile compiles it with EdgeFormat and EdgeRuntime as one Embedded module.
+        .target(name: "EdgeRunDevice", dependencies: ["EdgeRuntime", "EdgeFormat", "CEdgeSupport"], path: "Firmware/DeviceMain"),
         // Plain, obviously-correct kernels over arrays: the oracle the fast kernels are
         // tested against (ncnn's pattern). Not linked into the runtime or the device build.
         .target(name: "EdgeReference", dependencies: ["EdgeFormat", "CEdgeSupport"]),

@@ -23,35 +23,22 @@ func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
         return 0
     } catch {
         Console.err("edge-run: error: " + error.message)
-        return EdgeRun.exitCode(for: error.kind)
+        return error.kind.exitCode
     }
 }
 
 enum EdgeRun {
-    /// The host's mapping (Sources/edgec/CLISupport.swift).
-    static func exitCode(for kind: EdgeError.Kind) -> Int32 {
-        switch kind {
-        case .invalidArgument: return 2
-        case .io: return 3
-        case .format: return 4
-        case .unsupported: return 5
-        case .shape: return 6
-        }
-    }
-
     static func run(_ options: Options) throws(EdgeError) {
         let interpreter = try Interpreter(path: options.model)
-        let execution = try Execution(interpreter, slice: options.slice)
         let m = interpreter.model
-        let values = try execution.load(options.inputs, m)
+        let execution = try Execution(m, slice: options.slice)
+        let values = try execution.readInputs(options.inputs, m)
 
         var times: [UInt64] = []
         times.reserveCapacity(options.repeatCount)
         for k in 0..<options.repeatCount {
             // Inputs are re-written every time: a model may reuse their arena bytes.
-            for (j, id) in execution.inputs.enumerated() {
-                try write(values[j], to: id, interpreter)
-            }
+            try execution.write(values, into: interpreter)
             let t0 = edge_now_ns()
             interpreter.run(execution.range)
             let dt = edge_now_ns() &- t0
@@ -81,18 +68,5 @@ enum EdgeRun {
             let median = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
             Console.out("ran \(layers) layers \(n) times: min \(Format.ms(times[0])) ms, median \(Format.ms(median)) ms (\(arena))")
         }
-    }
-
-    static func write(_ values: [Float], to id: Int, _ interpreter: Interpreter) throws(EdgeError) {
-        // withUnsafeBufferPointer rethrows untyped errors: carry the typed one out.
-        let result = values.withUnsafeBufferPointer { p -> Result<Void, EdgeError> in
-            do throws(EdgeError) {
-                try interpreter.write(tensor: id, p)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
     }
 }

@@ -26,3 +26,18 @@ public struct EdgeError: Error, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension EdgeError.Kind {
+    /// The process exit code of this kind of failure, the same for `edgec` and `edge-run`:
+    /// 2 bad arguments or inputs, 3 I/O, 4 malformed file, 5 unsupported, 6 shape mismatch.
+    /// (0 is success; 7, outputs differing from `--expect`, is `edgec run`'s own.)
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidArgument: return 2
+        case .io: return 3
+        case .format: return 4
+        case .unsupported: return 5
+        case .shape: return 6
+        }
+    }
+}

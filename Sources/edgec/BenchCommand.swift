@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
             if let t = threads { try checkRange(t, "--threads", 1...1024) }
             if let t = threads { openblas_set_num_threads(Int32(t)) }
             let interpreter = try Interpreter(path: model)
-            let execution = try Execution(interpreter, slice: slice)
+            let execution = try Execution(interpreter.model, slice: slice)
             if inputs.isEmpty { try execution.fillRandom(interpreter) } else { try execution.load(inputs, into: interpreter) }
             for _ in 0..<warmup { interpreter.run(execution.range) }
             let count = interpreter.layers.count

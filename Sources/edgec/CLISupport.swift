@@ -8,17 +8,7 @@ func failing<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let e as EdgeError {
         FileHandle.standardError.write(("edgec: error: " + e.message + "\n").data(using: .utf8)!)
-        throw ExitCode(exitCode(for: e.kind))
-    }
-}
-
-func exitCode(for kind: EdgeError.Kind) -> Int32 {
-    switch kind {
-    case .invalidArgument: return 2
-    case .io: return 3
-    case .format: return 4
-    case .unsupported: return 5
-    case .shape: return 6
+        throw ExitCode(e.kind.exitCode)
     }
 }
 

@@ -46,7 +46,7 @@ struct RunCommand: ParsableCommand {
                 throw EdgeError(.invalidArgument, "--tolerance expects a non-negative number, got \(tolerance)")
             }
             let interpreter = try Interpreter(path: model)
-            let execution = try Execution(interpreter, slice: slice)
+            let execution = try Execution(interpreter.model, slice: slice)
             try execution.load(inputs, into: interpreter)
             let t0 = DispatchTime.now().uptimeNanoseconds
             interpreter.run(execution.range)

@@ -1,0 +1,115 @@
+import EdgeFormat
+
+/// What one command runs: a contiguous range of layers (the whole model or a slice) and
+/// the tensors that enter and leave it, with the `--slice` and `--input` option rules
+/// that `edgec run`, `edgec bench` and the device's `edge-run` share.
+public struct Execution {
+    public var range: Range<Int>
+    /// Tensor ids written before the run (graph inputs, or a slice's entering tensor).
+    public var inputs: [Int]
+    /// Tensor ids read after it (graph outputs, or a slice's leaving tensor).
+    public var outputs: [Int]
+
+    /// The whole model, or the slice "FROM:TO": inclusive layer indices as `edgec inspect`
+    /// numbers them; an empty side means the first or the last layer. A cut that more
+    /// than one tensor crosses is refused (`SlicePlan(strict: true)`).
+    public init(_ model: EdgmModel, slice: String?) throws(EdgeError) {
+        guard let slice else {
+            range = 0..<model.ops.count
+            inputs = []
+            for id in model.graph.inputs { inputs.append(Int(id)) }
+            outputs = []
+            for id in model.graph.outputs { outputs.append(Int(id)) }
+            return
+        }
+        let parts = Utf8Text.components(slice, separator: 0x3A)  // colon
+        let bad = EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
+        guard parts.count == 2 else { throw bad }
+        let fromText = parts[0].isEmpty ? "0" : parts[0]
+        let toText = parts[1].isEmpty ? "\(model.ops.count - 1)" : parts[1]
+        // Non-negative decimals below Int.max: `to + 1` cannot overflow (it would trap).
+        guard let from = Utf8Text.parseCount(fromText, limit: Int.max - 1),
+              let to = Utf8Text.parseCount(toText, limit: Int.max - 1), from <= to else { throw bad }
+        let plan = try SlicePlan(model: model, range: from..<(to + 1), strict: true)
+        range = plan.range
+        inputs = plan.inputs
+        outputs = plan.outputs
+    }
+
+    /// Reads `--input NAME=FILE.npy` options into one float array per entering tensor
+    /// (in `inputs` order), checking names and element counts. `NAME=` may be left out
+    /// when there is one input; a repeated name: the last one wins.
+    public func readInputs(_ assignments: [String], _ model: EdgmModel) throws(EdgeError) -> [[Float]] {
+        var names: [String] = []
+        var files: [String] = []
+        for a in assignments {
+            var name: String
+            var file: String
+            if let (n, f) = Utf8Text.split(a, at: 0x3D, last: true) {  // '='
+                name = n
+                file = f
+            } else if inputs.count == 1 {
+                name = model.tensors[inputs[0]].name
+                file = a
+            } else {
+                throw EdgeError(.invalidArgument, "--input expects NAME=VALUE, got '\(a)'")
+            }
+            var known = false
+            for id in inputs where Utf8Text.equal(model.tensors[id].name, name) { known = true }
+            guard known else {
+                throw EdgeError(.invalidArgument, "--input names '\(name)', but the inputs are: \(describe(inputs, model))")
+            }
+            var replaced = false
+            for k in 0..<names.count where Utf8Text.equal(names[k], name) {
+                files[k] = file
+                replaced = true
+            }
+            if !replaced {
+                names.append(name)
+                files.append(file)
+            }
+        }
+        var values: [[Float]] = []
+        for id in inputs {
+            let t = model.tensors[id]
+            var file: String?
+            for k in 0..<names.count where Utf8Text.equal(names[k], t.name) { file = files[k] }
+            guard let file else {
+                throw EdgeError(.invalidArgument, "missing --input for '\(t.name)' \(ShapeText.of(t.shape)); inputs: \(describe(inputs, model))")
+            }
+            let array = try NpyArray.read(file)
+            guard array.data.count == t.elementCount else {
+                throw EdgeError(.shape, "input '\(t.name)' expects shape \(ShapeText.of(t.shape)), '\(file)' has \(ShapeText.of(array.shape))")
+            }
+            values.append(array.data)
+        }
+        return values
+    }
+
+    /// Writes `values` (from `readInputs`) into the entering tensors. A run may reuse an
+    /// input's arena bytes, so repeated runs write them again each time.
+    public func write(_ values: [[Float]], into interpreter: Interpreter) throws(EdgeError) {
+        for (j, id) in inputs.enumerated() {
+            // withUnsafeBufferPointer rethrows untyped errors: carry the typed one out.
+            let result = values[j].withUnsafeBufferPointer { p -> Result<Void, EdgeError> in
+                do throws(EdgeError) {
+                    try interpreter.write(tensor: id, p)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try result.get()
+        }
+    }
+
+    /// "'name' [1x3x8x8], 'other' [1x10]" for messages.
+    public func describe(_ ids: [Int], _ model: EdgmModel) -> String {
+        var s = ""
+        for (k, id) in ids.enumerated() {
+            if k > 0 { s += ", " }
+            s += "'\(model.tensors[id].name)' \(ShapeText.of(model.tensors[id].shape))"
+        }
+        return s
+    }
+}
