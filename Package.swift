@@ -4,11 +4,16 @@
 // The target layout draws the line the runtime must not cross:
 //   Embedded-Swift-safe (built for the device too, see Firmware/):
 //     CEdgeSupport  - C shims: cblas, zlib, POSIX (mmap, open, clock) for both builds
-//     EdgeFormat    - the .edgm container and .npy files: read, validate, write
-//     EdgeRuntime   - interpreter, memory arena, kernels (reference + fast)
+//     EdgeFormat    - the .edgm container and .npy files, errors and exit codes, shape text
+//     EdgeRuntime   - interpreter, memory arena, layers and fast kernels, shared execution
+//                     rules of `edgec run` and `edge-run` (slices, inputs)
+//     EdgeRunDevice - the device program's main (Firmware/DeviceMain), type-checked here
 //   Host only (Foundation and packages allowed):
+//     EdgeReference - plain reference kernels the fast ones are tested against
 //     CONNX         - protobuf-c code generated from Formats/onnx.proto
-//     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer
+//     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer (it never
+//                     runs a model, so it does not depend on EdgeRuntime)
+//     EdgeReports   - what loads and runs models for people: inspect/bench summaries, portfolios
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -18,6 +23,7 @@ let package = Package(
         .executable(name: "edgec", targets: ["edgec"]),
         .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
         .library(name: "EdgeCompiler", targets: ["EdgeCompiler"]),
+        .library(name: "EdgeReports", targets: ["EdgeReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,11 +45,12 @@ let package = Package(
             name: "CONNX",
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "EdgeRuntime", "CONNX"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "CONNX"]),
+        .target(name: "EdgeReports", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CEdgeSupport"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,7 +63,7 @@ let package = Package(
         .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
-            dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
+            dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
         ),
     ],
     swiftLanguageModes: [.v5]

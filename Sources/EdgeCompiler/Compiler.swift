@@ -1,5 +1,4 @@
 import EdgeFormat
-import EdgeRuntime
 import Foundation
 
 /// `edgec compile`: ONNX in, `.edgm` out.
@@ -44,7 +43,7 @@ public enum Compiler {
         return try compile(onnxBytes: bytes, name: URL(fileURLWithPath: onnxPath).deletingPathExtension().lastPathComponent, options: options)
     }
 
-    static func readFile(_ path: String) throws -> [UInt8] {
+    public static func readFile(_ path: String) throws -> [UInt8] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw EdgeError(.io, "cannot open '\(path)': no such file")

@@ -2,6 +2,7 @@ import ArgumentParser
 import CEdgeSupport
 import EdgeCompiler
 import EdgeFormat
+import EdgeReports
 import EdgeRuntime
 import Foundation
 

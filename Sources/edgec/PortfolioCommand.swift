@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCompiler
 import EdgeFormat
+import EdgeReports
 import Foundation
 
 struct PortfolioCommand: ParsableCommand {

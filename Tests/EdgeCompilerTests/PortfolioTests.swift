@@ -1,5 +1,6 @@
 import EdgeCompiler
 import EdgeFormat
+import EdgeReports
 import EdgeRuntime
 import Foundation
 import XCTest

@@ -1,5 +1,6 @@
 @testable import EdgeCompiler
 import EdgeFormat
+import EdgeReports
 import EdgeRuntime
 import Foundation
 import XCTest

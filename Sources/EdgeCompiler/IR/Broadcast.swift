@@ -1,5 +1,4 @@
 import EdgeFormat
-import EdgeRuntime
 
 /// Numpy broadcasting of shapes (ONNX's multidirectional broadcasting).
 enum Broadcast {

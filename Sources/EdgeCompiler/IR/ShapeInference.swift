@@ -1,5 +1,4 @@
 import EdgeFormat
-import EdgeRuntime
 
 /// Output shapes of one node from its inputs' shapes (and constant inputs).
 ///

@@ -1,5 +1,4 @@
 import EdgeFormat
-import EdgeRuntime
 
 /// Turns the optimized graph into runtime ops (Formats/EDGM.md, EdgeFormat/OpCode.swift).
 ///

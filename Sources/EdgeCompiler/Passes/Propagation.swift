@@ -1,5 +1,4 @@
 import EdgeFormat
-import EdgeRuntime
 
 /// Static shapes for every value, and constant folding, in one walk over the graph.
 ///

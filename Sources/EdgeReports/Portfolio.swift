@@ -1,5 +1,6 @@
 import CEdgeSupport
 import EdgeFormat
+import EdgeCompiler
 import EdgeRuntime
 import Foundation
 
