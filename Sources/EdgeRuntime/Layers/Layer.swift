@@ -14,8 +14,17 @@ public protocol LayerKernel {
     func run(scratch: UnsafeMutablePointer<Float>)
 }
 
+/// Something done to whichever layer a `Layer` holds (run it, ask its scratch size...):
+/// the one switch over the layer kinds is `Layer.accept`, specialised per visitor.
+public protocol LayerVisitor {
+    associatedtype Result
+    func visit<L: LayerKernel>(_ layer: L) -> Result
+}
+
 /// One executable op of a loaded model. An enum rather than `[any LayerKernel]`:
 /// Embedded Swift has no existentials of non-class protocols, and a switch is cheap.
+///
+/// A new layer kind is a case here, its op codes' arm in `init` and its arm in `accept`.
 public enum Layer {
     case conv(ConvLayer)
     case convTranspose(ConvTransposeLayer)
@@ -46,8 +55,7 @@ public enum Layer {
         case .matMul: self = .matMul(try MatMulLayer(op, inputs: inputs, outputs: outputs))
         case .maxPool: self = .maxPool(try MaxPoolLayer(op, inputs: inputs, outputs: outputs))
         case .averagePool: self = .averagePool(try AveragePoolLayer(op, inputs: inputs, outputs: outputs))
-        case .globalAveragePool, .globalMaxPool:
-            self = .globalPool(try GlobalPoolLayer(op, inputs: inputs, outputs: outputs))
+        case .globalAveragePool, .globalMaxPool: self = .globalPool(try GlobalPoolLayer(op, inputs: inputs, outputs: outputs))
         case .binary: self = .binary(try BinaryLayer(op, inputs: inputs, outputs: outputs))
         case .unary: self = .unary(try UnaryLayer(op, inputs: inputs, outputs: outputs))
         case .channelAffine: self = .channelAffine(try ChannelAffineLayer(op, inputs: inputs, outputs: outputs))
@@ -64,79 +72,53 @@ public enum Layer {
         }
     }
 
+    /// Calls `visitor` with the layer this case holds.
+    @inline(__always)
+    public func accept<V: LayerVisitor>(_ visitor: V) -> V.Result {
+        switch self {
+        case .conv(let l): return visitor.visit(l)
+        case .convTranspose(let l): return visitor.visit(l)
+        case .gemm(let l): return visitor.visit(l)
+        case .matMul(let l): return visitor.visit(l)
+        case .maxPool(let l): return visitor.visit(l)
+        case .averagePool(let l): return visitor.visit(l)
+        case .globalPool(let l): return visitor.visit(l)
+        case .binary(let l): return visitor.visit(l)
+        case .unary(let l): return visitor.visit(l)
+        case .channelAffine(let l): return visitor.visit(l)
+        case .concat(let l): return visitor.visit(l)
+        case .split(let l): return visitor.visit(l)
+        case .slice(let l): return visitor.visit(l)
+        case .copy(let l): return visitor.visit(l)
+        case .transpose(let l): return visitor.visit(l)
+        case .pad(let l): return visitor.visit(l)
+        case .resize(let l): return visitor.visit(l)
+        case .softmax(let l): return visitor.visit(l)
+        case .lrn(let l): return visitor.visit(l)
+        case .reduceMean(let l): return visitor.visit(l)
+        }
+    }
+
     @inline(__always)
     public func run(scratch: UnsafeMutablePointer<Float>) {
-        switch self {
-        case .conv(let l): l.run(scratch: scratch)
-        case .convTranspose(let l): l.run(scratch: scratch)
-        case .gemm(let l): l.run(scratch: scratch)
-        case .matMul(let l): l.run(scratch: scratch)
-        case .maxPool(let l): l.run(scratch: scratch)
-        case .averagePool(let l): l.run(scratch: scratch)
-        case .globalPool(let l): l.run(scratch: scratch)
-        case .binary(let l): l.run(scratch: scratch)
-        case .unary(let l): l.run(scratch: scratch)
-        case .channelAffine(let l): l.run(scratch: scratch)
-        case .concat(let l): l.run(scratch: scratch)
-        case .split(let l): l.run(scratch: scratch)
-        case .slice(let l): l.run(scratch: scratch)
-        case .copy(let l): l.run(scratch: scratch)
-        case .transpose(let l): l.run(scratch: scratch)
-        case .pad(let l): l.run(scratch: scratch)
-        case .resize(let l): l.run(scratch: scratch)
-        case .softmax(let l): l.run(scratch: scratch)
-        case .lrn(let l): l.run(scratch: scratch)
-        case .reduceMean(let l): l.run(scratch: scratch)
-        }
+        accept(Run(scratch: scratch))
     }
 
-    public var scratchFloats: Int {
-        switch self {
-        case .conv(let l): return l.scratchFloats
-        case .convTranspose(let l): return l.scratchFloats
-        case .gemm(let l): return l.scratchFloats
-        case .matMul(let l): return l.scratchFloats
-        case .maxPool(let l): return l.scratchFloats
-        case .averagePool(let l): return l.scratchFloats
-        case .globalPool(let l): return l.scratchFloats
-        case .binary(let l): return l.scratchFloats
-        case .unary(let l): return l.scratchFloats
-        case .channelAffine(let l): return l.scratchFloats
-        case .concat(let l): return l.scratchFloats
-        case .split(let l): return l.scratchFloats
-        case .slice(let l): return l.scratchFloats
-        case .copy(let l): return l.scratchFloats
-        case .transpose(let l): return l.scratchFloats
-        case .pad(let l): return l.scratchFloats
-        case .resize(let l): return l.scratchFloats
-        case .softmax(let l): return l.scratchFloats
-        case .lrn(let l): return l.scratchFloats
-        case .reduceMean(let l): return l.scratchFloats
-        }
+    public var scratchFloats: Int { accept(ScratchFloats()) }
+
+    public var flops: Int { accept(Flops()) }
+
+    struct Run: LayerVisitor {
+        var scratch: UnsafeMutablePointer<Float>
+        @inline(__always)
+        func visit<L: LayerKernel>(_ layer: L) { layer.run(scratch: scratch) }
     }
 
-    public var flops: Int {
-        switch self {
-        case .conv(let l): return l.flops
-        case .convTranspose(let l): return l.flops
-        case .gemm(let l): return l.flops
-        case .matMul(let l): return l.flops
-        case .maxPool(let l): return l.flops
-        case .averagePool(let l): return l.flops
-        case .globalPool(let l): return l.flops
-        case .binary(let l): return l.flops
-        case .unary(let l): return l.flops
-        case .channelAffine(let l): return l.flops
-        case .concat(let l): return l.flops
-        case .split(let l): return l.flops
-        case .slice(let l): return l.flops
-        case .copy(let l): return l.flops
-        case .transpose(let l): return l.flops
-        case .pad(let l): return l.flops
-        case .resize(let l): return l.flops
-        case .softmax(let l): return l.flops
-        case .lrn(let l): return l.flops
-        case .reduceMean(let l): return l.flops
-        }
+    struct ScratchFloats: LayerVisitor {
+        func visit<L: LayerKernel>(_ layer: L) -> Int { layer.scratchFloats }
+    }
+
+    struct Flops: LayerVisitor {
+        func visit<L: LayerKernel>(_ layer: L) -> Int { layer.flops }
     }
 }
