@@ -3,7 +3,8 @@ public enum EdgmLayout {
     /// "EDGM" read as a little-endian u32.
     public static let magic: UInt32 = 0x4D47_4445
     public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 0
+    /// 1: GRPH lists the op codes the model uses (Formats/EDGM.md, "Versions").
+    public static let minorVersion: UInt16 = 1
     public static let headerSize = 64
     public static let sectionEntrySize = 48
     /// Alignment of every section and every weight blob: a cache line, and enough for

@@ -98,6 +98,16 @@ public struct EdgmModel {
         return nil
     }
 
+    /// The distinct op codes the ops use, ascending: what GRPH lists (format 1.1).
+    public var opCodes: [OpCode] {
+        var raw: [UInt16] = []
+        for op in ops where !raw.contains(op.code.rawValue) { raw.append(op.code.rawValue) }
+        raw.sort()
+        var codes: [OpCode] = []
+        for r in raw { if let c = OpCode(rawValue: r) { codes.append(c) } }
+        return codes
+    }
+
     public func tensorIndex(named name: String) -> Int? {
         for i in 0..<tensors.count where Utf8Text.equal(tensors[i].name, name) { return i }
         return nil

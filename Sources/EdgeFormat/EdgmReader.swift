@@ -115,7 +115,9 @@ public struct EdgmFile {
         if let s = try find(.meta, required: false) {
             metadata = try parse(s) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readMetadata(&r) }
         }
-        let graph = try parse(try find(.graph, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readGraph(&r) }
+        let (graph, listedOps) = try parse(try find(.graph, required: true)!) { (r: inout ByteReader) throws(EdgeError) in
+            try EdgmFile.readGraph(&r, minor: minor)
+        }
         let tensors = try parse(try find(.tensors, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readTensors(&r) }
         let ops = try parse(try find(.ops, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readOps(&r) }
 
@@ -132,6 +134,14 @@ public struct EdgmFile {
         }
 
         self.model = EdgmModel(metadata: metadata, graph: graph, tensors: tensors, ops: ops)
+        if let listedOps {
+            let used = model.opCodes
+            var same = used.count == listedOps.count
+            for (k, c) in used.enumerated() where same { same = c == listedOps[k] }
+            guard same else {
+                throw EdgeError(.format, "edgm graph: its op code list does not match the op codes the OPS section uses")
+            }
+        }
         self.sections = sections
         self.version = (major, minor)
         try EdgmFile.validate(model, weightBytes: weights.count)
@@ -174,7 +184,9 @@ public struct EdgmFile {
         return ids
     }
 
-    static func readGraph(_ r: inout ByteReader) throws(EdgeError) -> EdgmGraph {
+    /// The graph, and from format 1.1 on the op codes the model uses. An op code this
+    /// runtime does not know is refused here, before any op is read.
+    static func readGraph(_ r: inout ByteReader, minor: UInt16) throws(EdgeError) -> (EdgmGraph, [OpCode]?) {
         let arena = try r.u64("arena bytes")
         let lower = try r.u64("arena lower bound")
         guard arena <= UInt64(sizeLimit), lower <= arena else {
@@ -182,7 +194,18 @@ public struct EdgmFile {
         }
         let inputs = try readIds(&r, "graph inputs")
         let outputs = try readIds(&r, "graph outputs")
-        return EdgmGraph(arenaBytes: Int(arena), arenaLowerBound: Int(lower), inputs: inputs, outputs: outputs)
+        let graph = EdgmGraph(arenaBytes: Int(arena), arenaLowerBound: Int(lower), inputs: inputs, outputs: outputs)
+        guard minor >= 1 else { return (graph, nil) }
+        let n = try r.count("graph op codes", minBytesEach: 2)
+        var codes: [OpCode] = []
+        for _ in 0..<n {
+            let raw = try r.u16("graph op code")
+            guard let code = OpCode(rawValue: raw) else {
+                throw EdgeError(.unsupported, "edgm model uses op code \(raw), which this runtime does not know (written by a newer compiler)")
+            }
+            codes.append(code)
+        }
+        return (graph, codes)
     }
 
     static func readTensors(_ r: inout ByteReader) throws(EdgeError) -> [EdgmTensor] {

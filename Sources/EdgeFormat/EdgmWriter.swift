@@ -5,9 +5,18 @@ public enum EdgmWriter {
     ///   - compressWeights: zlib the weight section (smaller for transport; the
     ///     loader then inflates instead of mapping in place).
     public static func serialize(_ model: EdgmModel, weights: [UInt8], compressWeights: Bool = false) throws(EdgeError) -> [UInt8] {
+        var codes: [UInt16] = []
+        for c in model.opCodes { codes.append(c.rawValue) }
+        return try serialize(model, weights: weights, compressWeights: compressWeights, opCodeList: codes, minor: EdgmLayout.minorVersion)
+    }
+
+    /// `opCodeList` and `minor` are separate so tests can write older or inconsistent files
+    /// (minor 0 has no op code list in GRPH).
+    static func serialize(_ model: EdgmModel, weights: [UInt8], compressWeights: Bool,
+                          opCodeList: [UInt16], minor: UInt16) throws(EdgeError) -> [UInt8] {
         var sections: [(SectionTag, [UInt8], Bool)] = []
         sections.append((.meta, metadataBytes(model.metadata), false))
-        sections.append((.graph, graphBytes(model.graph), false))
+        sections.append((.graph, graphBytes(model.graph, opCodes: minor >= 1 ? opCodeList : nil), false))
         sections.append((.tensors, tensorBytes(model.tensors), false))
         sections.append((.ops, opBytes(model.ops), false))
         sections.append((.weights, weights, compressWeights))
@@ -34,7 +43,7 @@ public enum EdgmWriter {
         var out = ByteWriter()
         out.u32(EdgmLayout.magic)
         out.u16(EdgmLayout.majorVersion)
-        out.u16(EdgmLayout.minorVersion)
+        out.u16(minor)
         out.u32(UInt32(EdgmLayout.headerSize))
         out.u32(UInt32(sections.count))
         out.u64(UInt64(bodyStart + body.count))
@@ -68,7 +77,7 @@ public enum EdgmWriter {
         return w.bytes
     }
 
-    static func graphBytes(_ g: EdgmGraph) -> [UInt8] {
+    static func graphBytes(_ g: EdgmGraph, opCodes: [UInt16]?) -> [UInt8] {
         var w = ByteWriter()
         w.u64(UInt64(g.arenaBytes))
         w.u64(UInt64(g.arenaLowerBound))
@@ -76,6 +85,10 @@ public enum EdgmWriter {
         for id in g.inputs { w.i32(id) }
         w.u32(UInt32(g.outputs.count))
         for id in g.outputs { w.i32(id) }
+        if let opCodes {
+            w.u32(UInt32(opCodes.count))
+            for c in opCodes { w.u16(c) }
+        }
         return w.bytes
     }
 

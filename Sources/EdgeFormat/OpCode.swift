@@ -68,6 +68,34 @@ public enum OpCode: UInt16, CaseIterable {
     /// in [X] out [Y]; mean over the listed axes; Y's shape says whether dims are kept.
     /// ints [axis0, axis1, ...] (non-negative, ascending)
     case reduceMean = 21
+
+    /// The case name: in messages, `edgec inspect --ops` and the firmware's `OPS=` list.
+    /// (A switch: Embedded Swift has no reflection to print a case.)
+    public var name: String {
+        switch self {
+        case .conv: return "conv"
+        case .convTranspose: return "convTranspose"
+        case .gemm: return "gemm"
+        case .matMul: return "matMul"
+        case .maxPool: return "maxPool"
+        case .averagePool: return "averagePool"
+        case .globalAveragePool: return "globalAveragePool"
+        case .globalMaxPool: return "globalMaxPool"
+        case .binary: return "binary"
+        case .unary: return "unary"
+        case .channelAffine: return "channelAffine"
+        case .concat: return "concat"
+        case .split: return "split"
+        case .slice: return "slice"
+        case .copy: return "copy"
+        case .transpose: return "transpose"
+        case .pad: return "pad"
+        case .resize: return "resize"
+        case .softmax: return "softmax"
+        case .lrn: return "lrn"
+        case .reduceMean: return "reduceMean"
+        }
+    }
 }
 
 /// Fused activation applied in a producer's epilogue (or by `OpCode.unary`).

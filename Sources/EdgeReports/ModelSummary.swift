@@ -72,7 +72,7 @@ public struct ModelSummary {
             let kind = op.ints.first.flatMap { UnaryKind(rawValue: $0) }
             return kind.map { "\($0)".capitalized } ?? "Unary"
         default:
-            var s = "\(op.code)"
+            var s = op.code.name
             s = s.prefix(1).uppercased() + s.dropFirst()
             return s
         }

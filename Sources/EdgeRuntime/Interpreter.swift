@@ -36,6 +36,7 @@ public final class Interpreter {
 
     public init(image: UnsafeRawBufferPointer, owner: AnyObject, verifyChecksums: Bool = true) throws(EdgeError) {
         let file = try EdgmFile(image: image, verifyChecksums: verifyChecksums)
+        try Layer.checkSupported(file.model.opCodes)
         let arena = try AlignedBuffer(byteCount: file.model.graph.arenaBytes)
         var refs: [TensorRef] = []
         refs.reserveCapacity(file.model.tensors.count)

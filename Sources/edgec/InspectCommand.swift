@@ -24,8 +24,17 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(name: .customLong("ops"), help: "Print only the op codes the model uses, comma-separated (the firmware's OPS= list).")
+    var ops = false
+
     func run() throws {
         try failing {
+            if ops {
+                let file = try MappedFile(path: model)
+                let names = try withExtendedLifetime(file) { try EdgmFile(image: file.bytes).model.opCodes.map(\.name) }
+                print(names.joined(separator: ","))
+                return
+            }
             let interpreter = try Interpreter(path: model)
             let fileBytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
             let s = ModelSummary(interpreter, fileBytes: fileBytes)
@@ -60,6 +69,7 @@ struct InspectCommand: ParsableCommand {
             "params": s.params, "flops": s.flops,
             "arena_bytes": s.arenaBytes, "arena_lower_bound": s.arenaLowerBound,
             "scratch_bytes": s.scratchBytes, "weight_bytes": s.weightBytes, "file_bytes": s.fileBytes,
+            "op_codes": interpreter.model.opCodes.map(\.name),
             "format_version": "\(interpreter.file.version.major).\(interpreter.file.version.minor)",
             "sections": s.sections.map { ["name": $0.name, "offset": $0.offset, "stored_bytes": $0.storedSize, "bytes": $0.size, "compressed": $0.flags & EdgmLayout.flagCompressed != 0] as [String: Any] },
             "layers": s.layers.map { l -> [String: Any] in

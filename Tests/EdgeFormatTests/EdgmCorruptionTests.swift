@@ -59,6 +59,7 @@ final class EdgmCorruptionTests: XCTestCase {
     func testUnknownMajorVersion() throws {
         var b = try EdgmTestModel.bytes()
         b[4] = 2
+        b[6] = 0
         expectError(b, .unsupported, containing: "version 2.0 is not supported")
     }
 

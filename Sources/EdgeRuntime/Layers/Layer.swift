@@ -72,6 +72,25 @@ public enum Layer {
         }
     }
 
+    /// Whether this build includes the layer that runs `code`.
+    public static func supports(_ code: OpCode) -> Bool {
+        switch code {
+        case .conv, .convTranspose, .gemm, .matMul, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool,
+             .binary, .unary, .channelAffine, .concat, .split, .slice, .copy, .transpose, .pad, .resize,
+             .softmax, .lrn, .reduceMean:
+            return true
+        }
+    }
+
+    /// Refuses, before any layer is built, a model that uses an op this build leaves out.
+    static func checkSupported(_ codes: [OpCode]) throws(EdgeError) {
+        for code in codes where !supports(code) {
+            var built = ""
+            for c in OpCode.allCases where supports(c) { built += (built.isEmpty ? "" : ",") + c.name }
+            throw EdgeError(.unsupported, "the model uses op '\(code.name)', which this build leaves out (it has \(built)); rebuild with it, e.g. make -C Firmware OPS_FROM=model.edgm")
+        }
+    }
+
     /// Calls `visitor` with the layer this case holds.
     @inline(__always)
     public func accept<V: LayerVisitor>(_ visitor: V) -> V.Result {
