@@ -53,7 +53,8 @@ public final class Interpreter {
                 }
                 base = UnsafeMutableRawPointer(mutating: w) + t.offset
             }
-            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: t.shape))
+            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: t.shape,
+                                  isConstant: t.storage == .weight))
         }
 
         var layers: [Layer] = []

@@ -9,19 +9,20 @@ import XCTest
 /// index tables, transformed weights) is made at load time. Counted with a malloc
 /// interposer (Tests/CAllocationCounter) over real models.
 ///
-/// OpenBLAS runs single-threaded here, as on the device and in the benchmarks: its
-/// threaded sgemm mallocs a job descriptor on some calls (seen in a backtrace), which is
-/// OpenBLAS's, not the interpreter's.
+/// No OpenBLAS thread setting here, and no OPENBLAS_CORETYPE: `run` must not allocate
+/// whatever the machine. It used to call cblas_sgemm, and OpenBLAS 0.3.21 mallocs inside
+/// it in two places: the SkylakeX/Cooperlake small-matrix kernel
+/// (sgemm_small_kernel_nn_skylakex.c: a copy of A's last 1-8 rows when M*N*K <= 1e6,
+/// K >= 32 and, in row-major terms, N mod 16 in 1...8) and the threaded level-3 driver
+/// (level3_thread.c: its job array, since Debian builds MAX_THREADS=64). Edge's own GEMM
+/// (edge_gemm.c) now takes all its memory from the interpreter's scratch.
 final class AllocationFreeRunTests: XCTestCase {
     func testRunningModelsAllocatesNothing() throws {
-        let threads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(threads) }
         for c in try FixtureCase.all(in: "models") {
             var options = CompileOptions()
             options.inputShapes = c.runs[0].shapes
             let interpreter = try Interpreter(bytes: try Compiler.compile(onnxPath: c.modelPath, options: options).bytes)
-            interpreter.run()  // warm-up: OpenBLAS sets up its buffers on first use
+            interpreter.run()  // warm-up: a first run may touch lazily mapped pages, never the heap
             edge_allocations_start()
             for _ in 0..<3 { interpreter.run() }
             let allocations = edge_allocations_stop()
