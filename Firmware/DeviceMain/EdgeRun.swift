@@ -40,7 +40,7 @@ enum EdgeRun {
     }
 
     static func run(_ options: Options) throws(EdgeError) {
-        let interpreter = try Interpreter(path: options.model)
+        let interpreter = try Interpreter(path: options.model, threads: options.threads)
         let execution = try Execution(interpreter, slice: options.slice)
         let m = interpreter.model
         let values = try execution.load(options.inputs, m)

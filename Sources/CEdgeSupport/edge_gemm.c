@@ -9,6 +9,7 @@
 // fully unrolled, so they live in registers (checked in the disassembly: no spills in
 // the k loop of the AVX2 and NEON tiles).
 #include "edge_gemm.h"
+#include "edge_threads.h"
 
 #include <math.h>
 #include <string.h>
@@ -255,6 +256,65 @@ void edge_gemm(const edge_gemm_kernel *k, long m, long n, long depth, const floa
                const float *r, long rsr, long csr, float *c, long rsc, long csc,
                const edge_gemm_epilogue *ep, float *scratch) {
     edge_gemm_part(k, m, depth, packed, r, rsr, csr, c, rsc, csc, ep, 0, m, 0, n, scratch);
+}
+
+long edge_gemm_max_scratch_floats(void) { return EDGE_RBLOCK + EDGE_KC * 32; }
+
+/// Below this many multiply-adds a product is not worth waking the pool for.
+#define EDGE_PARALLEL_MIN (256L * 1024)
+
+typedef struct {
+    const edge_gemm_kernel *k;
+    long m, n, depth;
+    const float *packed, *r;
+    long rsr, csr;
+    float *c;
+    long rsc, csc;
+    const edge_gemm_epilogue *ep;
+    float *scratch;
+    edge_pool *pool;
+    int split_columns;
+    long chunk;
+} edge_gemm_job;
+
+static void edge_gemm_task(void *context, long i, int thread) {
+    const edge_gemm_job *j = context;
+    float *scratch = thread == 0 ? j->scratch : edge_pool_scratch(j->pool, thread);
+    long m0 = 0, m1 = j->m, n0 = 0, n1 = j->n;
+    if (j->split_columns) {
+        n0 = i * j->chunk;
+        n1 = edge_min(j->n, n0 + j->chunk);
+    } else {
+        m0 = i * j->chunk;
+        m1 = edge_min(j->m, m0 + j->chunk);
+    }
+    edge_gemm_part(j->k, j->m, j->depth, j->packed, j->r, j->rsr, j->csr, j->c, j->rsc, j->csc, j->ep,
+                   m0, m1, n0, n1, scratch);
+}
+
+void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
+                        const float *r, long rsr, long csr, float *c, long rsc, long csc,
+                        const edge_gemm_epilogue *ep, float *scratch) {
+    edge_pool *pool = edge_pool_current();
+    const long threads = edge_pool_threads(pool);
+    if (threads == 1 || m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
+        edge_gemm(k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch);
+        return;
+    }
+    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, pool, 0, 0};
+    const long columnPanels = (n + k->nr - 1) / k->nr, rowPanels = (m + k->mr - 1) / k->mr;
+    // Columns split without repeating any packing; rows repeat R's packing per thread,
+    // so they are the choice only when columns are too few to share out.
+    job.split_columns = columnPanels >= 2 * threads || columnPanels >= rowPanels;
+    long parts;
+    if (job.split_columns) {
+        job.chunk = edge_round_up((n + threads - 1) / threads, k->nr);
+        parts = (n + job.chunk - 1) / job.chunk;
+    } else {
+        job.chunk = edge_round_up((m + threads - 1) / threads, k->mr);
+        parts = (m + job.chunk - 1) / job.chunk;
+    }
+    edge_pool_run(pool, edge_gemm_task, &job, parts);
 }
 
 // gemv over weight rows: four rows share each load of x; W-wide partial sums per row.

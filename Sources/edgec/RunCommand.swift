@@ -39,9 +39,18 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the written files and the run time as JSON.")
     var json = false
 
+    @Option(help: "Threads for the layers' GEMMs (1 to 64).")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard threads >= 1 && threads <= Interpreter.maxThreads else {
+            throw ValidationError("--threads must be from 1 to \(Interpreter.maxThreads)")
+        }
+    }
+
     func run() throws {
         try failing {
-            let interpreter = try Interpreter(path: model)
+            let interpreter = try Interpreter(path: model, threads: threads)
             let execution = try Execution(interpreter, slice: slice)
             try execution.load(inputs, into: interpreter)
             let t0 = DispatchTime.now().uptimeNanoseconds

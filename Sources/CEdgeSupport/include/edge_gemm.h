@@ -69,6 +69,18 @@ void edge_gemm(const edge_gemm_kernel *k, long m, long n, long depth, const floa
                const float *r, long rsr, long csr, float *c, long rsc, long csc,
                const edge_gemm_epilogue *ep, float *scratch);
 
+/// edge_gemm split over the threads of the calling thread's current pool
+/// (edge_threads.h): over column ranges when there are enough columns, else over row
+/// ranges; the caller's `scratch` serves thread 0, the pool's own scratch the others.
+/// Small products (and no pool) run on the calling thread alone.
+void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
+                        const float *r, long rsr, long csr, float *c, long rsc, long csc,
+                        const edge_gemm_epilogue *ep, float *scratch);
+
+/// An upper bound of edge_gemm_scratch_floats over every kernel and shape (a pool
+/// worker's scratch).
+long edge_gemm_max_scratch_floats(void);
+
 /// y[N] = W[N x K] (row-major, row stride ldw) * x[K] (+ y when accumulate): one row of
 /// activations against a fully-connected weight, streamed once (no packing pays here).
 void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate);

@@ -81,7 +81,8 @@ struct PackedOperand {
     }
 }
 
-/// One GEMM call: `C = act(L * R + bias)` (or `C += L * R` then act, when `accumulate`).
+/// One GEMM call: `C = act(L * R + bias)` (or `C += L * R` then act, when `accumulate`),
+/// split over the running interpreter's threads when it has more than one.
 /// Activations that are a clamp (none, Relu, Clip) are applied in the kernel's store; the
 /// others after it, over the rows just written (only when C's columns are contiguous:
 /// callers with a strided C apply the activation themselves and pass `.none`).
@@ -98,7 +99,7 @@ func packedGemm(_ kernel: UnsafePointer<edge_gemm_kernel>, m: Int, n: Int, depth
         ep.hi = clamp.hi
     }
     withUnsafePointer(to: &ep) { e in
-        edge_gemm(kernel, m, n, depth, left, right, rsr, csr, c, ldc, csc, e, scratch)
+        edge_gemm_parallel(kernel, m, n, depth, left, right, rsr, csr, c, ldc, csc, e, scratch)
     }
     if clamp == nil {
         for i in 0..<m { activation.apply(c + i * ldc, count: n) }
