@@ -73,8 +73,8 @@ final class WinogradWeights {
 /// The per-layer geometry of the Winograd path and its run loop.
 struct Winograd {
     /// Scratch budget for one chunk's V and M matrices, in floats (4 MiB). Measured on
-    /// ResNet-18: 2 MiB chunks made 28×28×128 layers 15% slower (narrower GEMMs, the
-    /// weights packed by OpenBLAS once per chunk), 56×56×64 ones about the same.
+    /// ResNet-18 with OpenBLAS (before Edge's own GEMM; not re-tuned since): 2 MiB chunks
+    /// made 28×28×128 layers 15% slower, 56×56×64 ones about the same.
     static let budgetFloats = 1 << 20
 
     let c: Int
@@ -124,7 +124,7 @@ struct Winograd {
 
     /// Whether the Winograd path handles (and should handle) a conv: 3×3, stride 1,
     /// dilation 1, one group, and enough channels for the GEMMs to pay (thresholds
-    /// measured on this machine with OpenBLAS, see ConvLayer).
+    /// measured with OpenBLAS before Edge's own GEMM, not re-tuned since; see ConvLayer).
     static func applies(h: WindowAxis, w: WindowAxis, groupIn: Int, groupOut: Int, groups: Int) -> Bool {
         h.kernel == 3 && w.kernel == 3 && h.stride == 1 && w.stride == 1
             && h.dilation == 1 && w.dilation == 1 && groups == 1
