@@ -31,6 +31,10 @@ let package = Package(
     targets: [
         .target(
             name: "CEdgeSupport",
+            // The GEMM kernels (edge_gemm.c) are optimised in debug builds too: at -O0 the
+            // tests that run them would take minutes. The ISA-specific code is selected at
+            // run time (__attribute__((target))), so no -march here.
+            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
         .target(name: "EdgeFormat", dependencies: ["CEdgeSupport"]),

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmarks Edge against onnxruntime on full-size models, single-threaded.
+"""Benchmarks Edge against onnxruntime on full-size models, on 1 or N threads each.
 
     python3 Tools/bench_vs_ort.py [--models resnet18,mobilenetv2] [--iterations 50]
-                                  [--warmup 5] [--edgec PATH] [--markdown FILE]
-                                  [--work-dir out/bench] [--no-edge]
+                                  [--warmup 5] [--threads 1] [--rounds 1] [--edgec PATH]
+                                  [--markdown FILE] [--work-dir out/bench] [--no-edge]
+
+--threads N gives Edge N threads (`edgec bench --threads N`) and onnxruntime
+intra_op_num_threads = N. --rounds R alternates Edge and onnxruntime R times per model
+(each round: warmup + iterations of each) and reports the median of the round medians,
+so a busy machine slows both sides alike.
 
 For each model: builds it with Tools/edge_models.py (width 1.0, 1000 classes, seeded,
 input 1x3x224x224), checks its output scale, compiles it with
@@ -134,12 +139,11 @@ def check_edge_outputs(edgec: Path, onnx_path: Path, seed: int, native_blas: boo
     return worst
 
 
-def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeout: float,
-               native_blas: bool = True) -> dict:
+def compile_edge(edgec: Path, onnx_path: Path, timeout: float) -> float:
+    """Compiles onnx_path next to itself; returns the seconds it took."""
     import onnx
     model = onnx.load(str(onnx_path), load_external_data=False)
-    edgm = onnx_path.with_suffix(".edgm")
-    cmd = [str(edgec), "compile", str(onnx_path), "-o", str(edgm)]
+    cmd = [str(edgec), "compile", str(onnx_path), "-o", str(onnx_path.with_suffix(".edgm"))]
     for name in em.symbolic_inputs(model):
         cmd += ["--shape", f"{name}=" + "x".join(map(str, INPUT_SHAPE))]
     t0 = time.monotonic()
@@ -147,9 +151,14 @@ def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeo
     if p.returncode != 0:
         msg = (p.stderr or p.stdout).strip()
         raise RuntimeError("compile failed: " + (msg.splitlines()[0] if msg else f"exit {p.returncode}"))
-    compile_s = time.monotonic() - t0
+    return time.monotonic() - t0
+
+
+def bench_edge_compiled(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeout: float,
+                        native_blas: bool, threads: int) -> dict:
     env = edge_env(native_blas)
-    cmd = [str(edgec), "bench", str(edgm), "--iterations", str(iterations), "--warmup", str(warmup), "--json"]
+    cmd = [str(edgec), "bench", str(onnx_path.with_suffix(".edgm")), "--iterations", str(iterations),
+           "--warmup", str(warmup), "--threads", str(threads), "--json"]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if p.returncode != 0:
         msg = (p.stderr or p.stdout).strip()
@@ -157,16 +166,15 @@ def bench_edge(edgec: Path, onnx_path: Path, iterations: int, warmup: int, timeo
     res = parse_json_output(p.stdout)
     if "median_ms" not in res:
         raise RuntimeError(f"edgec bench JSON lacks median_ms: {res}")
-    res["compile_s"] = compile_s
     return res
 
 
-def bench_ort(onnx_path: Path, iterations: int, warmup: int, seed: int) -> dict:
+def bench_ort(onnx_path: Path, iterations: int, warmup: int, seed: int, threads: int = 1) -> dict:
     import onnx
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
+    so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -218,6 +226,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per edgec invocation")
     ap.add_argument("--no-edge", action="store_true", help="onnxruntime only")
     ap.add_argument("--json", type=Path, default=None, help="write raw results here")
+    ap.add_argument("--threads", type=int, default=1, help="threads for Edge and onnxruntime (intra-op)")
+    ap.add_argument("--rounds", type=int, default=1, help="alternating Edge/onnxruntime rounds per model")
     ap.add_argument("--keep-blas-env", action="store_true",
                     help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for edgec (default: unset them so "
                          "OpenBLAS uses this CPU's own kernels, as onnxruntime does)")
@@ -239,19 +249,41 @@ def main(argv=None) -> int:
     for name in names:
         row = {"model": name}
         path = build(name, args.work_dir, args.seed)
+        edge_rounds, ort_rounds = [], []
         if edgec is not None:
             try:
-                row["edge"] = bench_edge(edgec, path, args.iterations, args.warmup, args.timeout,
-                                         native_blas=not args.keep_blas_env)
-                print(f"[{name}] edge median {row['edge']['median_ms']:.2f} ms "
-                      f"(OpenBLAS core {row['edge'].get('blas_core', '?')})", file=sys.stderr)
+                row["compile_s"] = compile_edge(edgec, path, args.timeout)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                row["error"] = f"edge: {e}"
+                print(f"[{name}] edge compile failed: {e}", file=sys.stderr)
+        for r in range(args.rounds):
+            if edgec is not None and "error" not in row:
+                try:
+                    res = bench_edge_compiled(edgec, path, args.iterations, args.warmup, args.timeout,
+                                              not args.keep_blas_env, args.threads)
+                    edge_rounds.append(res)
+                    print(f"[{name}] round {r + 1}: edge median {res['median_ms']:.2f} ms "
+                          f"(GEMM kernel {res.get('gemm_kernel', '?')}, {args.threads} thread(s))", file=sys.stderr)
+                except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
+                    row["error"] = f"edge: {e}"
+                    print(f"[{name}] edge failed: {e}", file=sys.stderr)
+            res = bench_ort(path, args.iterations, args.warmup, args.seed, args.threads)
+            ort_rounds.append(res)
+            print(f"[{name}] round {r + 1}: ort median {res['median_ms']:.2f} ms", file=sys.stderr)
+        if edge_rounds:
+            row["edge"] = dict(edge_rounds[-1])
+            row["edge"]["median_ms"] = float(np.median([e["median_ms"] for e in edge_rounds]))
+            row["edge"]["p90_ms"] = float(np.median([e["p90_ms"] for e in edge_rounds if "p90_ms" in e] or [np.nan]))
+            row["edge_round_medians"] = [e["median_ms"] for e in edge_rounds]
+            try:
                 row["max_rel_error"] = check_edge_outputs(edgec, path, args.seed, not args.keep_blas_env, args.timeout)
                 print(f"[{name}] max relative error vs onnxruntime {row['max_rel_error']:.2e}", file=sys.stderr)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
-                row["error"] = f"edge: {e}"
-                print(f"[{name}] edge failed: {e}", file=sys.stderr)
-        row["ort"] = bench_ort(path, args.iterations, args.warmup, args.seed)
-        print(f"[{name}] ort median {row['ort']['median_ms']:.2f} ms", file=sys.stderr)
+                row["error"] = f"edge check: {e}"
+        row["ort"] = dict(ort_rounds[-1])
+        row["ort"]["median_ms"] = float(np.median([o["median_ms"] for o in ort_rounds]))
+        row["ort"]["p90_ms"] = float(np.median([o["p90_ms"] for o in ort_rounds]))
+        row["ort_round_medians"] = [o["median_ms"] for o in ort_rounds]
         rows.append(row)
 
     md = table(rows)
@@ -259,10 +291,12 @@ def main(argv=None) -> int:
     if args.markdown:
         header = (f"\n### Edge vs onnxruntime, {datetime.datetime.now().isoformat(timespec='seconds')}, "
                   f"{platform.machine()}, {args.iterations} iterations ({args.warmup} warmup), "
-                  f"1 thread, 1x3x224x224, OpenBLAS core "
-                  f"{next((r['edge'].get('blas_core') for r in rows if r.get('edge')), 'n/a')}\n\n"
+                  f"{args.threads} thread(s), median of {args.rounds} alternating round(s), 1x3x224x224, "
+                  f"Edge GEMM kernel "
+                  f"{next((r['edge'].get('gemm_kernel') for r in rows if r.get('edge')), 'n/a')}\n\n"
                   f"Command: `python3 Tools/bench_vs_ort.py --models {args.models} --iterations {args.iterations} "
-                  f"--warmup {args.warmup}{' --keep-blas-env' if args.keep_blas_env else ''}`\n\n")
+                  f"--warmup {args.warmup} --threads {args.threads} --rounds {args.rounds}"
+                  f"{' --keep-blas-env' if args.keep_blas_env else ''}`\n\n")
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         with args.markdown.open("a") as f:
             f.write(header + md + "\n")

@@ -29,7 +29,7 @@ func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
 
 enum EdgeRun {
     static func run(_ options: Options) throws(EdgeError) {
-        let interpreter = try Interpreter(path: options.model)
+        let interpreter = try Interpreter(path: options.model, threads: options.threads)
         let m = interpreter.model
         let execution = try Execution(m, slice: options.slice)
         let values = try execution.readInputs(options.inputs, m)

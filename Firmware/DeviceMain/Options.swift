@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// The command line of `edge-run`: the device twin of `edgec run`.
 ///
-///     edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N]
+///     edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N] [--threads N]
 ///
 /// Option values may follow as the next argument or after '=' (`--repeat=5`).
 struct Options {
@@ -12,14 +12,16 @@ struct Options {
     var outputDir = "."
     var slice: String?
     var repeatCount = 1
+    var threads = 1
     var help = false
 
     static let usage = """
-        usage: edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N]
+        usage: edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N] [--threads N]
           --input NAME=FILE.npy  an input tensor (repeatable; NAME= may be left out when there is one input)
           --output-dir DIR       where <output name>.npy files go (created if missing; default .)
           --slice FROM:TO        run only layers FROM..TO (inclusive, numbered as `edgec inspect` does)
           --repeat N             run N times (inputs re-written each time) and print min/median latency
+          --threads N            threads the layers' GEMMs split over (1 to 64; default 1)
         exit codes: 0 ok, 2 bad arguments or inputs, 3 i/o, 4 bad file, 5 unsupported, 6 shape mismatch
 
         """
@@ -59,6 +61,12 @@ struct Options {
                     throw EdgeError(.invalidArgument, "--repeat expects a count from 1 to 1000000, got '\(text)'")
                 }
                 repeatCount = n
+            } else if isOption("--threads", "-t") {
+                let text = try value(name, inline)
+                guard let n = Utf8Text.parseCount(text, limit: 64), n >= 1 else {
+                    throw EdgeError(.invalidArgument, "--threads expects a count from 1 to 64, got '\(text)'")
+                }
+                threads = n
             } else if isOption("--help", "-h") {
                 help = true
             } else {

@@ -15,26 +15,38 @@ public final class Interpreter {
     public let scratch: AlignedBuffer
     /// Keeps the image (mapped file or aligned copy) alive while weights point into it.
     let imageOwner: AnyObject
+    /// The worker threads the GEMMs split over (edge_threads.h), made at load; nil for one
+    /// thread.
+    let pool: OpaquePointer?
+    /// Threads `run` uses (the calling thread included).
+    public let threads: Int
 
     public var model: EdgmModel { file.model }
 
     /// Maps the file and uses its weights in place.
-    public convenience init(path: String, verifyChecksums: Bool = true) throws(EdgeError) {
+    public convenience init(path: String, verifyChecksums: Bool = true, threads: Int = 1) throws(EdgeError) {
         let mapped = try MappedFile(path: path)
-        try self.init(image: mapped.bytes, owner: mapped, verifyChecksums: verifyChecksums)
+        try self.init(image: mapped.bytes, owner: mapped, verifyChecksums: verifyChecksums, threads: threads)
     }
 
     /// Loads from bytes already in memory (copied once into an aligned block so weight
     /// blobs keep their 64-byte alignment).
-    public convenience init(bytes: [UInt8], verifyChecksums: Bool = true) throws(EdgeError) {
+    public convenience init(bytes: [UInt8], verifyChecksums: Bool = true, threads: Int = 1) throws(EdgeError) {
         let copy = try AlignedBuffer(byteCount: bytes.count)
         bytes.withUnsafeBytes { src in
             if let base = src.baseAddress { copy.raw.copyMemory(from: base, byteCount: src.count) }
         }
-        try self.init(image: copy.bytes, owner: copy, verifyChecksums: verifyChecksums)
+        try self.init(image: copy.bytes, owner: copy, verifyChecksums: verifyChecksums, threads: threads)
     }
 
-    public init(image: UnsafeRawBufferPointer, owner: AnyObject, verifyChecksums: Bool = true) throws(EdgeError) {
+    /// Largest thread count accepted.
+    public static let maxThreads = 64
+
+    public init(image: UnsafeRawBufferPointer, owner: AnyObject, verifyChecksums: Bool = true,
+                threads: Int = 1) throws(EdgeError) {
+        guard threads >= 1 && threads <= Interpreter.maxThreads else {
+            throw EdgeError(.invalidArgument, "threads must be from 1 to \(Interpreter.maxThreads), got \(threads)")
+        }
         let file = try EdgmFile(image: image, verifyChecksums: verifyChecksums)
         try Layer.checkSupported(file.model.opCodes)
         let arena = try AlignedBuffer(byteCount: file.model.graph.arenaBytes)
@@ -54,7 +66,8 @@ public final class Interpreter {
                 }
                 base = UnsafeMutableRawPointer(mutating: w) + t.offset
             }
-            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: t.shape))
+            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: t.shape,
+                                  isConstant: t.storage == .weight))
         }
 
         var layers: [Layer] = []
@@ -76,23 +89,38 @@ public final class Interpreter {
         self.tensors = refs
         self.layers = layers
         self.imageOwner = owner
+        self.threads = threads
+        if threads > 1 {
+            guard let p = edge_pool_create(Int32(threads), edge_gemm_max_scratch_floats()) else {
+                throw EdgeError(.io, "cannot start \(threads) threads")
+            }
+            pool = p
+        } else {
+            pool = nil
+        }
     }
+
+    deinit { edge_pool_destroy(pool) }
 
     /// Runs layers `range` (all by default). Inputs must have been written first.
     public func run(_ range: Range<Int>? = nil) {
         let r = range ?? 0..<layers.count
         let s = scratch.floats
+        edge_pool_set_current(pool)
         for i in r { layers[i].run(scratch: s) }
+        edge_pool_set_current(nil)
     }
 
     /// Runs `range` and adds each layer's nanoseconds into `nanos[i]`.
     public func runTimed(_ range: Range<Int>, nanos: UnsafeMutablePointer<UInt64>) {
         let s = scratch.floats
+        edge_pool_set_current(pool)
         for i in range {
             let t0 = edge_now_ns()
             layers[i].run(scratch: s)
             nanos[i] &+= edge_now_ns() &- t0
         }
+        edge_pool_set_current(nil)
     }
 
     public func tensorId(named name: String) -> Int? { model.tensorIndex(named: name) }

@@ -39,13 +39,17 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the written files and the run time as JSON.")
     var json = false
 
+    @Option(help: "Threads for the layers' GEMMs (1 to 64).")
+    var threads: Int = 1
+
     func run() throws {
         try failing {
             if let k = top { try checkRange(k, "--top", 1...Int.max) }
             guard tolerance.isFinite, tolerance >= 0 else {
                 throw EdgeError(.invalidArgument, "--tolerance expects a non-negative number, got \(tolerance)")
             }
-            let interpreter = try Interpreter(path: model)
+            try checkRange(threads, "--threads", 1...Interpreter.maxThreads)
+            let interpreter = try Interpreter(path: model, threads: threads)
             let execution = try Execution(interpreter.model, slice: slice)
             try execution.load(inputs, into: interpreter)
             let t0 = DispatchTime.now().uptimeNanoseconds

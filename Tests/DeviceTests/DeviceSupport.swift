@@ -13,6 +13,8 @@ enum Device {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let arch = ProcessInfo.processInfo.environment["EDGE_DEVICE_ARCH"] ?? "aarch64"
     static let binary = root.appendingPathComponent("Firmware/build/\(arch)/edge-run")
+    /// The randomized GEMM kernel check built next to it (Firmware/Support/gemm_check.c).
+    static let gemmCheck = root.appendingPathComponent("Firmware/build/\(arch)/gemm-check")
     static let fixtures = root.appendingPathComponent("Tests/Fixtures")
 
     static var required: Bool { ProcessInfo.processInfo.environment["EDGE_REQUIRE_DEVICE"] == "1" }
@@ -59,7 +61,8 @@ enum Device {
 
     /// Runs `edge-run args...` under qemu with a timeout; output goes through files, so
     /// a chatty run cannot block on a full pipe.
-    static func run(_ qemu: URL, _ args: [String], in dir: URL, timeout: TimeInterval = 120) throws -> Outcome {
+    static func run(_ qemu: URL, _ args: [String], in dir: URL, timeout: TimeInterval = 120,
+                    program: URL = binary) throws -> Outcome {
         let id = UUID().uuidString
         let outURL = dir.appendingPathComponent("stdout-\(id).txt")
         let errURL = dir.appendingPathComponent("stderr-\(id).txt")
@@ -75,7 +78,7 @@ enum Device {
         }
         let p = Process()
         p.executableURL = qemu
-        p.arguments = [binary.path] + args
+        p.arguments = [program.path] + args
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice

@@ -30,6 +30,20 @@ final class DeviceTests: XCTestCase {
 
     func url(_ name: String) -> URL { temp.appendingPathComponent(name) }
 
+    /// The device's GEMM kernels (NEON and the portable one) against a plain product on
+    /// random shapes, and the 2-thread split against one thread, under qemu.
+    func testPackedGemmKernelsOnTheDevice() throws {
+        guard FileManager.default.fileExists(atPath: Device.gemmCheck.path) else {
+            if ProcessInfo.processInfo.environment["EDGE_REQUIRE_DEVICE"] == "1" {
+                return XCTFail("\(Device.gemmCheck.path) missing: make -C Firmware")
+            }
+            throw XCTSkip("\(Device.gemmCheck.path) not built (make -C Firmware)")
+        }
+        let r = try Device.run(qemu, [], in: temp, program: Device.gemmCheck)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("gemm-check: ok"), r.stdout)
+    }
+
     /// A device run that must succeed; returns its stdout.
     @discardableResult
     func deviceSucceeds(_ args: [String], _ what: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {

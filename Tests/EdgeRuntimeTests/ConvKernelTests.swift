@@ -95,7 +95,7 @@ final class ConvKernelTests: XCTestCase {
         let xShape = [t.n, t.c, t.h, t.w]
         let wShape = [t.m, t.c / t.group, t.kernel[0], t.kernel[1]]
         let x = makeRandomTensor(shape: xShape, rng: &rng)
-        let wt = makeRandomTensor(shape: wShape, rng: &rng)
+        let wt = makeRandomWeight(shape: wShape, rng: &rng)
         let b = t.bias ? makeRandomTensor(shape: [t.m], rng: &rng) : nil
         let ref = ConvReference.conv(x: x.values, xShape: xShape, w: wt.values, wShape: wShape, b: b?.values,
                                      group: t.group, strides: t.strides, dilations: t.dilations, pads: t.pads,

@@ -55,7 +55,7 @@ final class ConvTransposeKernelTests: XCTestCase {
         let wShape = [t.c, t.mPerGroup, t.kernel[0], t.kernel[1]]
         let m = t.mPerGroup * t.group
         let x = makeRandomTensor(shape: xShape, rng: &rng)
-        let wt = makeRandomTensor(shape: wShape, rng: &rng)
+        let wt = makeRandomWeight(shape: wShape, rng: &rng)
         let b = t.bias ? makeRandomTensor(shape: [m], rng: &rng) : nil
         let ref = ConvReference.convTranspose(x: x.values, xShape: xShape, w: wt.values, wShape: wShape, b: b?.values,
                                               group: t.group, strides: t.strides, dilations: t.dilations,

@@ -65,6 +65,7 @@ final class GemmKernelTests: XCTestCase {
             }
         }
         let b = makeTensor(shape: [t.n, t.k], values: packed)
+        b.isConstant = rng.int(0...3) > 0
         let c = cOnnx.map { makeTensor(shape: t.cShape, values: $0.map { t.beta * $0 }) }
         let y = makeTensor(shape: [t.m, t.n])
         let op = makeOp(.gemm, inputs: [a, b, c], outputs: [y], ints: [t.act.int, t.transA ? 1 : 0],

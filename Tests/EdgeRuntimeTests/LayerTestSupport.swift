@@ -45,6 +45,9 @@ final class TestTensor {
     let shape: [Int]
     let count: Int
     let data: UnsafeMutablePointer<Float>
+    /// Passed to layers as a weight of the file (`TensorRef.isConstant`): they may then
+    /// pack it at load; otherwise they must read it on every run.
+    var isConstant = false
 
     /// Filled with `values` if given, else with NaN (so an output a kernel forgets to
     /// write cannot pass a comparison by accident).
@@ -77,7 +80,7 @@ final class TestTensor {
 
     deinit { free(data) }
 
-    var ref: TensorRef { TensorRef(data: data, shape: shape) }
+    var ref: TensorRef { TensorRef(data: data, shape: shape, isConstant: isConstant) }
 
     var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
 
@@ -95,6 +98,13 @@ func makeTensor(shape: [Int], values: [Float]? = nil) -> TestTensor { TestTensor
 /// A random tensor with values in `range`.
 func makeRandomTensor(shape: [Int], rng: inout SeededRNG, _ range: ClosedRange<Float> = -1...1) -> TestTensor {
     TestTensor(shape: shape, values: rng.floats(shape.reduce(1, *), range))
+}
+
+/// A random weight: constant (packed at load) three times in four, else read per run.
+func makeRandomWeight(shape: [Int], rng: inout SeededRNG) -> TestTensor {
+    let t = makeRandomTensor(shape: shape, rng: &rng)
+    t.isConstant = rng.int(0...3) > 0
+    return t
 }
 
 /// An op record whose tensor ids number the operands in order (-1 for an absent input).

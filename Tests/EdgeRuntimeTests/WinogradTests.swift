@@ -16,6 +16,7 @@ final class WinogradTests: XCTestCase {
         let wShape = [t.m, t.c / t.group, t.kernel[0], t.kernel[1]]
         let x = makeRandomTensor(shape: xShape, rng: &rng)
         let wt = makeRandomTensor(shape: wShape, rng: &rng)
+        wt.isConstant = true   // Winograd transforms the weights at load
         let b = t.bias ? makeRandomTensor(shape: [t.m], rng: &rng) : nil
         let ref = ConvReference.conv(x: x.values, xShape: xShape, w: wt.values, wShape: wShape, b: b?.values,
                                      group: t.group, strides: t.strides, dilations: t.dilations, pads: t.pads,

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <cblas.h>
 #include <zlib.h>
+#include "edge_gemm.h"
+#include "edge_threads.h"
 
 /// Opens a file read-only; returns the descriptor or -1.
 static inline int edge_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }

@@ -27,10 +27,10 @@
 /// Numerics: the F(2×2, 3×3) transforms only use 0, ±1 and ±½, so the error stays at the
 /// level of the direct form (ResNet-18 at 224×224: 1.6e-6 max relative vs onnxruntime).
 /// F(4×4, 3×3) (36 GEMMs, 4× fewer multiplies) is not implemented: its larger transform
-/// constants cost accuracy in fp32, and here the GEMMs of F(2×2) are already thin enough
-/// that OpenBLAS's per-call weight packing, not the multiplies, limits the deep layers.
+/// constants cost accuracy in fp32.
 
-/// The transformed weights of one conv, owned (allocated at load, freed with the layer).
+/// The transformed weights of one conv, owned (allocated at load; ConvLayer packs them
+/// for the GEMM kernel and drops this plain copy).
 final class WinogradWeights {
     /// 16 matrices [M × C], row-major, matrix k at `u + k * m * c`.
     let u: UnsafeMutablePointer<Float>
@@ -73,8 +73,8 @@ final class WinogradWeights {
 /// The per-layer geometry of the Winograd path and its run loop.
 struct Winograd {
     /// Scratch budget for one chunk's V and M matrices, in floats (4 MiB). Measured on
-    /// ResNet-18: 2 MiB chunks made 28×28×128 layers 15% slower (narrower GEMMs, the
-    /// weights packed by OpenBLAS once per chunk), 56×56×64 ones about the same.
+    /// ResNet-18 with OpenBLAS (before Edge's own GEMM; not re-tuned since): 2 MiB chunks
+    /// made 28×28×128 layers 15% slower, 56×56×64 ones about the same.
     static let budgetFloats = 1 << 20
 
     let c: Int
@@ -124,7 +124,7 @@ struct Winograd {
 
     /// Whether the Winograd path handles (and should handle) a conv: 3×3, stride 1,
     /// dilation 1, one group, and enough channels for the GEMMs to pay (thresholds
-    /// measured on this machine with OpenBLAS, see ConvLayer).
+    /// measured with OpenBLAS before Edge's own GEMM, not re-tuned since; see ConvLayer).
     static func applies(h: WindowAxis, w: WindowAxis, groupIn: Int, groupOut: Int, groups: Int) -> Bool {
         h.kernel == 3 && w.kernel == 3 && h.stride == 1 && w.stride == 1
             && h.dilation == 1 && w.dilation == 1 && groups == 1
@@ -136,8 +136,11 @@ struct Winograd {
     static var minChannels: Int { 16 }
     static var minTiles: Int { 32 }
 
-    func run(x: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    /// `u` holds the 16 transformed weight matrices packed at load; `gemmScratch` the
+    /// GEMMs' packed right operand (after this plan's `scratchFloats`).
+    func run(x: UnsafePointer<Float>, u: PackedOperand, bias: UnsafePointer<Float>?,
+             activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+             gemmScratch: UnsafeMutablePointer<Float>) {
         let v = scratch + vOffset, mm = scratch + mOffset
         var ty0 = 0
         while ty0 < tilesH {
@@ -146,9 +149,9 @@ struct Winograd {
             inputTransform(x, firstTileRow: ty0, rows: rows, into: v, pad: scratch + padOffset,
                            hbuf: scratch + hOffset)
             for k in 0..<16 {
-                rowMajorSgemm(transA: false, transB: false, m: m, n: tiles, k: c,
-                              a: u + k * m * c, lda: c, b: v + k * c * ld, ldb: ld,
-                              beta: 0, c: mm + k * m * ld, ldc: ld)
+                packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
+                           right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
+                           bias: nil, activation: .none, scratch: gemmScratch)
             }
             outputTransform(mm, firstTileRow: ty0, rows: rows, bias: bias, activation: activation,
                             into: y, rowBuffer: scratch + rowOffset)

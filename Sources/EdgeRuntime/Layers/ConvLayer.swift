@@ -7,25 +7,25 @@ import EdgeFormat
 /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight];
 /// floats [alpha, beta] of the activation.
 ///
-/// Four strategies, chosen once at load (in this order):
-/// - `winograd` (3×3, stride 1, dilation 1, one group, C and M ≥ `Winograd.minChannels`):
-///   Winograd F(2×2, 3×3), 16 sgemm calls on transformed weights and inputs (`Winograd`).
-///   The weights are transformed once here into an owned buffer of 16·M·C floats (16/9 of
-///   the weight tensor, on top of it; ResNet-18: +16 MiB for layers 1–3). Thin GEMMs do
-///   not beat im2col + one GEMM (measured with OpenBLAS): fewer than 16 channels, or
-///   fewer than 32 tiles (ResNet-18's 7×7 layer4: 2.1 ms Winograd vs 1.95 ms im2col),
-///   stay on im2col.
-/// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's B matrix,
-///   `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one sgemm per group, no copy at all.
+/// Four strategies, chosen once at load (in this order). The GEMMs run on Edge's packed
+/// SGEMM (`packedGemm`): the weight side is packed in the kernel's panel layout at load
+/// (or into scratch per run when W is not a constant of the file), the activation side
+/// per call into scratch, bias and clamp-type activations in the GEMM's store.
+/// - `winograd` (3×3, stride 1, dilation 1, one group, C and M ≥ `Winograd.minChannels`,
+///   constant W): Winograd F(2×2, 3×3), 16 GEMMs on transformed weights and inputs
+///   (`Winograd`). The weights are transformed and packed once here into an owned buffer
+///   of 16·M·C floats (16/9 of the weight tensor, on top of it). Thin GEMMs do not beat
+///   im2col + one GEMM: fewer than 16 channels, or fewer than 32 tiles, stay on im2col.
+/// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's right
+///   operand, `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one GEMM per group, no im2col.
 /// - `im2col`: everything else with more than one input channel per group. The input
-///   patches are unrolled into scratch (`im2col`) and multiplied by W_g, which is already
-///   the row-major [Mg, Cg*kH*kW] A matrix. Output positions are covered in tiles so the
-///   scratch stays bounded.
+///   patches are unrolled into scratch (`im2col`) and multiplied by W_g ([Mg, Cg*kH*kW]).
+///   Output positions are covered in tiles so the scratch stays bounded.
 /// - `depthwise`: one input channel per group (depthwise, with any channel multiplier),
 ///   where a GEMM would have K = kH*kW and do nothing useful; a direct kernel over a
 ///   zero-padded copy of each plane instead (`DepthwiseConv`, with unrolled 3×3 rows).
 ///
-/// Bias and activation are applied per output channel right after each GEMM tile (or
+/// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
 public struct ConvLayer: LayerKernel {
     enum Path { case pointwise, im2col, depthwise, winograd }
@@ -34,8 +34,8 @@ public struct ConvLayer: LayerKernel {
     /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
     /// would need 7 MiB). Measured on ResNet-18 shapes: as fast as one untiled buffer.
     static let im2colTileFloats = 1 << 18
-    /// Narrowest tile worth a GEMM call: OpenBLAS packs the weights on every call, which
-    /// is only amortised over enough columns.
+    /// Narrowest im2col tile: the right operand's packing and the loop overheads are
+    /// amortised over enough columns.
     static let im2colMinTile = 256
 
     let path: Path
@@ -61,7 +61,14 @@ public struct ConvLayer: LayerKernel {
     let direct: DepthwiseConv
     /// The Winograd path's geometry and transformed weights (nil on the other paths).
     let wino: Winograd?
-    let winoWeights: WinogradWeights?
+    /// The GEMMs' left operands: W per group (pointwise, im2col) or the 16 transformed
+    /// weight matrices (Winograd), in the kernel's layout; nil on the depthwise path.
+    let left: PackedOperand?
+    let kernel: UnsafePointer<edge_gemm_kernel>
+    /// Scratch offsets (floats): the GEMM's packed right operand and, when W is not
+    /// constant, the left operand packed per run.
+    let gemmScratch: Int
+    let leftScratch: Int
 
     public let scratchFloats: Int
     public let flops: Int
@@ -115,7 +122,9 @@ public struct ConvLayer: LayerKernel {
         depth = groupIn * h.kernel * w.kernel   // = W's element count / m: already bounded
 
         let outPlane = h.output * w.output
-        if Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
+        let kernel = GemmKernel.best
+        self.kernel = kernel
+        if wt.isConstant && Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
             path = .winograd
         } else if groupIn == 1 {
             path = .depthwise
@@ -126,35 +135,51 @@ public struct ConvLayer: LayerKernel {
             path = .im2col
         }
 
+        var gemmN = 0, gemmDepth = 0, below = 0
         if path == .winograd {
             tile = 0
             let plan = Winograd(c: c, m: m, h: h, w: w)
             _ = try SizeCheck.multiply(16 * (c + m), plan.ld, op: op, what: "Winograd scratch")
             _ = try SizeCheck.multiply(16 * m, c, op: op, what: "Winograd weights")
-            scratchFloats = plan.scratchFloats
             wino = plan
-            winoWeights = WinogradWeights(wt.data, m: m, c: c)
+            // Transformed weights: 16 matrices [M x C], packed once, the plain copy dropped.
+            let u = WinogradWeights(wt.data, m: m, c: c)
+            left = try PackedOperand(kernel: kernel, source: u.u, constant: true, rows: m, depth: c,
+                                     rowStride: c, depthStride: 1, count: 16, itemStride: m * c)
+            below = plan.scratchFloats
+            gemmN = plan.chunkRows * plan.tilesW
+            gemmDepth = c
         } else if path == .im2col {
             let fit = ConvLayer.im2colTileFloats / depth
             tile = Swift.min(outPlane, Swift.max(fit, ConvLayer.im2colMinTile))
-            scratchFloats = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
+            below = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
             wino = nil
-            winoWeights = nil
+            left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
+                                     depth: depth, rowStride: depth, depthStride: 1,
+                                     count: g, itemStride: groupOut * depth)
+            gemmN = tile
+            gemmDepth = depth
         } else if path == .depthwise {
             tile = 0
             // Padded extents are bounded by the checked input plus two bounded pads.
             let plane = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
                                                w.input + w.padBefore + w.padAfter,
                                                op: op, what: "padded plane scratch")
-            scratchFloats = plane + DepthwiseConv.slack
+            below = plane + DepthwiseConv.slack
             wino = nil
-            winoWeights = nil
+            left = nil
         } else {
             tile = 0
-            scratchFloats = 0
             wino = nil
-            winoWeights = nil
+            left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
+                                     depth: groupIn, rowStride: groupIn, depthStride: 1,
+                                     count: g, itemStride: groupOut * groupIn)
+            gemmN = outPlane
+            gemmDepth = groupIn
         }
+        gemmScratch = below
+        leftScratch = below + (left == nil ? 0 : packedGemmScratch(kernel, n: gemmN, depth: gemmDepth))
+        scratchFloats = leftScratch + (left?.scratchFloats ?? 0)
         direct = DepthwiseConv(h: h, w: w)
         flops = SizeCheck.flops([2, n * m * outPlane, depth])
     }
@@ -164,35 +189,39 @@ public struct ConvLayer: LayerKernel {
         let outPlane = h.output * w.output
         switch path {
         case .winograd:
-            guard let plan = wino, let u = winoWeights else { return }
+            guard let plan = wino, let left else { return }
             for b in 0..<batch {
-                plan.run(x: x + b * inChannels * inPlane, u: u.u, bias: bias, activation: activation,
-                         y: y + b * outChannels * outPlane, scratch: scratch)
+                plan.run(x: x + b * inChannels * inPlane, u: left, bias: bias, activation: activation,
+                         y: y + b * outChannels * outPlane, scratch: scratch, gemmScratch: scratch + gemmScratch)
             }
         case .pointwise:
+            guard let left else { return }
             for b in 0..<batch {
                 for g in 0..<groups {
                     let xg = x + (b * inChannels + g * groupIn) * inPlane
                     let yg = y + (b * outChannels + g * groupOut) * outPlane
-                    rowMajorSgemm(transA: false, transB: false, m: groupOut, n: outPlane, k: groupIn,
-                                  a: weights + g * groupOut * groupIn, lda: groupIn,
-                                  b: xg, ldb: inPlane, beta: 0, c: yg, ldc: outPlane)
-                    epilogue(yg, firstChannel: g * groupOut, offset: 0, count: outPlane)
+                    packedGemm(kernel, m: groupOut, n: outPlane, depth: groupIn,
+                               left: left.item(g, scratch: scratch + leftScratch),
+                               right: xg, rowStride: inPlane, columnStride: 1, c: yg, ldc: outPlane,
+                               bias: bias.map { $0 + g * groupOut }, activation: activation,
+                               scratch: scratch + gemmScratch)
                 }
             }
         case .im2col:
+            guard let left else { return }
             for b in 0..<batch {
                 for g in 0..<groups {
                     let xg = x + (b * inChannels + g * groupIn) * inPlane
                     let yg = y + (b * outChannels + g * groupOut) * outPlane
+                    let wg = left.item(g, scratch: scratch + leftScratch)
                     var first = 0
                     while first < outPlane {
                         let cols = Swift.min(tile, outPlane - first)
                         im2col(xg, channels: groupIn, h: h, w: w, first: first, count: cols, into: scratch)
-                        rowMajorSgemm(transA: false, transB: false, m: groupOut, n: cols, k: depth,
-                                      a: weights + g * groupOut * depth, lda: depth,
-                                      b: scratch, ldb: cols, beta: 0, c: yg + first, ldc: outPlane)
-                        epilogue(yg, firstChannel: g * groupOut, offset: first, count: cols)
+                        packedGemm(kernel, m: groupOut, n: cols, depth: depth, left: wg,
+                                   right: scratch, rowStride: cols, columnStride: 1, c: yg + first, ldc: outPlane,
+                                   bias: bias.map { $0 + g * groupOut }, activation: activation,
+                                   scratch: scratch + gemmScratch)
                         first += cols
                     }
                 }
@@ -210,18 +239,6 @@ public struct ConvLayer: LayerKernel {
                     direct.run(plane, filter: filter, bias: bv, activation: activation, padded: scratch, into: out)
                 }
             }
-        }
-    }
-
-    /// Bias + activation over `count` outputs starting at `offset` of each of the group's
-    /// output planes, just after the GEMM wrote them.
-    @inline(__always)
-    func epilogue(_ yg: UnsafeMutablePointer<Float>, firstChannel: Int, offset: Int, count: Int) {
-        let outPlane = h.output * w.output
-        for m in 0..<groupOut {
-            var bv: Float = 0
-            if let bias = bias { bv = bias[firstChannel + m] }
-            activation.biasActivate(yg + m * outPlane + offset, count: count, bias: bv)
         }
     }
 }

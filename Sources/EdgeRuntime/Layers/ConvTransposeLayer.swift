@@ -10,7 +10,7 @@ import EdgeFormat
 ///
 /// Computed as the adjoint of im2col convolution: per group and tile of input positions
 /// one GEMM `col[Mg*kH*kW, tile] = W_g^T * X_g[:, tile]` (W_g is the group's
-/// [Cg, Mg*kH*kW] rows of W, used transposed in place, no repacking), then `col2imAdd`
+/// [Cg, Mg*kH*kW] rows of W, packed transposed for the GEMM kernel at load), then `col2imAdd`
 /// scatters every column entry onto the output pixel it lands on. Tiling bounds the
 /// scratch (a decoder's untiled column buffer easily reaches tens of MiB). Y starts as
 /// the bias; the activation runs once the batch item is complete (it cannot be applied
@@ -33,6 +33,11 @@ public struct ConvTransposeLayer: LayerKernel {
     let w: WindowAxis
     /// Input positions per GEMM + col2im tile.
     let tile: Int
+    /// W_g^T per group in the GEMM kernel's layout; scratch offsets of the GEMM's packed
+    /// right operand and of W packed per run (when W is not a constant).
+    let left: PackedOperand
+    let gemmScratch: Int
+    let leftScratch: Int
 
     public let scratchFloats: Int
     public let flops: Int
@@ -91,7 +96,15 @@ public struct ConvTransposeLayer: LayerKernel {
         let colRows = try SizeCheck.multiply(groupOut, taps, op: op, what: "column rows")
         let inPlane = h.output * w.output
         tile = Swift.min(inPlane, Swift.max(ConvLayer.im2colTileFloats / colRows, ConvLayer.im2colMinTile))
-        scratchFloats = try SizeCheck.multiply(colRows, tile, op: op, what: "column scratch")
+        let columns = try SizeCheck.multiply(colRows, tile, op: op, what: "column scratch")
+        let kernel = GemmKernel.best
+        // W_g^T: element (r, p) of group g at W[(g * Cg + p) * colRows + r].
+        left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: colRows,
+                                 depth: groupIn, rowStride: 1, depthStride: colRows,
+                                 count: g, itemStride: groupIn * colRows)
+        gemmScratch = columns
+        leftScratch = columns + packedGemmScratch(kernel, n: tile, depth: groupIn)
+        scratchFloats = leftScratch + left.scratchFloats
         // Every input pixel meets every tap of its group's Mg output channels.
         flops = SizeCheck.flops([2, n * c * h.output * w.output, colRows])
     }
@@ -110,12 +123,13 @@ public struct ConvTransposeLayer: LayerKernel {
             }
             for g in 0..<groups {
                 let xg = x + (b * inChannels + g * groupIn) * inPlane
+                let wg = left.item(g, scratch: scratch + leftScratch)
                 var first = 0
                 while first < inPlane {
                     let cols = Swift.min(tile, inPlane - first)
-                    rowMajorSgemm(transA: true, transB: false, m: colRows, n: cols, k: groupIn,
-                                  a: weights + g * groupIn * colRows, lda: colRows,
-                                  b: xg + first, ldb: inPlane, beta: 0, c: scratch, ldc: cols)
+                    packedGemm(left.kernel, m: colRows, n: cols, depth: groupIn, left: wg,
+                               right: xg + first, rowStride: inPlane, columnStride: 1, c: scratch, ldc: cols,
+                               bias: nil, activation: .none, scratch: scratch + gemmScratch)
                     col2imAdd(scratch, channels: groupOut, h: h, w: w, first: first, count: cols,
                               into: yb + g * groupOut * outPlane)
                     first += cols

@@ -4,8 +4,12 @@ import EdgeFormat
 /// ONNX Gemm as the compiler stores it: `Y = act(A' * B^T + C)` with `A' = transA ? A^T : A`.
 ///
 /// Record: in [A, B, C?] out [Y]; ints [act, transA]; floats [alpha, beta] of the activation.
-/// B is pre-packed as [N, K] (the layout of a fully-connected weight, and what sgemm reads
-/// fastest with `CblasTrans`); ONNX's alpha and beta are already folded into B and C.
+/// B is pre-packed as [N, K] (the layout of a fully-connected weight); ONNX's alpha and
+/// beta are already folded into B and C.
+///
+/// Runs on Edge's packed SGEMM as the transposed product `Y^T[N, M] = B[N, K] * A'^T`, so
+/// the weight B is the left operand, packed once at load (per run into scratch when B is
+/// not a constant); one row of A (a classifier on one sample) is a gemv over B's rows.
 /// C is broadcast: 1 element (scalar), N (a row added to every row), M*N (full), and,
 /// going beyond the contract at no cost, an [M, 1] column.
 ///
@@ -24,8 +28,11 @@ public struct GemmLayer: LayerKernel {
     let n: Int
     let k: Int
     let biasMode: Bias
+    /// B in the GEMM kernel's layout (unused when m == 1).
+    let left: PackedOperand
+    let leftScratch: Int
 
-    public var scratchFloats: Int { 0 }
+    public let scratchFloats: Int
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
@@ -75,6 +82,11 @@ public struct GemmLayer: LayerKernel {
         b = bt.data
         c = ct?.data
         y = yt.data
+        let kernel = GemmKernel.best
+        left = try PackedOperand(kernel: kernel, source: bt.data, constant: bt.isConstant && m > 1,
+                                 rows: n, depth: k, rowStride: k, depthStride: 1)
+        leftScratch = m > 1 ? packedGemmScratch(kernel, n: m, depth: k) : 0
+        scratchFloats = m > 1 ? leftScratch + left.scratchFloats : 0
         flops = SizeCheck.flops([2, m * n, k])
     }
 
@@ -102,14 +114,14 @@ public struct GemmLayer: LayerKernel {
             y.update(from: c.unsafelyUnwrapped, count: m * n)
         }
         if m == 1 {
-            // A classifier on one sample: y = B a. sgemv streams B once; sgemm would
-            // first pack all of B (measured 0.32 -> 0.17 ms on MobileNetV2's 1280x1000).
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(k),
-                        a, 1, beta, y, 1)
+            // A classifier on one sample: y = B a, B streamed once (packing would cost more).
+            edge_gemv_rows(b, k, n, k, a, y, beta == 1 ? 1 : 0)
         } else {
-            rowMajorSgemm(transA: transA, transB: true, m: m, n: n, k: k,
-                          a: a, lda: transA ? m : k, b: b, ldb: k,
-                          beta: beta, c: y, ldc: n)
+            // Y^T = B * A'^T: A'^T's element (p, j) is A'[j, p].
+            packedGemm(left.kernel, m: n, n: m, depth: k, left: left.item(0, scratch: scratch + leftScratch),
+                       right: a, rowStride: transA ? m : 1, columnStride: transA ? 1 : k,
+                       c: y, ldc: 1, columnStrideC: n, bias: nil, activation: .none, accumulate: beta == 1,
+                       scratch: scratch)
         }
         activation.apply(y, count: m * n)
     }

@@ -5,10 +5,14 @@ import EdgeFormat
 public struct TensorRef {
     public var data: UnsafeMutablePointer<Float>
     public var shape: [Int]
+    /// The values never change after load (a weight of the file): a layer may then
+    /// repack them once at load instead of on every run.
+    public var isConstant: Bool
 
-    public init(data: UnsafeMutablePointer<Float>, shape: [Int]) {
+    public init(data: UnsafeMutablePointer<Float>, shape: [Int], isConstant: Bool = false) {
         self.data = data
         self.shape = shape
+        self.isConstant = isConstant
     }
 
     public var count: Int {

@@ -5,12 +5,13 @@ import EdgeFormat
 ///
 /// Record: in [A, B] out [Y]; ints [act]; floats [alpha, beta] of the activation.
 /// A is [..., M, K], B is [..., K, N], Y is [..., M, N]; the batch dims broadcast (a dim
-/// of 1, or a missing leading dim, repeats). Each batch item is one sgemm; the operands'
-/// offsets per item are worked out at load into two tables, so `run` is a flat loop.
+/// of 1, or a missing leading dim, repeats). Each batch item is one GEMM on Edge's packed
+/// SGEMM (A packed into scratch per item, B per block); the operands' offsets per item are
+/// worked out at load into two tables, so `run` is a flat loop.
 ///
 /// When B has no batch (the common "activations × weight matrix" case) and A is not
 /// broadcast, the batch folds into M: A is then one [batch*M, K] matrix and a single
-/// large sgemm replaces many small ones.
+/// large GEMM replaces many small ones.
 public struct MatMulLayer: LayerKernel {
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
@@ -24,8 +25,11 @@ public struct MatMulLayer: LayerKernel {
     let bOffsets: [Int]
     /// Rows of the single folded GEMM, or 0 when items run one by one.
     let foldedRows: Int
+    let kernel: UnsafePointer<edge_gemm_kernel>
+    /// Scratch offset of the packed A (after the GEMM's own packed-B block).
+    let leftScratch: Int
 
-    public var scratchFloats: Int { 0 }
+    public let scratchFloats: Int
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
@@ -116,22 +120,29 @@ public struct MatMulLayer: LayerKernel {
             aOffsets = ao
             bOffsets = bo
         }
+        kernel = GemmKernel.best
+        let rows = foldedRows > 0 ? foldedRows : m
+        leftScratch = packedGemmScratch(kernel, n: n, depth: k)
+        scratchFloats = leftScratch + Int(edge_gemm_packed_floats(kernel, rows, k))
         flops = SizeCheck.flops([2, yt.count, k])
+    }
+
+    @inline(__always)
+    func multiply(rows: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                  scratch: UnsafeMutablePointer<Float>) {
+        let packed = scratch + leftScratch
+        edge_gemm_pack_left(kernel, a, k, 1, rows, k, packed)
+        packedGemm(kernel, m: rows, n: n, depth: k, left: packed, right: b, rowStride: n, columnStride: 1,
+                   c: y, ldc: n, bias: nil, activation: activation, scratch: scratch)
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
         if foldedRows > 0 {
-            rowMajorSgemm(transA: false, transB: false, m: foldedRows, n: n, k: k,
-                          a: a, lda: k, b: b, ldb: n, beta: 0, c: y, ldc: n)
-            activation.apply(y, count: foldedRows * n)
+            multiply(rows: foldedRows, a: a, b: b, y: y, scratch: scratch)
             return
         }
-        let items = aOffsets.count
-        for i in 0..<items {
-            rowMajorSgemm(transA: false, transB: false, m: m, n: n, k: k,
-                          a: a + aOffsets[i], lda: k, b: b + bOffsets[i], ldb: n,
-                          beta: 0, c: y + i * m * n, ldc: n)
+        for i in 0..<aOffsets.count {
+            multiply(rows: m, a: a + aOffsets[i], b: b + bOffsets[i], y: y + i * m * n, scratch: scratch)
         }
-        activation.apply(y, count: items * m * n)
     }
 }

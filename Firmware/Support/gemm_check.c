@@ -1,0 +1,84 @@
+// Randomized check of Edge's packed SGEMM on the device ISA (NEON on aarch64): every
+// kernel edge_gemm_kernel_at lists, against a plain double-precision product, over random
+// shapes around the register-tile edges, K = 0/1 and several K blocks, strided and
+// transposed operands, bias, clamp, accumulation; then the pool-split GEMM against the
+// single-threaded one (bit for bit). Built by `make -C Firmware`; DeviceTests runs it
+// under qemu. Prints "gemm-check: ok ..." and exits 0, or names the first failure and exits 1.
+#include "edge_gemm.h"
+#include "edge_threads.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
+
+static unsigned long long next_random(void) {
+    unsigned long long z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static long pick(long lo, long hi) { return lo + (long)(next_random() % (unsigned long long)(hi - lo + 1)); }
+static float value(void) { return (float)(next_random() % 20001) / 10000.0f - 1.0f; }
+
+static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
+    const long mr = k->mr, nr = k->nr;
+    const long ms[] = {1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, pick(1, 60)};
+    const long ns[] = {1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, pick(1, 90)};
+    const long ks[] = {0, 1, 2, 9, 27, pick(1, 300), 257};
+    const long m = ms[pick(0, 6)], n = ns[pick(0, 6)], depth = ks[pick(0, 6)];
+    const int transR = pick(0, 3) == 0, transC = pick(0, 4) == 0, acc = pick(0, 2) == 0, useBias = pick(0, 1);
+    const float lo = pick(0, 1) ? 0.0f : -INFINITY, hi = pick(0, 2) == 0 ? 0.5f : INFINITY;
+    float *l = malloc(sizeof(float) * (size_t)(m * depth + 1)), *r = malloc(sizeof(float) * (size_t)(depth * n + 1));
+    float *bias = malloc(sizeof(float) * (size_t)m), *c = malloc(sizeof(float) * (size_t)(m * n));
+    float *c2 = malloc(sizeof(float) * (size_t)(m * n)), *expect = malloc(sizeof(float) * (size_t)(m * n));
+    float *packed = malloc(sizeof(float) * (edge_gemm_packed_floats(k, m, depth) + 1));
+    float *scratch = malloc(sizeof(float) * (edge_gemm_scratch_floats(k, n, depth) + 1));
+    for (long i = 0; i < m * depth; i++) l[i] = value();
+    for (long i = 0; i < depth * n; i++) r[i] = value();
+    for (long i = 0; i < m; i++) bias[i] = value();
+    const long rsr = transR ? 1 : n, csr = transR ? depth : 1, rsc = transC ? 1 : n, csc = transC ? m : 1;
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) {
+            const float before = value();
+            c[i * rsc + j * csc] = c2[i * rsc + j * csc] = before;
+            double s = 0;
+            for (long p = 0; p < depth; p++) s += (double)l[i * depth + p] * r[p * rsr + j * csr];
+            float v = (float)s + (acc ? before : 0) + (useBias ? bias[i] : 0);
+            v = v < lo ? lo : v;
+            expect[i * rsc + j * csc] = v > hi ? hi : v;
+        }
+    edge_gemm_pack_left(k, l, depth, 1, m, depth, packed);
+    edge_gemm_epilogue ep = {useBias ? bias : NULL, lo, hi, acc};
+    edge_gemm(k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, &ep, scratch);
+    edge_pool_set_current(pool);
+    edge_gemm_parallel(k, m, n, depth, packed, r, rsr, csr, c2, rsc, csc, &ep, scratch);
+    edge_pool_set_current(NULL);
+    int ok = 1;
+    for (long i = 0; i < m * n && ok; i++) {
+        if (fabsf(c[i] - expect[i]) > 1e-4f * (1 + fabsf(expect[i])) || memcmp(&c[i], &c2[i], sizeof(float)) != 0) {
+            printf("gemm-check: %s M%ld N%ld K%ld transR %d transC %d acc %d bias %d: [%ld] %g, parallel %g, expected %g\n",
+                   k->name, m, n, depth, transR, transC, acc, useBias, i, c[i], c2[i], expect[i]);
+            ok = 0;
+        }
+    }
+    free(l); free(r); free(bias); free(c); free(c2); free(expect); free(packed); free(scratch);
+    return ok;
+}
+
+int main(void) {
+    edge_pool *pool = edge_pool_create(2, edge_gemm_max_scratch_floats());
+    if (!pool) { printf("gemm-check: no thread pool\n"); return 1; }
+    long cases = 0;
+    for (long i = 0; i < edge_gemm_kernel_count(); i++) {
+        for (int t = 0; t < 150; t++, cases++) {
+            if (!check_case(edge_gemm_kernel_at(i), pool)) { edge_pool_destroy(pool); return 1; }
+        }
+    }
+    edge_pool_destroy(pool);
+    printf("gemm-check: ok, %ld cases over %ld kernel(s), best %s\n", cases, edge_gemm_kernel_count(), edge_gemm_best()->name);
+    return 0;
+}

@@ -1,0 +1,368 @@
+// Edge's packed SGEMM: blocking, packing, epilogue, and the register-tile kernels.
+// The algorithm and layouts are described in include/edge_gemm.h.
+//
+// The register tile is written once, as a macro over GCC/Clang vector extensions
+// (`EDGE_TILE`), and instantiated per ISA with its own __attribute__((target)): the file
+// is compiled for the baseline ISA, so the binary runs anywhere and the AVX2 / AVX-512
+// code is only entered after __builtin_cpu_supports said yes. Accumulators are an
+// MR x (NR/W) array of vectors; the loops over it have constant trip counts and are
+// fully unrolled, so they live in registers (checked in the disassembly: no spills in
+// the k loop of the AVX2 and NEON tiles).
+#include "edge_gemm.h"
+#include "edge_threads.h"
+
+#include <math.h>
+#include <string.h>
+
+/// K and M blocking: a KC-deep panel of MR rows of L stays in L1 next to the NR-column
+/// panel of R it multiplies; an MC x KC block of L (<= 120 KB) in L2; the packed R block
+/// (<= RBLOCK floats, 384 KB) in L2/L3. MC is a multiple of every kernel's MR.
+#define EDGE_KC 256
+#define EDGE_MC 120
+#define EDGE_RBLOCK (96 * 1024)
+/// Largest MR * NR of any kernel (the edge-tile buffer).
+#define EDGE_MAX_TILE (12 * 32)
+
+#if defined(__GNUC__)
+#define EDGE_UNROLL _Pragma("GCC unroll 32")
+#else
+#define EDGE_UNROLL
+#endif
+
+// One register tile: MR rows x NV vectors of W floats. `a` is MR floats per k, `b` NV*W.
+#define EDGE_TILE(NAME, ATTR, VT, W, MR, NV)                                                  \
+    ATTR static void NAME(long kc, const float *restrict a, const float *restrict b,          \
+                          float *restrict c, long rsc, long rows, int accumulate) {           \
+        VT acc[MR][NV];                                                                       \
+        EDGE_UNROLL for (int r = 0; r < MR; r++)                                              \
+            EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (VT){0};                     \
+        for (long p = 0; p < kc; p++) {                                                       \
+            VT bv[NV];                                                                        \
+            EDGE_UNROLL for (int v = 0; v < NV; v++) memcpy(&bv[v], b + v * W, sizeof(VT));   \
+            EDGE_UNROLL for (int r = 0; r < MR; r++) {                                        \
+                const float av = a[r];                                                        \
+                EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];             \
+            }                                                                                 \
+            a += MR;                                                                          \
+            b += NV * W;                                                                      \
+        }                                                                                     \
+        EDGE_UNROLL for (int r = 0; r < MR; r++) {                                            \
+            if (r >= rows) break;                                                             \
+            EDGE_UNROLL for (int v = 0; v < NV; v++) {                                        \
+                float *dst = c + r * rsc + v * W;                                             \
+                VT x = acc[r][v];                                                             \
+                if (accumulate) {                                                             \
+                    VT old;                                                                   \
+                    memcpy(&old, dst, sizeof(VT));                                            \
+                    x += old;                                                                 \
+                }                                                                             \
+                memcpy(dst, &x, sizeof(VT));                                                  \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+typedef float edge_v4 __attribute__((vector_size(16)));
+typedef float edge_v8 __attribute__((vector_size(32)));
+typedef float edge_v16 __attribute__((vector_size(64)));
+
+// The portable tile: 4-wide vectors (SSE2 on x86-64, NEON on ARM), 4 x 8.
+EDGE_TILE(edge_tile_generic, , edge_v4, 4, 4, 2)
+
+#if defined(__x86_64__)
+#define EDGE_AVX2 __attribute__((target("avx2,fma")))
+#define EDGE_AVX512 __attribute__((target("avx512f,avx2,fma")))
+EDGE_TILE(edge_tile_avx2, EDGE_AVX2, edge_v8, 8, 6, 2)
+EDGE_TILE(edge_tile_avx512, EDGE_AVX512, edge_v16, 16, 12, 2)
+// The AVX-512 tile's shape (12 x 32) built for AVX2: lets a machine without AVX-512
+// test the blocking and edge handling the AVX-512 kernel uses (slow: it spills).
+EDGE_TILE(edge_tile_avx2_12x32, EDGE_AVX2, edge_v16, 16, 12, 2)
+#endif
+
+#if defined(__aarch64__)
+EDGE_TILE(edge_tile_neon, , edge_v4, 4, 8, 3)
+#endif
+
+static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic};
+#if defined(__x86_64__)
+static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2};
+static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512};
+static const edge_gemm_kernel edge_avx2_12x32 = {"avx2-12x32-test", 12, 32, edge_tile_avx2_12x32};
+#endif
+#if defined(__aarch64__)
+static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon};
+#endif
+
+/// Kernels this CPU runs, best first; filled once.
+static const edge_gemm_kernel *edge_kernels[6];
+static long edge_kernel_total = -1;
+
+static void edge_gemm_init(void) {
+    long n = 0;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) edge_kernels[n++] = &edge_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        edge_kernels[n++] = &edge_avx2;
+        edge_kernels[n++] = &edge_avx2_12x32;
+    }
+#endif
+#if defined(__aarch64__)
+    edge_kernels[n++] = &edge_neon;
+#endif
+    edge_kernels[n++] = &edge_generic;
+    __atomic_store_n(&edge_kernel_total, n, __ATOMIC_RELEASE);
+}
+
+long edge_gemm_kernel_count(void) {
+    if (__atomic_load_n(&edge_kernel_total, __ATOMIC_ACQUIRE) < 0) edge_gemm_init();
+    return edge_kernel_total;
+}
+
+const edge_gemm_kernel *edge_gemm_kernel_at(long i) {
+    long n = edge_gemm_kernel_count();
+    return i >= 0 && i < n ? edge_kernels[i] : NULL;
+}
+
+const edge_gemm_kernel *edge_gemm_best(void) { return edge_gemm_kernel_at(0); }
+
+static long edge_round_up(long x, long to) { return (x + to - 1) / to * to; }
+static long edge_min(long a, long b) { return a < b ? a : b; }
+
+size_t edge_gemm_packed_floats(const edge_gemm_kernel *k, long m, long depth) {
+    return (size_t)edge_round_up(m, k->mr) * (size_t)depth;
+}
+
+void edge_gemm_pack_left(const edge_gemm_kernel *k, const float *l, long rs, long cs,
+                         long m, long depth, float *dst) {
+    const long mr = k->mr;
+    for (long i0 = 0; i0 < m; i0 += mr) {
+        const long rows = edge_min(mr, m - i0);
+        for (long p = 0; p < depth; p++) {
+            for (long r = 0; r < rows; r++) dst[r] = l[(i0 + r) * rs + p * cs];
+            for (long r = rows; r < mr; r++) dst[r] = 0;
+            dst += mr;
+        }
+    }
+}
+
+/// Columns of R per packed block for depth kc: as many NR panels as fit EDGE_RBLOCK.
+static long edge_block_columns(const edge_gemm_kernel *k, long kc) {
+    long nc = EDGE_RBLOCK / kc / k->nr * k->nr;
+    return nc < k->nr ? k->nr : nc;
+}
+
+size_t edge_gemm_scratch_floats(const edge_gemm_kernel *k, long n, long depth) {
+    const long kc = depth < 1 ? 1 : edge_min(depth, EDGE_KC);
+    const long nc = edge_min(edge_block_columns(k, kc), edge_round_up(n, k->nr));
+    return (size_t)(kc * nc);
+}
+
+/// Packs R[p0..p0+kc) x [j0..j0+nc) into NR-column panels, zero-padded to whole panels.
+static void edge_pack_right(const float *r, long rsr, long csr, long kc, long nc, long nr, float *dst) {
+    for (long j0 = 0; j0 < nc; j0 += nr) {
+        const long cols = edge_min(nr, nc - j0);
+        const float *src = r + j0 * csr;
+        if (cols == nr && csr == 1) {
+            for (long p = 0; p < kc; p++) {
+                memcpy(dst, src + p * rsr, (size_t)nr * sizeof(float));
+                dst += nr;
+            }
+        } else {
+            for (long p = 0; p < kc; p++) {
+                for (long j = 0; j < cols; j++) dst[j] = src[p * rsr + j * csr];
+                for (long j = cols; j < nr; j++) dst[j] = 0;
+                dst += nr;
+            }
+        }
+    }
+}
+
+/// bias + clamp over one row segment of C (unit stride).
+static void edge_finish_row(float *c, long count, float bias, float lo, float hi) {
+    for (long j = 0; j < count; j++) {
+        float v = c[j] + bias;
+        v = v < lo ? lo : v;
+        c[j] = v > hi ? hi : v;
+    }
+}
+
+void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *packed,
+                    const float *r, long rsr, long csr, float *c, long rsc, long csc,
+                    const edge_gemm_epilogue *ep, long m0, long m1, long n0, long n1, float *scratch) {
+    const long mr = k->mr, nr = k->nr;
+    if (m1 > m) m1 = m;
+    if (m0 >= m1 || n0 >= n1) return;
+    if (depth == 0) {
+        // An empty sum: C = epilogue(0) (or C itself when accumulating).
+        for (long i = m0; i < m1; i++) {
+            for (long j = n0; j < n1; j++) {
+                float *dst = c + i * rsc + j * csc;
+                float v = (ep->accumulate ? *dst : 0) + (ep->bias ? ep->bias[i] : 0);
+                v = v < ep->lo ? ep->lo : v;
+                *dst = v > ep->hi ? ep->hi : v;
+            }
+        }
+        return;
+    }
+    float tmp[EDGE_MAX_TILE] __attribute__((aligned(64)));
+    for (long p0 = 0; p0 < depth; p0 += EDGE_KC) {
+        const long kc = edge_min(EDGE_KC, depth - p0);
+        const int accumulate = p0 > 0 || ep->accumulate;
+        const int last = p0 + kc == depth;
+        const long ncMax = edge_block_columns(k, kc);
+        for (long j0 = n0; j0 < n1; j0 += ncMax) {
+            const long nc = edge_min(ncMax, n1 - j0);
+            edge_pack_right(r + p0 * rsr + j0 * csr, rsr, csr, kc, nc, nr, scratch);
+            for (long i0 = m0; i0 < m1; i0 += EDGE_MC) {
+                const long mc = edge_min(EDGE_MC, m1 - i0);
+                for (long jr = 0; jr < nc; jr += nr) {
+                    const float *bp = scratch + jr * kc;
+                    const long cols = edge_min(nr, nc - jr);
+                    for (long ir = 0; ir < mc; ir += mr) {
+                        const long row = i0 + ir;
+                        const float *ap = packed + row * depth + p0 * mr;   // panel row/mr, offset p0
+                        const long rows = edge_min(mr, m1 - row);
+                        float *cp = c + row * rsc + (j0 + jr) * csc;
+                        if (cols == nr && csc == 1) {
+                            k->tile(kc, ap, bp, cp, rsc, rows, accumulate);
+                            if (last) {
+                                for (long q = 0; q < rows; q++)
+                                    edge_finish_row(cp + q * rsc, nr, ep->bias ? ep->bias[row + q] : 0, ep->lo, ep->hi);
+                            }
+                        } else {
+                            k->tile(kc, ap, bp, tmp, nr, mr, 0);
+                            for (long q = 0; q < rows; q++) {
+                                const float b = last && ep->bias ? ep->bias[row + q] : 0;
+                                for (long j = 0; j < cols; j++) {
+                                    float *dst = cp + q * rsc + j * csc;
+                                    float v = tmp[q * nr + j] + (accumulate ? *dst : 0);
+                                    if (last) {
+                                        v += b;
+                                        v = v < ep->lo ? ep->lo : v;
+                                        v = v > ep->hi ? ep->hi : v;
+                                    }
+                                    *dst = v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void edge_gemm(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
+               const float *r, long rsr, long csr, float *c, long rsc, long csc,
+               const edge_gemm_epilogue *ep, float *scratch) {
+    edge_gemm_part(k, m, depth, packed, r, rsr, csr, c, rsc, csc, ep, 0, m, 0, n, scratch);
+}
+
+long edge_gemm_max_scratch_floats(void) { return EDGE_RBLOCK + EDGE_KC * 32; }
+
+/// Below this many multiply-adds a product is not worth waking the pool for.
+#define EDGE_PARALLEL_MIN (256L * 1024)
+
+typedef struct {
+    const edge_gemm_kernel *k;
+    long m, n, depth;
+    const float *packed, *r;
+    long rsr, csr;
+    float *c;
+    long rsc, csc;
+    const edge_gemm_epilogue *ep;
+    float *scratch;
+    edge_pool *pool;
+    int split_columns;
+    long chunk;
+} edge_gemm_job;
+
+static void edge_gemm_task(void *context, long i, int thread) {
+    const edge_gemm_job *j = context;
+    float *scratch = thread == 0 ? j->scratch : edge_pool_scratch(j->pool, thread);
+    long m0 = 0, m1 = j->m, n0 = 0, n1 = j->n;
+    if (j->split_columns) {
+        n0 = i * j->chunk;
+        n1 = edge_min(j->n, n0 + j->chunk);
+    } else {
+        m0 = i * j->chunk;
+        m1 = edge_min(j->m, m0 + j->chunk);
+    }
+    edge_gemm_part(j->k, j->m, j->depth, j->packed, j->r, j->rsr, j->csr, j->c, j->rsc, j->csc, j->ep,
+                   m0, m1, n0, n1, scratch);
+}
+
+void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
+                        const float *r, long rsr, long csr, float *c, long rsc, long csc,
+                        const edge_gemm_epilogue *ep, float *scratch) {
+    edge_pool *pool = edge_pool_current();
+    const long threads = edge_pool_threads(pool);
+    if (threads == 1 || m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
+        edge_gemm(k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch);
+        return;
+    }
+    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, pool, 0, 0};
+    const long columnPanels = (n + k->nr - 1) / k->nr, rowPanels = (m + k->mr - 1) / k->mr;
+    // Columns split without repeating any packing; rows repeat R's packing per thread,
+    // so they are the choice only when columns are too few to share out.
+    job.split_columns = columnPanels >= 2 * threads || columnPanels >= rowPanels;
+    long parts;
+    if (job.split_columns) {
+        job.chunk = edge_round_up((n + threads - 1) / threads, k->nr);
+        parts = (n + job.chunk - 1) / job.chunk;
+    } else {
+        job.chunk = edge_round_up((m + threads - 1) / threads, k->mr);
+        parts = (m + job.chunk - 1) / job.chunk;
+    }
+    edge_pool_run(pool, edge_gemm_task, &job, parts);
+}
+
+// gemv over weight rows: four rows share each load of x; W-wide partial sums per row.
+#define EDGE_GEMV(NAME, ATTR, VT, W)                                                          \
+    ATTR static void NAME(const float *w, long ldw, long n, long depth, const float *x,       \
+                          float *y, int accumulate) {                                         \
+        long i = 0;                                                                           \
+        for (; i + 4 <= n; i += 4) {                                                          \
+            VT s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};                                        \
+            const float *w0 = w + i * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;    \
+            long p = 0;                                                                       \
+            for (; p + W <= depth; p += W) {                                                  \
+                VT xv, a0, a1, a2, a3;                                                        \
+                memcpy(&xv, x + p, sizeof(VT));                                               \
+                memcpy(&a0, w0 + p, sizeof(VT)); memcpy(&a1, w1 + p, sizeof(VT));            \
+                memcpy(&a2, w2 + p, sizeof(VT)); memcpy(&a3, w3 + p, sizeof(VT));            \
+                s0 += a0 * xv; s1 += a1 * xv; s2 += a2 * xv; s3 += a3 * xv;                   \
+            }                                                                                 \
+            float t0 = 0, t1 = 0, t2 = 0, t3 = 0;                                             \
+            for (int q = 0; q < W; q++) { t0 += s0[q]; t1 += s1[q]; t2 += s2[q]; t3 += s3[q]; } \
+            for (; p < depth; p++) {                                                          \
+                t0 += w0[p] * x[p]; t1 += w1[p] * x[p]; t2 += w2[p] * x[p]; t3 += w3[p] * x[p]; \
+            }                                                                                 \
+            y[i] = t0 + (accumulate ? y[i] : 0);                                              \
+            y[i + 1] = t1 + (accumulate ? y[i + 1] : 0);                                      \
+            y[i + 2] = t2 + (accumulate ? y[i + 2] : 0);                                      \
+            y[i + 3] = t3 + (accumulate ? y[i + 3] : 0);                                      \
+        }                                                                                     \
+        for (; i < n; i++) {                                                                  \
+            const float *wi = w + i * ldw;                                                    \
+            float t = 0;                                                                      \
+            for (long p = 0; p < depth; p++) t += wi[p] * x[p];                               \
+            y[i] = t + (accumulate ? y[i] : 0);                                               \
+        }                                                                                     \
+    }
+
+EDGE_GEMV(edge_gemv_generic, , edge_v4, 4)
+#if defined(__x86_64__)
+EDGE_GEMV(edge_gemv_avx2, EDGE_AVX2, edge_v8, 8)
+#endif
+
+void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate) {
+#if defined(__x86_64__)
+    const edge_gemm_kernel *best = edge_gemm_best();
+    if (best == &edge_avx2 || best == &edge_avx512) {
+        edge_gemv_avx2(w, ldw, n, depth, x, y, accumulate);
+        return;
+    }
+#endif
+    edge_gemv_generic(w, ldw, n, depth, x, y, accumulate);
+}

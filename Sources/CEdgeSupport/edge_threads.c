@@ -1,0 +1,151 @@
+// The thread pool of edge_threads.h.
+#include "edge_threads.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct edge_pool {
+    int threads;
+    long scratch_floats;
+    float *scratch;            /* (threads - 1) * scratch_floats, workers 1... */
+    pthread_t *workers;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_cond_t done;
+    /* The published job; `generation` changes once per edge_pool_run. */
+    edge_pool_task task;
+    void *context;
+    long count;
+    long next;                 /* atomic: next index to take */
+    int pending;               /* workers still inside the current job (under lock) */
+    unsigned long generation;  /* atomic reads while spinning */
+    int stop;
+    int started;
+};
+
+/* Spin iterations before a worker sleeps (~tens of microseconds). */
+#define EDGE_SPIN 20000
+
+static __thread edge_pool *edge_current_pool;
+
+void edge_pool_set_current(edge_pool *pool) { edge_current_pool = pool; }
+edge_pool *edge_pool_current(void) { return edge_current_pool; }
+
+static void edge_pool_drain(edge_pool *pool, int thread) {
+    for (;;) {
+        long i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_ACQ_REL);
+        if (i >= pool->count) return;
+        pool->task(pool->context, i, thread);
+    }
+}
+
+static inline void edge_cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+typedef struct { edge_pool *pool; int thread; } edge_worker_arg;
+
+static void *edge_worker(void *raw) {
+    edge_pool *pool = ((edge_worker_arg *)raw)->pool;
+    const int thread = ((edge_worker_arg *)raw)->thread;
+    free(raw);
+    unsigned long seen = 0;
+    for (;;) {
+        /* Spin a little for the next job, then sleep. */
+        for (int s = 0; s < EDGE_SPIN && __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE) == seen
+                        && !__atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE); s++)
+            edge_cpu_relax();
+        pthread_mutex_lock(&pool->lock);
+        while (pool->generation == seen && !pool->stop) pthread_cond_wait(&pool->wake, &pool->lock);
+        if (pool->stop) {
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+        seen = pool->generation;
+        pthread_mutex_unlock(&pool->lock);
+        edge_pool_drain(pool, thread);
+        pthread_mutex_lock(&pool->lock);
+        if (--pool->pending == 0) pthread_cond_signal(&pool->done);
+        pthread_mutex_unlock(&pool->lock);
+    }
+}
+
+edge_pool *edge_pool_create(int threads, long scratch_floats) {
+    if (threads < 1) return NULL;
+    edge_pool *pool = calloc(1, sizeof *pool);
+    if (!pool) return NULL;
+    pool->threads = threads;
+    pool->scratch_floats = scratch_floats;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->wake, NULL);
+    pthread_cond_init(&pool->done, NULL);
+    if (threads > 1) {
+        void *s = NULL;
+        if (posix_memalign(&s, 64, (size_t)(threads - 1) * (size_t)scratch_floats * sizeof(float) + 64) != 0) {
+            edge_pool_destroy(pool);
+            return NULL;
+        }
+        pool->scratch = s;
+        pool->workers = calloc((size_t)threads, sizeof(pthread_t));
+        if (!pool->workers) { edge_pool_destroy(pool); return NULL; }
+        for (int t = 1; t < threads; t++) {
+            edge_worker_arg *arg = malloc(sizeof *arg);
+            if (!arg) { edge_pool_destroy(pool); return NULL; }
+            arg->pool = pool;
+            arg->thread = t;
+            if (pthread_create(&pool->workers[t], NULL, edge_worker, arg) != 0) {
+                free(arg);
+                edge_pool_destroy(pool);
+                return NULL;
+            }
+            pool->started = t;
+        }
+    }
+    return pool;
+}
+
+void edge_pool_destroy(edge_pool *pool) {
+    if (!pool) return;
+    pthread_mutex_lock(&pool->lock);
+    __atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    for (int t = 1; t <= pool->started; t++) pthread_join(pool->workers[t], NULL);
+    pthread_cond_destroy(&pool->done);
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool->workers);
+    free(pool->scratch);
+    free(pool);
+}
+
+int edge_pool_threads(const edge_pool *pool) { return pool ? pool->threads : 1; }
+
+float *edge_pool_scratch(edge_pool *pool, int thread) {
+    return pool->scratch + (size_t)(thread - 1) * (size_t)pool->scratch_floats;
+}
+
+void edge_pool_run(edge_pool *pool, edge_pool_task task, void *context, long count) {
+    if (count <= 0) return;
+    if (!pool || pool->threads == 1 || count == 1) {
+        for (long i = 0; i < count; i++) task(context, i, 0);
+        return;
+    }
+    pthread_mutex_lock(&pool->lock);
+    pool->task = task;
+    pool->context = context;
+    pool->count = count;
+    __atomic_store_n(&pool->next, 0, __ATOMIC_RELEASE);
+    pool->pending = pool->threads - 1;
+    __atomic_store_n(&pool->generation, pool->generation + 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    edge_pool_drain(pool, 0);
+    pthread_mutex_lock(&pool->lock);
+    while (pool->pending > 0) pthread_cond_wait(&pool->done, &pool->lock);
+    pthread_mutex_unlock(&pool->lock);
+}
