@@ -37,10 +37,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "EdgeRuntime", "CONNX"]),
+        // `edgec prune`: structured pruning at initialization (Reconvene) and filter L1
+        // pruning; writes ONNX back through protobuf-c. Host only.
+        .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CONNX"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgePruneInit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +54,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
         .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgePruneInit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
             dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
