@@ -5,7 +5,7 @@ import EdgeFormat
 /// that only went through shape propagation and channel removal (no fusion).
 ///
 /// Constants become initializers (Constant nodes folded by propagation included); the
-/// compiler's own `edge.*` attributes are dropped; weights the channel rewriter replaced
+/// nodes keep the source's attributes; weights the channel rewriter replaced
 /// by sliced copies get their original names back, so a training framework sees the
 /// parameter names it exported. Graph inputs and outputs keep their value infos (their
 /// shapes do not change: they are pinned).
@@ -28,6 +28,8 @@ enum GraphExport {
         var initializers: [OnnxTensor] = []
         var written = Set<String>()
         var nodes: [OnnxNode] = []
+        var sourceAttributes: [String: [String: OnnxAttribute]] = [:]
+        for (i, n) in original.graph.nodes.enumerated() { sourceAttributes[n.name.isEmpty ? "\(n.opType)_\(i)" : n.name] = n.attributes }
         for node in graph.nodes {
             let inputs = node.inputs.map { rename[$0] ?? $0 }
             for (name, exported) in zip(node.inputs, inputs) where !name.isEmpty {
@@ -41,7 +43,14 @@ enum GraphExport {
                 initializers.append(OnnxTensor(name: exported, dataType: t.isInteger ? type : OnnxDataType.float,
                                                dims: t.shape.map { Int64($0) }, data: data))
             }
-            let attributes = node.attributes.filter { !$0.key.hasPrefix("edge.") }
+            // Shape inference normalizes attributes in place (1-D windows lifted to 2-D,
+            // defaults spelled out, e.g. AveragePool dilations before opset 19): write the
+            // source's attributes, with what channel removal changes (group, split).
+            var attributes = node.attributes.filter { !$0.key.hasPrefix("edge.") }
+            if let source = sourceAttributes[node.name] {
+                attributes = source
+                for key in ["group", "split"] where node.attributes[key] != nil { attributes[key] = node.attributes[key] }
+            }
             nodes.append(OnnxNode(name: node.name, opType: node.opType, domain: node.domain,
                                   inputs: inputs, outputs: node.outputs, attributes: attributes))
         }
