@@ -12,9 +12,10 @@ import Foundation
 ///      layers where SynFlow removes the most are the least sensitive to pruning;
 ///   3. walk the conv layers (channel groups of the compiler's analysis, so a residual
 ///      group or a Concat is one unit) from the least sensitive, and remove whole filters
-///      there, the ones with the least synaptic flow first, until the layer keeps the
-///      fraction of filters SynFlow kept of its weights, stopping as soon as the
-///      parameter budget is met (further passes shrink the least sensitive layers more);
+///      there, the ones with the least synaptic flow first, until the layer keeps
+///      sqrt(d) of its filters where SynFlow kept d of its weights (a layer loses
+///      channels on its input side too), stopping as soon as the parameter budget is met
+///      (further passes raise the exponent: d^0.75, d, ...);
 ///   4. remove the chosen groups with the compiler's rewriter, draw a fresh seeded
 ///      initialization for the new shapes, and write ONNX.
 /// l1 (Li et al. 2017, a baseline for trained models): every conv layer loses the same

@@ -14,12 +14,15 @@ public struct PruneReport: Codable {
     }
 
     static let reconveneScoring = "data-free iterative SynFlow at a seeded initialization, per-channel flow (|W| network, all-ones or --calibration input magnitudes): unstructured layer densities rank the conv layers by sensitivity; whole filters with the least flow leave the least sensitive layers first"
+    static let reconveneWhy = "SynFlow rather than SNIP: no data or labels needed, it avoids layer collapse at high sparsity (iterative, conservative scores), and the scores are a pure function of the seed; --calibration only sets the input magnitudes"
+    static let l1Why = "the classic baseline for a trained model: filters with small weights contribute least"
     static let l1Scoring = "filter L1 norm of the source weights; the same fraction of filters leaves every conv layer"
 
     public var method: String
     public var keep: Double
     public var seed: UInt64
     public var scoring: String
+    public var why: String
     public var calibration: String?
     /// keep * dense params, in the count of `countedParams*`.
     public var budgetParams: Int
@@ -43,6 +46,7 @@ public struct PruneReport: Codable {
         self.keep = keep
         self.seed = seed
         self.scoring = scoring
+        why = method == "l1" ? Self.l1Why : Self.reconveneWhy
         self.budgetParams = budgetParams
         self.countedParamsBefore = countedParamsBefore
     }

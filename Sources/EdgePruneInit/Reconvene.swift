@@ -58,17 +58,20 @@ struct SynFlowMask {
 
 enum Reconvene {
     /// Removes groups from the least sensitive units first (see `PruneInit`): pass p
-    /// shrinks unit u to ceil(density_u^p * channels), least flow first, and stops as
-    /// soon as the count meets `budget`.
+    /// shrinks unit u to ceil(density_u^e * channels) with e = 0.5, 0.75, 1, ..., least
+    /// flow first, and stops as soon as the count meets `budget`. e = 0.5 first because
+    /// a conv loses filters on both sides: keeping sqrt(d) of the channels of a layer and
+    /// of its neighbour keeps about d of its weights, SynFlow's density.
     static func choose(_ units: [Unit], _ synflow: SynFlowMask, budget: Int, _ choice: inout Choice) {
         let order = units.indices.sorted { (synflow.density(units[$0]), $0) < (synflow.density(units[$1]), $1) }
         let ranked = units.map { u in u.groups.sorted { (synflow.groupFlow[$0] ?? 0, $0) < (synflow.groupFlow[$1] ?? 0, $1) } }
         var params = choice.params
-        for pass in 1...12 {
+        for pass in 1...15 {
             var progress = false
+            let exponent = 0.25 + 0.25 * Double(pass)
             for k in order {
                 let u = units[k]
-                let target = max(1, Int((pow(synflow.density(u), Double(pass)) * Double(u.count)).rounded(.up)))
+                let target = max(1, Int((pow(synflow.density(u), exponent) * Double(u.count)).rounded(.up)))
                 for g in ranked[k] where params > budget && u.count - choice.removedIn(u) > target {
                     guard choice.canRemove(g) else { continue }
                     choice.remove(g)
@@ -77,7 +80,7 @@ enum Reconvene {
                 }
                 if params <= budget { return }
             }
-            if !progress && pass > 1 { break }
+            if !progress && pass > 4 { break }
         }
         // Still above the budget: least sensitive first, one filter at a time.
         for k in order {
