@@ -17,8 +17,8 @@ digits=Tests/Fixtures/reconvene
 step "portfolio: a digits CNN and 5 Reconvene variants (whole filters removed at initialization) -> .edgm + manifest.json"
 $edgec portfolio $digits/digits_*.onnx -o $out/portfolio
 
-step "predict one test image with the dense model and the smallest Reconvene variant"
-for v in digits_dense digits_rc_3_125; do
+step "predict one test image with the dense model and the 8x smaller Reconvene variant"
+for v in digits_dense digits_rc_12_5; do
     printf '%s: ' "$v"
     $edgec run $out/portfolio/$v.edgm --input image=$digits/sample_0.npy --output-dir $out/predict --top 1 | grep '^top'
 done
