@@ -8,25 +8,28 @@ struct PruneCommand: ParsableCommand {
         commandName: "prune",
         abstract: "Remove whole filters from an ONNX model: a smaller dense ONNX, ready to train.",
         discussion: """
-            --method reconvene (default): structured pruning at initialization. The model is
-            re-initialized from --seed, scored with SynFlow (data-free: the network with |W|
-            on an all-ones input, computed per channel), and the conv layers where
-            unstructured SynFlow would remove the most weights, the least sensitive ones,
-            lose whole filters first (least synaptic flow first) until --keep of the
-            parameters remain. Then the model gets a fresh seeded initialization for its
-            new shapes. SynFlow rather than SNIP: it needs no data or labels, does not
-            collapse whole layers at high sparsity, and scores are a pure function of the
-            seed. --calibration DIR (.npy input batches) replaces the all-ones input by the
-            data's per-channel mean |x|.
+            --method reconvene (default): structured pruning at initialization.
+            The model is re-initialized from --seed and scored with SynFlow
+            (data-free: the network with |W| on an all-ones input, computed per
+            channel). The conv layers where unstructured SynFlow would remove the
+            most weights (the least sensitive ones) lose whole filters first, least
+            synaptic flow first, until --keep of the parameters remain; then the
+            model gets a fresh seeded initialization for its new shapes.
+            SynFlow rather than SNIP: it needs no data or labels, avoids layer
+            collapse at high sparsity, and the scores are a pure function of the
+            seed. --calibration DIR (.npy input batches) replaces the all-ones
+            input by the data's per-channel mean |x|.
 
-            --method l1: for a trained model. Every conv layer loses the same fraction of
-            filters, those with the smallest L1 norm; the remaining weights are kept for
-            fine-tuning.
+            --method l1: for a trained model. Every conv layer loses the same
+            fraction of filters, those with the smallest L1 norm; the remaining
+            weights are kept for fine-tuning (--reinit draws fresh ones).
 
-            Channels go in the compiler's dependency groups (residual Adds, Concat,
-            depthwise convs, flatten into Gemm): exactly what `edgec compile` would slice.
-            Graph inputs and outputs keep their shapes. --keep counts Conv/Gemm weights and
-            biases as `edgec inspect` does (BatchNorm folded).
+            Channels go in the compiler's dependency groups (residual Adds,
+            Concat, depthwise convs, flatten into Gemm): exactly what
+            `edgec compile` would slice. Only Conv filters are removed; graph
+            inputs and outputs keep their shapes. --keep counts Conv/Gemm weights
+            and biases as `edgec inspect` does (BatchNorm folded); a note says so
+            when one channel per layer is still more than the budget.
 
               edgec prune model.onnx --keep 0.25 -o pruned.onnx --report r.json
             """)
