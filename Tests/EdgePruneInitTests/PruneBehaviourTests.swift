@@ -14,6 +14,7 @@ final class PruneBehaviourTests: XCTestCase {
         o.method = method
         o.keep = keep
         o.seed = seed
+        o.rounds = 5  // fewer SynFlow rounds than the CLI's 20: same code paths, a quarter of the time
         return o
     }
 
