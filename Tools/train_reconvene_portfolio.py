@@ -27,6 +27,10 @@ interleaved rounds, as the machine is shared). Results: <out>/results.json and a
 on stdout (pasted into BENCHMARKS.md). With --fixtures DIR the reconvene set (plus the
 dense model) is written as the demo portfolio: ONNX files, sample inputs, samples.json
 with onnxruntime logits, README.md.
+
+    python3 Tools/train_reconvene_portfolio.py --summarize A/results.json B/results.json ...
+
+prints the accuracy of every model over several runs (other --seed values) and the mean.
 """
 
 from __future__ import annotations
@@ -175,7 +179,23 @@ def sparsity(p) -> float:
 
 # ---------------------------------------------------------------- main
 
+def summarize(paths) -> int:
+    """Accuracy per model over several runs (results.json of different --seed values)."""
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    seeds = [r["seed"] for r in runs]
+    print(f"| model | params (seed {seeds[0]}) | " + " | ".join(f"acc seed {s}" for s in seeds) + " | mean |")
+    print("| --- | ---: | " + " | ".join("---:" for _ in seeds) + " | ---: |")
+    for row in runs[0]["rows"]:
+        accs = [next((r["accuracy"] for r in run["rows"] if r["variant"] == row["variant"]), None) for run in runs]
+        known = [a for a in accs if a is not None]
+        print(f"| {row['variant']} | {row['params']} | " + " | ".join("-" if a is None else f"{a:.4f}" for a in accs)
+              + f" | {sum(known) / len(known):.4f} |")
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--summarize":
+        return summarize(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--edgec", default=str(ROOT / ".build" / "release" / "edgec"))
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "reconvene")
