@@ -37,6 +37,7 @@ demo: release
 fixtures:
 	python3 -m pip install -q -r Tools/requirements.txt
 	python3 Tools/make_fixtures.py
+	swift build --product edgec && python3 Tools/make_prune_fixtures.py
 
 bench: release
 	python3 -m pip install -q -r Tools/requirements.txt

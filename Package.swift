@@ -51,10 +51,13 @@ let package = Package(
         ),
         .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "CONNX"]),
         .target(name: "EdgeReports", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CEdgeSupport"]),
+        // `edgec prune`: structured pruning at initialization (Reconvene) and filter L1
+        // pruning; writes ONNX back through protobuf-c. Host only.
+        .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CONNX"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +68,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
         .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgePruneInit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
             dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: the main job end to end on bundled models.
-#  1. A portfolio of pruned variants of one real model (a small CNN trained on
-#     scikit-learn's digits, pruned by iterative magnitude pruning; Tools/train_digits_portfolio.py):
-#     compile all levels (dead channels removed), show size, latency and accuracy, predict.
+#  1. A portfolio of pruned variants of one real model (a CNN trained on scikit-learn's
+#     digits; Reconvene structured pruning at initialization with `edgec prune`, each variant
+#     trained from its pruned initialization; Tools/train_reconvene_portfolio.py):
+#     compile all variants, show size, latency and accuracy, predict.
 #  2. A ResNet-18 (Tools/make_fixtures.py) at 224x224: compile, inspect, run and check against
 #     onnxruntime's output, split it into two slices, benchmark.
 set -euo pipefail
@@ -12,12 +13,12 @@ out=out/demo
 mkdir -p "$out"
 step() { printf '\n== %s\n' "$*"; }
 
-digits=Tests/Fixtures/portfolio
-step "portfolio: 8 pruning levels of a digits CNN -> .edgm + manifest.json"
-$edgec portfolio $digits/digits_imp_*.onnx -o $out/portfolio
+digits=Tests/Fixtures/reconvene
+step "portfolio: a digits CNN and 5 Reconvene variants (whole filters removed at initialization) -> .edgm + manifest.json"
+$edgec portfolio $digits/digits_*.onnx -o $out/portfolio
 
-step "predict one test image (true label 2) with the dense and the 92%-sparse variant"
-for v in digits_imp_00 digits_imp_92; do
+step "predict one test image with the dense model and the 8x smaller Reconvene variant"
+for v in digits_dense digits_rc_12_5; do
     printf '%s: ' "$v"
     $edgec run $out/portfolio/$v.edgm --input image=$digits/sample_0.npy --output-dir $out/predict --top 1 | grep '^top'
 done

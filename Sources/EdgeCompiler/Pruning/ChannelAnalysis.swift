@@ -230,7 +230,13 @@ final class ChannelAnalysis {
         case "Softmax", "LogSoftmax":
             softmax(i, node)
         default:
-            pinAll(node, "pinned by \(op)")
+            // A standalone ONNX activation (graphs analysed before ActivationFusion, as
+            // `edgec prune` does) is the same per-channel op as its edge.Activation form.
+            if let act = try? ActivationFusion.activation(of: node, graph) {
+                perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v.map { ChannelMath.apply(act, $0) } }
+            } else {
+                pinAll(node, "pinned by \(op)")
+            }
         }
     }
 

@@ -104,6 +104,29 @@ final class Decision {
 
     init(_ a: ChannelAnalysis, roundChannels: Int) {
         analysis = a
+        collectGroups()
+        var blocked = Set<Int>()
+        for read in a.reads where read.nonZero {
+            guard let s = a.spaces[read.value] else { continue }
+            let state = a.states[read.value]?[read.channel] ?? nil
+            let ok = state == 0 || (state != nil && read.foldable)
+            if !ok { blocked.insert(a.find(s.element(read.channel))) }
+        }
+        for r in roots { removed[r] = pinReason[r] == nil && !blocked.contains(r) }
+        enforceCounts(roundChannels)
+    }
+
+    /// An explicit choice (`ChannelGroups.remove`): exactly the unpinned groups in
+    /// `chosen` go, whatever their weights, keeping at least one channel per value.
+    init(_ a: ChannelAnalysis, removing chosen: Set<Int>) {
+        analysis = a
+        collectGroups()
+        for r in roots { removed[r] = pinReason[r] == nil && chosen.contains(r) }
+        enforceCounts(1)
+    }
+
+    private func collectGroups() {
+        let a = analysis
         for (k, r) in a.reads.enumerated() { readIndex[r.value, default: []].append(k) }
         var seen = Set<Int>()
         for e in 0..<a.parent.count {
@@ -114,15 +137,6 @@ final class Decision {
             let r = a.find(e)
             if pinReason[r] == nil { pinReason[r] = reason }
         }
-        var blocked = Set<Int>()
-        for read in a.reads where read.nonZero {
-            guard let s = a.spaces[read.value] else { continue }
-            let state = a.states[read.value]?[read.channel] ?? nil
-            let ok = state == 0 || (state != nil && read.foldable)
-            if !ok { blocked.insert(a.find(s.element(read.channel))) }
-        }
-        for r in roots { removed[r] = pinReason[r] == nil && !blocked.contains(r) }
-        enforceCounts(roundChannels)
     }
 
     /// Every value losing channels keeps a multiple of `n` (and at least one channel).
