@@ -6,9 +6,11 @@
 //     CEdgeSupport  - C shims: cblas, zlib, POSIX (mmap, open, clock) for both builds
 //     EdgeFormat    - the .edgm container and .npy files: read, validate, write
 //     EdgeRuntime   - interpreter, memory arena, kernels (reference + fast)
+//     EdgeRoma      - ROMA: detection decoding and the label-free detector selector
 //   Host only (Foundation and packages allowed):
 //     CONNX         - protobuf-c code generated from Formats/onnx.proto
 //     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer
+//     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -37,14 +39,17 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "EdgeRuntime", "CONNX"]),
+        .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
+        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeRomaEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
+        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.
