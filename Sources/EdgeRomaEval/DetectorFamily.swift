@@ -80,8 +80,9 @@ public final class DetectorFamily {
         return i
     }
 
-    /// Runs detector d on one input [1, 1, H, W] (values 0...1) with our runtime.
-    public func detect(_ d: Int, input: [Float]) throws -> [Detection] {
+    /// Runs detector d on one input [1, 1, H, W] (values 0...1) with our runtime; returns
+    /// the output tensor and its rows and columns.
+    func runModel(_ d: Int, input: [Float]) throws -> (maps: UnsafeBufferPointer<Float>, rows: Int, cols: Int) {
         let interp = try interpreter(d)
         guard let inId = interp.tensorId(named: inputName), let outId = interp.tensorId(named: outputName) else {
             throw EdgeError(.format, "\(profiles[d].name): the model has no tensor '\(inputName)' or '\(outputName)'")
@@ -94,7 +95,16 @@ public final class DetectorFamily {
         guard shape.count == 4, shape[1] == 5 else {
             throw EdgeError(.shape, "\(profiles[d].name): output '\(outputName)' has shape \(ShapeText.of(shape)), expected [1,5,rows,cols]")
         }
-        return decoder.decode(interp.read(tensor: outId), rows: shape[2], cols: shape[3])
+        return (interp.read(tensor: outId), shape[2], shape[3])
+    }
+
+    /// The raw output map of detector d (a copy), for comparisons with onnxruntime.
+    public func rawMaps(_ d: Int, input: [Float]) throws -> [Float] { Array(try runModel(d, input: input).maps) }
+
+    /// Detector d's detections on one input [1, 1, H, W] (values 0...1).
+    public func detect(_ d: Int, input: [Float]) throws -> [Detection] {
+        let out = try runModel(d, input: input)
+        return decoder.decode(out.maps, rows: out.rows, cols: out.cols)
     }
 
     /// Detector d's detections on scenario frame k (memoized).
