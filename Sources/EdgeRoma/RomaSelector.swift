@@ -13,17 +13,16 @@ import CEdgeSupport
 ///
 /// i.e. d's still-frame AP on this size mix, degraded by how far objects move while d
 /// computes (beta fitted offline per size bin). L_d is d's profiled latency scaled by how
-/// much slower than its own profile the running detector is now (CPU contention slows all
-/// of them alike); the scale is a running mean of measured / profiled latency.
+/// much slower than its own profile the running detector is now (`ContentionScale`).
 ///
 /// Hysteresis: the selector moves to the best detector only when it beats the running
 /// one by `margin` (relative) for `patience` consecutive outputs, and not within
 /// `holdOutputs` outputs of the previous switch.
 public struct RomaSelector {
     public let profiles: [DetectorProfile]
-    public var margin: Float = 0.05
-    public var patience = 2
-    public var holdOutputs = 4
+    public var margin: Float = 0.1
+    public var patience = 3
+    public var holdOutputs = 8
     public private(set) var current: Int
     public private(set) var observer: SceneObserver
     public var contention = ContentionScale()
@@ -114,17 +113,38 @@ public struct LatencyOnlySelector {
     }
 }
 
-/// How much slower than profiled the running detector is now (a running mean of measured /
-/// profiled latency); other detectors are assumed to slow down by the same factor.
+/// How much slower than profiled the running detector is now: the median of the last
+/// `window` ratios measured / profiled latency (a median, because single runs have heavy
+/// tails: one slow run must not make a policy switch). Other detectors are assumed to
+/// slow down by the same factor (CPU contention slows all of them alike).
 public struct ContentionScale {
-    /// Weight of a new sample.
-    public var gain = 0.3
+    public let window: Int
+    var ratios: [Double] = []
+    var next = 0
     public private(set) var scale = 1.0
 
-    public init() {}
+    public init(window: Int = 9) {
+        precondition(window > 0)
+        self.window = window
+    }
 
     public mutating func update(measuredMs: Double, profiledMs: Double) {
         guard profiledMs > 0, measuredMs > 0 else { return }
-        scale += gain * (measuredMs / profiledMs - scale)
+        let r = measuredMs / profiledMs
+        if ratios.count < window { ratios.append(r) } else { ratios[next] = r }
+        next = (next + 1) % window
+        var sorted = ratios
+        // insertion sort: a handful of entries
+        for i in 1..<max(1, sorted.count) {
+            let x = sorted[i]
+            var j = i - 1
+            while j >= 0 && sorted[j] > x {
+                sorted[j + 1] = sorted[j]
+                j -= 1
+            }
+            sorted[j + 1] = x
+        }
+        let n = sorted.count
+        scale = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 }

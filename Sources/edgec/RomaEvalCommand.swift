@@ -14,8 +14,9 @@ struct RomaEvalCommand: ParsableCommand {
             and mAP over IoU 0.5:0.95 (map), overall and per segment.
 
             Policies: roma (the run-time accuracy model, Sources/EdgeRoma), latency (the most
-            accurate detector that keeps up with the frame rate), fixed:NAME, oracle (per
-            --oracle-window, the detector whose fixed run scores best there, in hindsight).
+            accurate detector that keeps up with the frame rate), fixed:NAME, oracle (knows the labels: per
+            --oracle-window, the detector whose fixed run scores best there, or the best fixed
+            detector if that scores higher overall).
 
             --mode simulated: detections come from running each detector (our runtime) on the
             frames it is given; run times are drawn from each detector's profiled latency
