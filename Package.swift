@@ -3,17 +3,19 @@
 //
 // The target layout draws the line the runtime must not cross:
 //   Embedded-Swift-safe (built for the device too, see Firmware/):
-//     CEdgeSupport  - C shims: cblas, zlib, POSIX (mmap, open, clock) for both builds
+//     CEdgeSupport  - C shims: zlib, POSIX (mmap, open, clock, threads) and the packed SGEMM kernels
 //     EdgeFormat    - the .edgm container and .npy files, errors and exit codes, shape text
 //     EdgeRuntime   - interpreter, memory arena, layers and fast kernels, shared execution
 //                     rules of `edgec run` and `edge-run` (slices, inputs)
 //     EdgeRunDevice - the device program's main (Firmware/DeviceMain), type-checked here
+//     EdgeRoma      - ROMA: detection decoding and the label-free detector selector
 //   Host only (Foundation and packages allowed):
 //     EdgeReference - plain reference kernels the fast ones are tested against
 //     CONNX         - protobuf-c code generated from Formats/onnx.proto
 //     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer (it never
 //                     runs a model, so it does not depend on EdgeRuntime)
 //     EdgeReports   - what loads and runs models for people: inspect/bench summaries, portfolios
+//     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -54,14 +56,17 @@ let package = Package(
         // `edgec prune`: structured pruning at initialization (Reconvene) and filter L1
         // pruning; writes ONNX back through protobuf-c. Host only.
         .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CONNX"]),
+        .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
+        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit",
+                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
+        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compiles the runtime core (EdgeFormat + EdgeRuntime) and the device main in Embedded Swift for the host
+# Compiles the runtime core (EdgeFormat + EdgeRuntime), the device main and the ROMA selector (EdgeRoma)
+# in Embedded Swift for the host
 # triple: a fast check, without qemu or cross toolchains, that the core stays inside the
 # Embedded subset (no Foundation, no untyped throws, no existentials, no key paths...).
 set -euo pipefail
@@ -14,4 +15,6 @@ swiftc "${flags[@]}" -module-name EdgeFormat -emit-module -emit-module-path "$ou
 swiftc "${flags[@]}" -I "$out" -module-name EdgeRuntime -emit-module -emit-module-path "$out/EdgeRuntime.swiftmodule" \
     -c $(find "$root/Sources/EdgeRuntime" -name '*.swift' | sort) -o "$out/EdgeRuntime.o"
 swiftc "${flags[@]}" -I "$out" -module-name EdgeRun -c "$root"/Firmware/DeviceMain/*.swift -o "$out/EdgeRun.o"
-echo "embedded check: EdgeFormat, EdgeRuntime and the device main compile in Embedded Swift"
+swiftc "${flags[@]}" -module-name EdgeRoma -emit-module -emit-module-path "$out/EdgeRoma.swiftmodule" \
+    -c "$root"/Sources/EdgeRoma/*.swift -o "$out/EdgeRoma.o"
+echo "embedded check: EdgeFormat, EdgeRuntime, the device main and EdgeRoma compile in Embedded Swift"
