@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "EdgeReports", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CEdgeSupport"]),
         // `edgec prune`: structured pruning at initialization (Reconvene) and filter L1
         // pruning; writes ONNX back through protobuf-c. Host only.
-        .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat", "CONNX"]),
+        .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CONNX"]),
         .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
         .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
