@@ -9,6 +9,7 @@
 //   Host only (Foundation and packages allowed):
 //     CONNX         - protobuf-c code generated from Formats/onnx.proto
 //     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer
+//     EdgePlanner   - Scission-style partitioning: block profiles, the partition search, charts
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -37,13 +38,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "EdgeRuntime", "CONNX"]),
+        .target(name: "EdgePlanner", dependencies: ["EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgePlanner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
