@@ -27,9 +27,9 @@ public struct PlanChart {
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
 
     public func svg() -> String {
-        let width = 960.0, left = 60.0, right = 20.0, barH = 22.0, gap = 8.0
+        let width = 960.0, left = 60.0, right = 20.0, barH = 16.0, gap = 22.0
         let plotW = width - left - right
-        let topH = Double(results.count) * (barH + gap) + 60
+        let topH = Double(results.count) * (barH + gap) + 76
         let bottomTop = topH + 40, bottomH = 260.0
         let height = bottomTop + bottomH + 90
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -46,25 +46,26 @@ public struct PlanChart {
 
         // Stacked bars.
         let maxTotal = max(results.map(\.totalSeconds).max() ?? 1, 1e-9)
-        let scale = (plotW - 200) / maxTotal
+        let scale = (plotW - 70) / maxTotal
         for (i, e) in results.enumerated() {
-            let y = 55 + Double(i) * (barH + gap)
+            let y = 55 + Double(i) * (barH + gap) + 16
             var x = left
-            s += "<text x=\"\(Self.f(left - 8))\" y=\"\(Self.f(y + barH * 0.7))\" text-anchor=\"end\">[\(i + 1)]</text>\n"
+            s += "<text x=\"\(Self.f(left - 8))\" y=\"\(Self.f(y + barH * 0.8))\" text-anchor=\"end\">[\(i + 1)]</text>\n"
+            s += "<text x=\"\(Self.f(left))\" y=\"\(Self.f(y - 4))\" font-size=\"11\">\(Self.esc(PlanReport.scissionLine(e)))</text>\n"
             var hop = 0
             for (t, seg) in e.configuration.segments.enumerated() {
                 guard let seg else { continue }
                 if hop < e.hops.count, e.hops[hop].to == seg.system {
                     let w = e.hops[hop].seconds * scale
-                    s += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(barH)\" fill=\"\(Self.transferColor)\"><title>\(Self.esc(problem.systems[e.hops[hop].from].name)) -&gt; \(Self.esc(problem.systems[seg.system].name)): \(String(format: "%.4f s, %.4f MB", e.hops[hop].seconds, e.hops[hop].bytes / 1e6))</title></rect>\n"
+                    s += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(barH)\" fill=\"\(Self.transferColor)\" stroke=\"white\" stroke-width=\"0.5\"><title>\(Self.esc(problem.systems[e.hops[hop].from].name)) -&gt; \(Self.esc(problem.systems[seg.system].name)): \(String(format: "%.4f s, %.4f MB", e.hops[hop].seconds, e.hops[hop].bytes / 1e6))</title></rect>\n"
                     x += w
                     hop += 1
                 }
                 let w = e.computeSeconds[t] * scale
-                s += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(barH)\" fill=\"\(color(t))\"><title>\(Self.esc(problem.tiers[t].tier)) \(Self.esc(problem.systems[seg.system].name)): \(String(format: "%.4f s", e.computeSeconds[t]))</title></rect>\n"
+                s += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(barH)\" fill=\"\(color(t))\" stroke=\"white\" stroke-width=\"0.5\"><title>\(Self.esc(problem.tiers[t].tier)) \(Self.esc(problem.systems[seg.system].name)): \(String(format: "%.4f s", e.computeSeconds[t]))</title></rect>\n"
                 x += w
             }
-            s += "<text x=\"\(Self.f(x + 6))\" y=\"\(Self.f(y + barH * 0.7))\">\(String(format: "%.4fs", e.totalSeconds)) \(Self.esc(e.text))</text>\n"
+            s += "<text x=\"\(Self.f(x + 6))\" y=\"\(Self.f(y + barH * 0.8))\">\(String(format: "%.4fs", e.totalSeconds))</text>\n"
         }
 
         // Along the model: the best configuration.
