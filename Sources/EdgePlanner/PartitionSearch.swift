@@ -4,7 +4,7 @@ public enum Objective: String, CaseIterable {
     /// End-to-end time of one input: compute plus transfers (Scission's objective).
     case latency
     /// Frames per second of a pipelined stream: the slowest stage (one tier's compute or
-    /// one hop) bounds it; ties are ranked by latency.
+    /// one hop) bounds it; equal bottlenecks are ranked by latency.
     case throughput
 }
 
@@ -24,6 +24,8 @@ public enum Objective: String, CaseIterable {
 public struct PartitionSearch {
     public let problem: PlanProblem
     public let objective: Objective
+    /// No stage (a tier's compute, a hop) may take longer (the throughput search's levels).
+    var stageCap = Double.infinity
 
     public init(_ problem: PlanProblem, objective: Objective = .latency) {
         self.problem = problem
@@ -32,11 +34,29 @@ public struct PartitionSearch {
 
     /// The `top` best configurations that satisfy every constraint, best first.
     public func best(_ top: Int, maxKeep: Int = 1 << 14) throws(EdgeError) -> [Evaluation] {
+        objective == .latency ? try bestByKey(top, maxKeep: maxKeep) : try bestThroughput(top, maxKeep: maxKeep)
+    }
+
+    /// Throughput, exactly in (bottleneck, latency) order: the max-DP finds the `top`
+    /// smallest bottleneck values; for each, in turn, a latency search with every stage
+    /// capped at that value lists the configurations whose bottleneck equals it.
+    func bestThroughput(_ top: Int, maxKeep: Int) throws(EdgeError) -> [Evaluation] {
+        let levels = Set(try bestByKey(top, maxKeep: maxKeep).map(\.bottleneckSeconds)).sorted()
+        var out: [Evaluation] = []
+        for v in levels where out.count < top {
+            var s = PartitionSearch(problem, objective: .latency)
+            s.stageCap = v
+            out += try s.bestByKey(top, maxKeep: maxKeep).filter { $0.bottleneckSeconds == v }.prefix(top - out.count)
+        }
+        return out
+    }
+
+    func bestByKey(_ top: Int, maxKeep: Int) throws(EdgeError) -> [Evaluation] {
         guard top > 0 else { return [] }
         var keep = max(top, 4)
         while true {
             let paths = kBest(keep)
-            var accepted = paths.map { problem.evaluate($0.config) }.filter { problem.satisfies($0) }
+            var accepted = paths.map { problem.evaluate($0.config) }.filter { problem.satisfies($0) && $0.bottleneckSeconds <= stageCap }
             accepted.sort(by: rankedBefore)
             if paths.count < keep { return Array(accepted.prefix(top)) }
             if accepted.count >= top {
@@ -141,7 +161,9 @@ public struct PartitionSearch {
         if mayUnused[0] && !(p.tiers[0].uploadCapBytes.map { p.inputBytes > $0 } ?? false) {
             for s in p.systems(ofTier: 0) {
                 for h in 0..<g where p.systems[h].tier > 0 && p.allowed[h] && usable[p.systems[h].tier] && skip[0][p.systems[h].tier] {
-                    arrive.insert(h, combine(0, p.links[s][h]!.seconds(p.inputBytes)), Int32(-2 - s), 0)
+                    let d = p.links[s][h]!.seconds(p.inputBytes)
+                    if d > stageCap { continue }
+                    arrive.insert(h, combine(0, d), Int32(-2 - s), 0)
                 }
             }
         }
@@ -156,6 +178,7 @@ public struct PartitionSearch {
                         let t2 = p.systems[to].tier
                         guard t2 > t, p.allowed[to], usable[t2], skip[t][t2], pos <= mustLo[t2] else { continue }
                         let d = p.links[from][to]!.seconds(bytes)
+                        if d > stageCap { continue }
                         let src = pos * g + from, dst = pos * g + to
                         for j in 0..<Int(after.count[src]) {
                             let c = combine(after.cost[src * k + j], d)
@@ -194,7 +217,7 @@ public struct PartitionSearch {
                     if p.forbidden[t][b] { break }
                     if let owner = p.blockOwner[b], owner != t { break }
                     time += sys.seconds[b]
-                    if time > capSeconds { break }
+                    if time > capSeconds || time > stageCap { break }
                     if let cap = sys.memoryBytes {
                         weights += sys.weightBytes![b]
                         arena = max(arena, sys.arenaBytes![b])

@@ -74,7 +74,7 @@ final class PartitionSearchTests: XCTestCase {
             XCTAssertEqual(dp.map(\.text), all.map(\.text), "seed \(seed)")
             XCTAssertEqual(dp.map(\.totalSeconds), all.map(\.totalSeconds), "seed \(seed)")
         case .throughput:
-            // Exact in the bottleneck; equal bottlenecks may be different configurations.
+            XCTAssertEqual(dp.map(\.text), all.map(\.text), "seed \(seed)")
             XCTAssertEqual(dp.map(\.bottleneckSeconds), all.map(\.bottleneckSeconds), "seed \(seed)")
         }
     }

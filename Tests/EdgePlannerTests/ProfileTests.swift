@@ -116,4 +116,32 @@ final class ProfileTests: XCTestCase {
         XCTAssertEqual(r4.status, 5)
         XCTAssertTrue(r4.stderr.contains("not available yet"), r4.stderr)
     }
+
+    /// --qemu: the aarch64 device build times each block under qemu-aarch64. Skips when
+    /// the binary (make firmware) or qemu is missing, unless EDGE_REQUIRE_DEVICE=1.
+    func testQemuProfileIsLabelledAndMatchesTheHostsBlocks() throws {
+        let edgeRun = PlannerTestSupport.repoRoot.appendingPathComponent("Firmware/build/aarch64/edge-run").path
+        let qemu = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/qemu-aarch64" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard FileManager.default.isExecutableFile(atPath: edgeRun), qemu != nil else {
+            if ProcessInfo.processInfo.environment["EDGE_REQUIRE_DEVICE"] == "1" {
+                XCTFail("EDGE_REQUIRE_DEVICE=1 but \(edgeRun) or qemu-aarch64 is missing")
+            }
+            throw XCTSkip("no Firmware/build/aarch64/edge-run (make firmware) or qemu-aarch64")
+        }
+        let dir = try PlannerTestSupport.tempDir("qemu")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let resnet = try compiledFixture("resnet18", shape: "input=1x3x32x32", into: dir)
+        let out = dir.appendingPathComponent("emu.json").path
+        let r = try PlannerTestSupport.edgec(["profile", resnet, "--system", "emu", "--tier", "device", "--qemu", "--edge-run", edgeRun, "--iterations", "2", "-o", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p = try SystemProfile.load(out)
+        XCTAssertTrue(p.source?.contains("emulated") ?? false, p.source ?? "")
+        let m = try XCTUnwrap(p.model(named: "resnet18"))
+        XCTAssertEqual(m.runner, "qemu-aarch64")
+        let host = try BlockProfiler(path: resnet).structure()
+        XCTAssertEqual(m.blocks.map(\.firstLayer), host.map(\.firstLayer))
+        XCTAssertEqual(m.blocks.map(\.outputBytes), host.map(\.outputBytes))
+        XCTAssertTrue(m.blocks.allSatisfy { $0.seconds > 0 })
+    }
 }
