@@ -60,21 +60,31 @@ extension PlanProblem {
         }
         for t in tiers.indices { total += compute[t] }
 
+        // What each tier sends on, with Scission's arithmetic: its last output (the input
+        // for a first tier that runs nothing), nothing from the chain's last tier, and
+        // nothing from the last tier whose compute is not exactly 0 s - the same as "the
+        // last tier sends nothing" unless blocks were measured at 0.0 s.
+        var lastBusy = 0
+        for t in tiers.indices where compute[t] != 0 { lastBusy = t }
+        for (t, seg) in c.segments.enumerated() {
+            if let seg { upload[t] = systems[seg.system].outputBytes[seg.blocks.upperBound - 1] } else if t == 0 { upload[t] = inputBytes }
+        }
+        upload[tiers.count - 1] = 0
+        upload[lastBusy] = 0
+
         var hops: [Evaluation.Hop] = []
         var holder = c.source
         var holderTier = 0
-        var bytes = c.segments[0] == nil ? inputBytes : 0
         for (t, seg) in c.segments.enumerated() {
             guard let seg else { continue }
             if t > 0 {
+                let bytes = upload[holderTier]
                 let sec = links[holder][seg.system]!.seconds(bytes)
                 hops.append(.init(from: holder, to: seg.system, bytes: bytes, seconds: sec))
-                upload[holderTier] = bytes
                 bottleneck = max(bottleneck, sec)
             }
             holder = seg.system
             holderTier = t
-            bytes = systems[seg.system].outputBytes[seg.blocks.upperBound - 1]
         }
         var transfer = 0.0
         for h in hops { transfer += h.seconds }

@@ -133,15 +133,27 @@ public struct PartitionSearch {
         objective == .latency ? c + d : max(c, d)
     }
 
+    /// Where a partial path stands with Scission's zero-time rule (the hop out of the last
+    /// tier whose compute is not exactly 0 s carries no bytes, see `PlanProblem.evaluate`):
+    /// free: no obligation; owes: a hop carried bytes, so a later segment must take time > 0;
+    /// zero: the zeroed hop is behind, so every later segment must take 0 s (later hops
+    /// carry their bytes).
+    static let free = 0, owes = 1, zero = 2
+
     /// The `k` cheapest paths under the local constraints, cheapest first.
     func kBest(_ k: Int) -> [Path] {
         let p = problem
         let n = p.blockCount
         let g = p.systems.count
         let tiers = p.tiers.count
-        var arrive = Lists(states: (n + 1) * g, k: k)  // I: backA = previous system (or -1 used source / -2-s unused source), backB = entry
-        var after = Lists(states: (n + 1) * g, k: k)   // A: backA = segment start p, backB = entry in I[p][g]
-        var finals = Lists(states: 1, k: k)             // backA = system, backB = entry in A[n][g]
+        let free = Self.free, owes = Self.owes, zero = Self.zero
+        // State index: ((pos * g + system) * 3 + status).
+        // I (arrive): backA = previous system (-1: used source, -2-s: unused source s), backB = entry * 3 + its status.
+        // A (after): backA = segment start * 3 + status there, backB = entry.
+        var arrive = Lists(states: (n + 1) * g * 3, k: k)
+        var after = Lists(states: (n + 1) * g * 3, k: k)
+        var finals = Lists(states: 1, k: k)  // backA = system * 3 + status, backB = entry
+        @inline(__always) func st(_ pos: Int, _ sys: Int, _ status: Int) -> Int { (pos * g + sys) * 3 + status }
 
         var mayUnused = [Bool](repeating: false, count: tiers)
         for t in 0..<tiers { mayUnused[t] = p.mayBeUnused(t) }
@@ -154,16 +166,29 @@ public struct PartitionSearch {
         }
         let usable = (0..<tiers).map { !p.tiers[$0].criteria.mustBeUnused }
 
-        // Start: the first tier runs from block 0, or sends the input on.
-        for s in p.systems(ofTier: 0) {
-            if usable[0] && p.allowed[s] { arrive.insert(s, 0, -1, 0) }
+        /// Pushes every entry of `src` into `dst` with cost combined with `d`.
+        func relay(_ from: inout Lists, _ src: Int, _ to: inout Lists, _ dst: Int, _ d: Double, _ a: Int32, _ b: (Int) -> Int32) {
+            for j in 0..<Int(from.count[src]) {
+                let c = combine(from.cost[src * k + j], d)
+                if c >= to.bar(dst) { break }
+                to.insert(dst, c, a, b(j))
+            }
         }
-        if mayUnused[0] && !(p.tiers[0].uploadCapBytes.map { p.inputBytes > $0 } ?? false) {
+
+        // Start: the first tier runs from block 0, or sends the input on.
+        for s in p.systems(ofTier: 0) where usable[0] && p.allowed[s] {
+            arrive.insert(st(0, s, free), 0, -1, 0)
+        }
+        if mayUnused[0] {
+            let inputOK = !(p.tiers[0].uploadCapBytes.map { p.inputBytes > $0 } ?? false)
             for s in p.systems(ofTier: 0) {
                 for h in 0..<g where p.systems[h].tier > 0 && p.allowed[h] && usable[p.systems[h].tier] && skip[0][p.systems[h].tier] {
-                    let d = p.links[s][h]!.seconds(p.inputBytes)
-                    if d > stageCap { continue }
-                    arrive.insert(h, combine(0, d), Int32(-2 - s), 0)
+                    let link = p.links[s][h]!
+                    for (bytes, status) in [(p.inputBytes, owes), (0.0, zero)] where status == zero || inputOK {
+                        let d = link.seconds(bytes)
+                        if d > stageCap { continue }
+                        arrive.insert(st(0, h, status), combine(0, d), Int32(-2 - s), 0)
+                    }
                 }
             }
         }
@@ -171,47 +196,45 @@ public struct PartitionSearch {
         for pos in 0...n {
             // Hops out of position pos (all segments ending here are final by now).
             if pos > 0 && pos < n {
-                for from in 0..<g where after.count[pos * g + from] > 0 {
+                for from in 0..<g {
                     let t = p.systems[from].tier
                     let bytes = p.systems[from].outputBytes[pos - 1]
-                    for to in 0..<g {
-                        let t2 = p.systems[to].tier
-                        guard t2 > t, p.allowed[to], usable[t2], skip[t][t2], pos <= mustLo[t2] else { continue }
-                        let d = p.links[from][to]!.seconds(bytes)
-                        if d > stageCap { continue }
-                        let src = pos * g + from, dst = pos * g + to
-                        for j in 0..<Int(after.count[src]) {
-                            let c = combine(after.cost[src * k + j], d)
-                            if c >= arrive.bar(dst) { break }
-                            arrive.insert(dst, c, Int32(from), Int32(j))
+                    let realOK = !(p.tiers[t].uploadCapBytes.map { bytes > $0 } ?? false)
+                    for sIn in [free, owes, zero] where after.count[st(pos, from, sIn)] > 0 {
+                        for to in 0..<g {
+                            let t2 = p.systems[to].tier
+                            guard t2 > t, p.allowed[to], usable[t2], skip[t][t2], pos <= mustLo[t2] else { continue }
+                            let link = p.links[from][to]!
+                            if realOK {
+                                let d = link.seconds(bytes)
+                                let sOut = sIn == zero ? zero : owes
+                                if d <= stageCap { relay(&after, st(pos, from, sIn), &arrive, st(pos, to, sOut), d, Int32(from)) { Int32($0 * 3 + sIn) } }
+                            }
+                            if sIn == free {
+                                let d = link.seconds(0)
+                                if d <= stageCap { relay(&after, st(pos, from, sIn), &arrive, st(pos, to, zero), d, Int32(from)) { Int32($0 * 3 + sIn) } }
+                            }
                         }
                     }
                 }
             }
             if pos == n {
-                for s in 0..<g where after.count[n * g + s] > 0 {
-                    let st = n * g + s
-                    for j in 0..<Int(after.count[st]) {
-                        let c = after.cost[st * k + j]
-                        if c >= finals.bar(0) { break }
-                        finals.insert(0, c, Int32(s), Int32(j))
-                    }
+                for s in 0..<g {
+                    for status in [free, zero] { relay(&after, st(n, s, status), &finals, 0, 0, Int32(s * 3 + status)) { Int32($0) } }
                 }
                 break
             }
             // Segments starting at pos.
-            for s in 0..<g where arrive.count[pos * g + s] > 0 {
+            for s in 0..<g {
                 let t = p.systems[s].tier
-                if pos > mustLo[t] { continue }
+                let active = [free, owes, zero].filter { arrive.count[st(pos, s, $0)] > 0 }
+                if active.isEmpty || pos > mustLo[t] { continue }
                 let sys = p.systems[s]
                 let req = p.tiers[t]
                 var capSeconds = Double.infinity
                 if case .seconds(let x)? = req.timeCap { capSeconds = x }
-                let uploadCap = req.uploadCapBytes ?? .infinity
                 let lastOK = skip[t][tiers]
                 var time = 0.0, weights = 0.0, arena = 0.0
-                let src = pos * g + s
-                let entries = Int(arrive.count[src])
                 for q in (pos + 1)...n {
                     let b = q - 1
                     if p.forbidden[t][b] { break }
@@ -224,12 +247,18 @@ public struct PartitionSearch {
                         if weights + arena > cap { break }
                     }
                     if b < mustHi[t] { continue }
-                    if q < n ? sys.outputBytes[b] > uploadCap : !lastOK { continue }
-                    let dst = q * g + s
-                    for j in 0..<entries {
-                        let c = combine(arrive.cost[src * k + j], time)
-                        if c >= after.bar(dst) { break }
-                        after.insert(dst, c, Int32(pos), Int32(j))
+                    if q == n && !lastOK { continue }
+                    // Ending in the zero-time tail, a tier before the chain's last keeps its
+                    // output as its upload (Scission's arithmetic), so its cap applies.
+                    let zeroTailEndOK = q < n || t == tiers - 1 || sys.outputBytes[b] <= (req.uploadCapBytes ?? .infinity)
+                    for sIn in active {
+                        let sOut: Int
+                        switch sIn {
+                        case zero: if time != 0 || !zeroTailEndOK { continue }; sOut = zero
+                        case owes: sOut = time > 0 ? free : owes
+                        default: sOut = free
+                        }
+                        relay(&arrive, st(pos, s, sIn), &after, st(q, s, sOut), time, Int32(pos * 3 + sIn)) { Int32($0) }
                     }
                 }
             }
@@ -239,20 +268,23 @@ public struct PartitionSearch {
         var paths: [Path] = []
         for j in 0..<Int(finals.count[0]) {
             var segments = [Configuration.Segment?](repeating: nil, count: tiers)
-            var sys = Int(finals.backA[j])
+            var sys = Int(finals.backA[j]) / 3
+            var status = Int(finals.backA[j]) % 3
             var entry = Int(finals.backB[j])
             var end = n
             var source = -1
             while true {
-                let a = end * g + sys
-                let start = Int(after.backA[a * k + entry])
+                let a = st(end, sys, status)
+                let start = Int(after.backA[a * k + entry]) / 3
+                let sIn = Int(after.backA[a * k + entry]) % 3
                 let ie = Int(after.backB[a * k + entry])
                 segments[p.systems[sys].tier] = .init(system: sys, blocks: start..<end)
-                let i = start * g + sys
+                let i = st(start, sys, sIn)
                 let prev = Int(arrive.backA[i * k + ie])
                 if prev == -1 { source = sys; break }
                 if prev <= -2 { source = -2 - prev; break }
-                entry = Int(arrive.backB[i * k + ie])
+                entry = Int(arrive.backB[i * k + ie]) / 3
+                status = Int(arrive.backB[i * k + ie]) % 3
                 sys = prev
                 end = start
             }

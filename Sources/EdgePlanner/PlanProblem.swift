@@ -132,9 +132,23 @@ public struct PlanProblem {
         forbidden = []
         blockOwner = [Int?](repeating: nil, count: n)
         let lastLayer = blockLayers.last!.last
-        for (ti, t) in tiers.enumerated() {
-            let c = t.criteria
+        for ti in tiers.indices {
             let names = systems(ofTier: ti).map { systems[$0].name }
+            // A number that is no layer of the model but a system's name ("2500") means
+            // the system; Scission would read it as a layer and find nothing.
+            var c = tiers[ti].criteria
+            for n in c.mustLayers where block(containing: n) == nil && names.contains("\(n)") {
+                c.mustLayers.removeAll { $0 == n }
+                c.onlySystems.append("\(n)")
+                c.mustBeUsed = true
+            }
+            for n in c.mustNotLayers where block(containing: n) == nil && names.contains("\(n)") {
+                c.mustNotLayers.removeAll { $0 == n }
+                c.excludedSystems.append("\(n)")
+                c.mustBeUsed = true
+            }
+            tiers[ti].criteria = c
+            let t = tiers[ti]
             for s in c.onlySystems + c.excludedSystems where !names.contains(s) {
                 throw EdgeError(.invalidArgument, "\(t.tier) criteria '\(c.text)': no \(t.tier) system is called '\(s)' (the \(t.tier) systems: \(names.joined(separator: ", ")))")
             }

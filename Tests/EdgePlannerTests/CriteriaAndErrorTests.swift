@@ -68,6 +68,20 @@ final class CriteriaAndErrorTests: XCTestCase {
         expectError(.invalidArgument, "names tier 'cloud2', which is not in the chain") { _ = try o.makeProblem() }
     }
 
+    /// Scission reads "2500" as a layer number even when a system is called 2500 (and so
+    /// finds nothing, or ignores "!2500"); Edge reads a number that is no layer of the model
+    /// but names a system of the tier as that system.
+    func testNumericSystemNames() throws {
+        var o = try scissionOptions()
+        o.criteria["edge"] = "!2500"
+        let p = try o.makeProblem()
+        let best = try PartitionSearch(p).best(20)
+        XCTAssertEqual(best.count, 20)
+        XCTAssertTrue(best.allSatisfy { $0.text.contains("Edge(vm2Core)") }, "edge used, never 2500")
+        o.criteria["edge"] = "2500"
+        XCTAssertTrue(try PartitionSearch(try o.makeProblem()).best(20).allSatisfy { $0.text.contains("Edge(2500)") })
+    }
+
     func testMissingNetworkRowIsNamed() throws {
         var o = try scissionOptions()
         let dir = try PlannerTestSupport.tempDir("net")

@@ -105,6 +105,7 @@ struct ScissionQuery {
             case "--edge-time": options.time["edge"] = try value()
             case "--cloud-time": options.time["cloud"] = try value()
             case "--result-count": top = Int(try value())!
+            case "--network": _ = try value()  // the fixture's "network" field says which file
             case let a where a.hasPrefix("--device="): options.criteria["device"] = String(a.dropFirst(9))
             case let a where a.hasPrefix("--edge="): options.criteria["edge"] = String(a.dropFirst(7))
             case let a where a.hasPrefix("--cloud="): options.criteria["cloud"] = String(a.dropFirst(8))
