@@ -53,7 +53,7 @@ public struct PartitionSearch {
 
     func bestByKey(_ top: Int, maxKeep: Int) throws(EdgeError) -> [Evaluation] {
         guard top > 0 else { return [] }
-        var keep = max(top, 4)
+        var keep = 2 * top + 4
         while true {
             let paths = kBest(keep)
             var accepted = paths.map { problem.evaluate($0.config) }.filter { problem.satisfies($0) && $0.bottleneckSeconds <= stageCap }
@@ -90,20 +90,31 @@ public struct PartitionSearch {
         var config: Configuration
     }
 
-    /// A bounded list of the cheapest entries per state, in flat arrays.
-    struct Lists {
+    /// A bounded list of the cheapest entries per state, in flat buffers (the hot loop
+    /// would otherwise spend most of its time in Array's uniqueness checks).
+    final class Lists {
         let k: Int
-        var cost: [Double]
-        var backA: [Int32]
-        var backB: [Int32]
-        var count: [Int32]
+        let cost: UnsafeMutablePointer<Double>
+        let backA: UnsafeMutablePointer<Int32>
+        let backB: UnsafeMutablePointer<Int32>
+        let count: UnsafeMutablePointer<Int32>
+        let states: Int
 
         init(states: Int, k: Int) {
             self.k = k
-            cost = [Double](repeating: 0, count: states * k)
-            backA = [Int32](repeating: 0, count: states * k)
-            backB = [Int32](repeating: 0, count: states * k)
-            count = [Int32](repeating: 0, count: states)
+            self.states = states
+            cost = .allocate(capacity: states * k)
+            backA = .allocate(capacity: states * k)
+            backB = .allocate(capacity: states * k)
+            count = .allocate(capacity: states)
+            count.initialize(repeating: 0, count: states)
+        }
+
+        deinit {
+            cost.deallocate()
+            backA.deallocate()
+            backB.deallocate()
+            count.deallocate()
         }
 
         /// The cost an entry must beat to get in.
@@ -111,7 +122,7 @@ public struct PartitionSearch {
             Int(count[s]) < k ? .infinity : cost[s * k + k - 1]
         }
 
-        @inline(__always) mutating func insert(_ s: Int, _ c: Double, _ a: Int32, _ b: Int32) {
+        @inline(__always) func insert(_ s: Int, _ c: Double, _ a: Int32, _ b: Int32) {
             let n = Int(count[s])
             let base = s * k
             if n == k && c >= cost[base + k - 1] { return }
@@ -150,9 +161,9 @@ public struct PartitionSearch {
         // State index: ((pos * g + system) * 3 + status).
         // I (arrive): backA = previous system (-1: used source, -2-s: unused source s), backB = entry * 3 + its status.
         // A (after): backA = segment start * 3 + status there, backB = entry.
-        var arrive = Lists(states: (n + 1) * g * 3, k: k)
-        var after = Lists(states: (n + 1) * g * 3, k: k)
-        var finals = Lists(states: 1, k: k)  // backA = system * 3 + status, backB = entry
+        let arrive = Lists(states: (n + 1) * g * 3, k: k)
+        let after = Lists(states: (n + 1) * g * 3, k: k)
+        let finals = Lists(states: 1, k: k)  // backA = system * 3 + status, backB = entry
         @inline(__always) func st(_ pos: Int, _ sys: Int, _ status: Int) -> Int { (pos * g + sys) * 3 + status }
 
         var mayUnused = [Bool](repeating: false, count: tiers)
@@ -167,7 +178,7 @@ public struct PartitionSearch {
         let usable = (0..<tiers).map { !p.tiers[$0].criteria.mustBeUnused }
 
         /// Pushes every entry of `src` into `dst` with cost combined with `d`.
-        func relay(_ from: inout Lists, _ src: Int, _ to: inout Lists, _ dst: Int, _ d: Double, _ a: Int32, _ b: (Int) -> Int32) {
+        @inline(__always) func relay(_ from: Lists, _ src: Int, _ to: Lists, _ dst: Int, _ d: Double, _ a: Int32, _ b: (Int) -> Int32) {
             for j in 0..<Int(from.count[src]) {
                 let c = combine(from.cost[src * k + j], d)
                 if c >= to.bar(dst) { break }
@@ -208,11 +219,11 @@ public struct PartitionSearch {
                             if realOK {
                                 let d = link.seconds(bytes)
                                 let sOut = sIn == zero ? zero : owes
-                                if d <= stageCap { relay(&after, st(pos, from, sIn), &arrive, st(pos, to, sOut), d, Int32(from)) { Int32($0 * 3 + sIn) } }
+                                if d <= stageCap { relay(after, st(pos, from, sIn), arrive, st(pos, to, sOut), d, Int32(from)) { Int32($0 * 3 + sIn) } }
                             }
                             if sIn == free {
                                 let d = link.seconds(0)
-                                if d <= stageCap { relay(&after, st(pos, from, sIn), &arrive, st(pos, to, zero), d, Int32(from)) { Int32($0 * 3 + sIn) } }
+                                if d <= stageCap { relay(after, st(pos, from, sIn), arrive, st(pos, to, zero), d, Int32(from)) { Int32($0 * 3 + sIn) } }
                             }
                         }
                     }
@@ -220,7 +231,7 @@ public struct PartitionSearch {
             }
             if pos == n {
                 for s in 0..<g {
-                    for status in [free, zero] { relay(&after, st(n, s, status), &finals, 0, 0, Int32(s * 3 + status)) { Int32($0) } }
+                    for status in [free, zero] { relay(after, st(n, s, status), finals, 0, 0, Int32(s * 3 + status)) { Int32($0) } }
                 }
                 break
             }
@@ -258,7 +269,7 @@ public struct PartitionSearch {
                         case owes: sOut = time > 0 ? free : owes
                         default: sOut = free
                         }
-                        relay(&arrive, st(pos, s, sIn), &after, st(q, s, sOut), time, Int32(pos * 3 + sIn)) { Int32($0) }
+                        relay(arrive, st(pos, s, sIn), after, st(q, s, sOut), time, Int32(pos * 3 + sIn)) { Int32($0) }
                     }
                 }
             }
