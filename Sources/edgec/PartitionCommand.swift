@@ -8,24 +8,26 @@ struct PartitionCommand: ParsableCommand {
         commandName: "partition",
         abstract: "Find the best split of a model's blocks over device, edge and cloud systems.",
         discussion: """
-            Reads per-block profiles (edgec profile, or Tools/import_scission.py for Scission's
-            data) and Scission's network file (source,destination,ping_ms,bandwidth_mbps) and
-            ranks configurations by end-to-end time: compute on each tier plus ping +
-            bytes/bandwidth per hop. On the default chain device,edge,cloud the results equal
-            Scission's scission_predict.py, printed in its format.
+            Reads per-block profiles (edgec profile, or Tools/import_scission.py for
+            Scission's data) and Scission's network file
+            (source,destination,ping_ms,bandwidth_mbps) and ranks configurations by
+            end-to-end time: compute on each tier plus ping + bytes/bandwidth per hop. On
+            the default chain device,edge,cloud the results equal Scission's
+            scission_predict.py, printed in its format.
 
-            CRIT (-d, -e, -c, --criteria TIER=CRIT) is Scission's criteria language, items
-            separated by commas: N (layer N runs on this tier), !N (it does not), NAME (use
-            only that system), !NAME (never that system), -1 (tier unused), !-1 (tier used).
-            Naming a system also makes the tier used, as in Scission.
-            Time caps: seconds (0.5) or a share of the total compute (40%).
+            CRIT (-d, -e, -c, --criteria TIER=CRIT) is Scission's criteria language,
+            items separated by commas: N (layer N runs on this tier), !N (it does not),
+            NAME (use only that system), !NAME (never that system), -1 (tier unused),
+            !-1 (tier used). Naming a system also makes the tier used, as in Scission.
+            Time caps: seconds (0.5) or a share of the total compute (40%). A value
+            that starts with '-' needs the '=' form: --device=-1 or --device=-1,5.
 
             Examples:
               edgec partition --profiles profiles/ --network net.csv --model vgg19 -d "!-1" -e 10 -c 16
               edgec partition --profiles p/ --network net.csv --model m --chain device,gateway,edge,cloud --json
-            Exit codes: 0 results found; 8 no configuration satisfies the constraints (the
-            message says which constraints block it); 2 bad arguments; 3 unreadable file;
-            4 malformed profile or network file.
+            Exit codes: 0 results found; 8 no configuration satisfies the constraints
+            (the message says which constraints block it); 2 bad arguments; 3 unreadable
+            file; 4 malformed profile or network file.
             """)
 
     @Option(name: .customLong("profiles"), parsing: .upToNextOption, help: ArgumentHelp("Profile files, or directories of them.", valueName: "DIR|FILE"))

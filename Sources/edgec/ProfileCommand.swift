@@ -8,14 +8,17 @@ struct ProfileCommand: ParsableCommand {
         commandName: "profile",
         abstract: "Measure a model's blocks on one system and write a profile for edgec partition.",
         discussion: """
-            Cuts the model at every valid cut (one tensor crossing) and times each block: the
-            warm median of --iterations runs on its real input. Records output bytes (as a
-            .npy, what slices exchange), output shape, FLOPs, params, weight and peak arena
-            bytes, and the model's input bytes (schema: Formats/PROFILE.md). If -o names an
-            existing profile of the same system, the model is added to it (or replaced).
+            Cuts the model at every valid cut (one tensor crossing) and times each
+            block: the warm median of --iterations runs on its real input. Records
+            output bytes (as a .npy, what slices exchange), output shape, FLOPs, params,
+            weight and peak arena bytes, and the model's input bytes (schema:
+            Formats/PROFILE.md). If -o names an existing profile of the same system, the
+            model is added to it (or replaced).
 
-            --qemu runs Firmware/build/aarch64/edge-run (make firmware) under qemu-aarch64:
-            an emulated, slow device, labelled so in the profile - not a real board's times.
+            --qemu runs Firmware/build/aarch64/edge-run (make firmware) under
+            qemu-aarch64: an emulated, slow device, labelled so in the profile - not a
+            real board's times. --remote (an edged agent profiling itself) is not
+            available yet.
             """)
 
     @Argument(help: "The .edgm model.")
