@@ -16,6 +16,7 @@
 //                     runs a model, so it does not depend on EdgeRuntime)
 //     EdgeReports   - what loads and runs models for people: inspect/bench summaries, portfolios
 //     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation
+//     EdgePlanner   - Scission-style partitioning: block profiles, the partition search, charts
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -57,14 +58,16 @@ let package = Package(
         // pruning; writes ONNX back through protobuf-c. Host only.
         .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CONNX"]),
         .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
+        .target(name: "EdgePlanner", dependencies: ["EdgeRuntime", "EdgeFormat"]),
         .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval",
+                "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval", "EdgePlanner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),

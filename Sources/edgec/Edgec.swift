@@ -18,7 +18,8 @@ struct Edgec: ParsableCommand {
             feature; 6 shapes that do not agree; 7 outputs differ from --expect references;
             1 anything else.
             """,
-        subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self, PruneCommand.self, RomaEvalCommand.self]
+        subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self, PruneCommand.self, RomaEvalCommand.self,
+                      ProfileCommand.self, PartitionCommand.self]
     )
 
     /// ArgumentParser's own usage errors (an unparsable or missing value) exit with
