@@ -44,6 +44,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
+        .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
+        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
