@@ -48,6 +48,9 @@ let package = Package(
         .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
         .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
+        .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
+        .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
