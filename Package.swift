@@ -16,6 +16,7 @@ let package = Package(
     name: "Edge",
     products: [
         .executable(name: "edgec", targets: ["edgec"]),
+        .executable(name: "edged", targets: ["edged"]),
         .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
         .library(name: "EdgeCompiler", targets: ["EdgeCompiler"]),
     ],
@@ -51,6 +52,9 @@ let package = Package(
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
+        .target(name: "CEdgeAgentSupport"),
+        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        .executableTarget(name: "edged", dependencies: ["EdgeAgent", "CEdgeAgentSupport"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
