@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeClient", "EdgeTrust", "EdgeWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "CEdgeAgentSupport"),
         .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "CEdgeAgentSupport"]),
+        // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
+        .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
