@@ -57,6 +57,8 @@ let package = Package(
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "CEdgeAgentSupport"]),
         // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        // Starts real edged processes on 127.0.0.1 (needs the edged product built).
+        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
