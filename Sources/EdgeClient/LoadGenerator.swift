@@ -43,7 +43,9 @@ public struct LoadGenerator {
     }
 
     /// `check` sees every reply (e.g. to compare outputs with the variant that says it served).
-    public func run(concurrency: Int, seconds: Double, check: ((InferReply) -> String?)? = nil) throws -> Report {
+    /// `stop` ends the run early (checked before every request).
+    public func run(concurrency: Int, seconds: Double, stop: (() -> Bool)? = nil,
+                    check: ((InferReply) -> String?)? = nil) throws -> Report {
         let lock = NSLock()
         var total = Report()
         let deadline = edge_now_ns() + UInt64(seconds * 1e9)
@@ -55,7 +57,7 @@ public struct LoadGenerator {
             Thread.detachNewThread {
                 var mine = Report()
                 var conn: AgentConnection? = nil
-                while edge_now_ns() < deadline {
+                while edge_now_ns() < deadline && !(stop?() ?? false) {
                     let s = edge_now_ns()
                     do {
                         if conn == nil { conn = try AgentConnection(address: address) }
