@@ -16,7 +16,8 @@ public final class Agent {
     private var state: AgentState
     /// Guarded by `lock`.
     private var active: ResidentVariant?
-    private var resident: [String: ResidentVariant] = [:]
+    /// Active and previous (a list: at most two entries, no hashing needed).
+    private var resident: [ResidentVariant] = []
     private var served: UInt64 = 0
     private var failed: UInt64 = 0
     private var switches: UInt64 = 0
@@ -33,18 +34,18 @@ public final class Agent {
         for name in [state.active, state.previous] where !name.isEmpty {
             if let e = state.entry(name) {
                 do throws(WireError) {
-                    resident[name] = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
+                    resident.append(try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted))
                 } catch {
                     Log.info("variant '\(name)' does not load (\(error.message)); not serving it")
                 }
             }
         }
-        if resident[state.active] == nil, !state.previous.isEmpty, resident[state.previous] != nil {
+        if residentNamed(state.active) == nil, !state.previous.isEmpty, residentNamed(state.previous) != nil {
             state.active = state.previous
             state.previous = ""
             try store.write(state)
         }
-        active = resident[state.active]
+        active = residentNamed(state.active)
         if let a = active { Log.info("serving '\(a.entry.name)' v\(a.entry.version)") }
     }
 
@@ -97,7 +98,7 @@ public final class Agent {
             s.previous = st.previous
             for e in st.catalog {
                 s.variants.append(VariantInfo(name: e.name, version: e.version, bytes: e.bytes, family: e.family,
-                                              resident: resident[e.name] != nil))
+                                              resident: residentNamed(e.name) != nil))
             }
             s.served = served; s.failed = failed; s.switches = switches
             s.lastCounter = st.counter; s.refused = refused; s.connections = connections
@@ -184,7 +185,7 @@ public final class Agent {
                 if active != nil { switches += 1 }
                 active = v
             }
-            if switching || resident[md.name] != nil { resident[md.name] = v }
+            if switching || residentNamed(md.name) != nil { putResident(v) }
             evictLocked(previous: next.previous)
         }
         Log.info("installed '\(md.name)' v\(md.version) (\(bytes.count) bytes)\(switching ? ", active" : "")")
@@ -198,7 +199,7 @@ public final class Agent {
         // Cold load (and self-test, which warms it) happens before the switch, outside
         // the request path; requests keep flowing to the current variant meanwhile.
         let v: ResidentVariant
-        if let r = lock.locked({ resident[name] }) { v = r } else {
+        if let r = lock.locked({ residentNamed(name) }) { v = r } else {
             v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
         }
         try mutate(counter: counter) { st throws(WireError) in
@@ -221,7 +222,7 @@ public final class Agent {
         }
         guard !target.isEmpty, let e = entry else { throw WireError(.nothingToRollBack, "there is no previous variant to roll back to") }
         let v: ResidentVariant
-        if let r = lock.locked({ resident[target] }) { v = r } else {
+        if let r = lock.locked({ residentNamed(target) }) { v = r } else {
             v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
         }
         try mutate(counter: counter) { st throws(WireError) in
@@ -238,7 +239,7 @@ public final class Agent {
         lock.locked {
             if active !== v { switches += 1 }
             active = v
-            resident[v.entry.name] = v
+            putResident(v)
             evictLocked(previous: prevName)
         }
     }
@@ -246,7 +247,24 @@ public final class Agent {
     /// Keeps active and previous resident. Dropping a handle here frees nothing while
     /// requests still hold it: ARC releases mapping and arenas after the last one.
     private func evictLocked(previous: String) {
-        let keep = [active?.entry.name ?? "", previous]
-        for name in Array(resident.keys) where !keep.contains(name) { resident[name] = nil }
+        // Plain loops on purpose: `resident.removeAll { !keep.contains(...) }` with an
+        // array literal `keep` segfaulted in the aarch64 Embedded build under qemu (cause
+        // not isolated; the x86_64 Embedded and the host builds were fine).
+        let a = active?.entry.name ?? ""
+        var kept: [ResidentVariant] = []
+        for r in resident where r.entry.name == a || r.entry.name == previous { kept.append(r) }
+        resident = kept
+    }
+
+    private func residentNamed(_ name: String) -> ResidentVariant? {
+        for r in resident where r.entry.name == name { return r }
+        return nil
+    }
+
+    private func putResident(_ v: ResidentVariant) {
+        var kept: [ResidentVariant] = []
+        for r in resident where r.entry.name != v.entry.name { kept.append(r) }
+        kept.append(v)
+        resident = kept
     }
 }
