@@ -1190,7 +1190,7 @@ const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor =
   (ProtobufCMessageInit) edge_wire__variant_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[9] =
+static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[14] =
 {
   {
     "active",
@@ -1300,22 +1300,87 @@ static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rss_bytes",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, rss_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "switch_p50_ns",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, switch_p50_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "switch_p99_ns",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, switch_p99_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "switch_samples",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, switch_samples),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_cold_load_ns",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, last_cold_load_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__status__field_indices_by_name[] = {
   0,   /* field[0] = active */
   8,   /* field[8] = connections */
   4,   /* field[4] = failed */
+  13,   /* field[13] = last_cold_load_ns */
   6,   /* field[6] = last_counter */
   1,   /* field[1] = previous */
   7,   /* field[7] = refused */
+  9,   /* field[9] = rss_bytes */
   3,   /* field[3] = served */
+  10,   /* field[10] = switch_p50_ns */
+  11,   /* field[11] = switch_p99_ns */
+  12,   /* field[12] = switch_samples */
   5,   /* field[5] = switches */
   2,   /* field[2] = variants */
 };
 static const ProtobufCIntRange edge_wire__status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor edge_wire__status__descriptor =
 {
@@ -1325,7 +1390,7 @@ const ProtobufCMessageDescriptor edge_wire__status__descriptor =
   "EdgeWire__Status",
   "edge_wire",
   sizeof(EdgeWire__Status),
-  9,
+  14,
   edge_wire__status__field_descriptors,
   edge_wire__status__field_indices_by_name,
   1,  edge_wire__status__number_ranges,

@@ -1,3 +1,4 @@
+import CEdgeAgentSupport
 import EdgeFormat
 import EdgeRuntime
 import EdgeTrust
@@ -23,6 +24,13 @@ public final class Agent {
     private var switches: UInt64 = 0
     private var refused: UInt64 = 0
     var connections: UInt32 = 0
+    /// Switch latency bookkeeping (guarded by `lock`): the variant just switched to and
+    /// when its command arrived; the first request it serves closes the sample.
+    private var pendingSwitch: ResidentVariant? = nil
+    private var pendingSince: UInt64 = 0
+    private var switchSamples: [UInt64] = []
+    private var switchSampleNext = 0
+    private var lastColdLoad: UInt64 = 0
 
     public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64) throws(WireError) {
         self.store = try VariantStore(root: storeDir, quotaBytes: quotaBytes)
@@ -66,6 +74,14 @@ public final class Agent {
             interp.run()
             let outs = try TensorIO.readOutputs(interp, v.outputIds, zlib: req.zlibOutputs)
             count(failed: false)
+            lock.locked {
+                if let p = pendingSwitch, p === v {
+                    let sample = Clock.nowNanos() &- pendingSince
+                    if switchSamples.count < 1024 { switchSamples.append(sample) } else { switchSamples[switchSampleNext] = sample }
+                    switchSampleNext = (switchSampleNext + 1) % 1024
+                    pendingSwitch = nil
+                }
+            }
             return .inferReply(InferReply(outputs: outs, variant: v.entry.name, variantVersion: v.entry.version,
                                           latencyNanos: Clock.nowNanos() &- t0))
         } catch {
@@ -102,6 +118,15 @@ public final class Agent {
             }
             s.served = served; s.failed = failed; s.switches = switches
             s.lastCounter = st.counter; s.refused = refused; s.connections = connections
+            s.rssBytes = UInt64(Swift.max(0, edge_rss_bytes()))
+            var sorted = switchSamples
+            sorted.sort()
+            if !sorted.isEmpty {
+                s.switchP50Nanos = sorted[(sorted.count - 1) / 2]
+                s.switchP99Nanos = sorted[((sorted.count - 1) * 99) / 100]
+            }
+            s.switchSamples = UInt32(sorted.count)
+            s.lastColdLoadNanos = lastColdLoad
             return s
         }
     }
@@ -149,7 +174,7 @@ public final class Agent {
 
     /// Verifies a finished upload and installs it (and activates it when asked, or when
     /// it replaces the version of the active name). Any failure leaves everything as it was.
-    func install(_ u: Upload, sha256: [UInt8], activate: Bool, counter: UInt64) throws(WireError) -> String {
+    func install(_ u: Upload, sha256: [UInt8], activate: Bool, counter: UInt64, receivedNanos: UInt64) throws(WireError) -> String {
         defer { u.discard() }  // after a commit the path no longer exists; harmless
         try u.finish()
         let bytes = try FileIOBridge.read(u.path)
@@ -181,9 +206,12 @@ public final class Agent {
         state = next
         if let r = replaced { DurableFile.remove(store.variantsDir + "/" + r.file) }
         lock.locked {
+            lastColdLoad = v.loadNanos
             if switching {
                 if active != nil { switches += 1 }
                 active = v
+                pendingSwitch = v
+                pendingSince = receivedNanos
             }
             if switching || residentNamed(md.name) != nil { putResident(v) }
             evictLocked(previous: next.previous)
@@ -192,7 +220,7 @@ public final class Agent {
         return "installed \(md.name) v\(md.version)" + (switching ? " (active)" : "")
     }
 
-    func activate(_ name: String, counter: UInt64) throws(WireError) -> String {
+    func activate(_ name: String, counter: UInt64, receivedNanos: UInt64) throws(WireError) -> String {
         guard let e = control.locked({ state.entry(name) }) else {
             throw WireError(.noSuchVariant, "no variant named '\(name)' is installed")
         }
@@ -201,6 +229,7 @@ public final class Agent {
         let v: ResidentVariant
         if let r = lock.locked({ residentNamed(name) }) { v = r } else {
             v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
+            lock.locked { lastColdLoad = v.loadNanos }
         }
         try mutate(counter: counter) { st throws(WireError) in
             guard st.entry(name)?.version == e.version else { throw WireError(.noSuchVariant, "'\(name)' changed during activation") }
@@ -209,11 +238,11 @@ public final class Agent {
                 st.active = name
             }
         }
-        swapIn(v)
+        swapIn(v, receivedNanos: receivedNanos)
         return "active: \(name) v\(e.version)"
     }
 
-    func rollback(counter: UInt64) throws(WireError) -> String {
+    func rollback(counter: UInt64, receivedNanos: UInt64) throws(WireError) -> String {
         var target = ""
         var entry: CatalogEntry? = nil
         control.locked {
@@ -224,20 +253,25 @@ public final class Agent {
         let v: ResidentVariant
         if let r = lock.locked({ residentNamed(target) }) { v = r } else {
             v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
+            lock.locked { lastColdLoad = v.loadNanos }
         }
         try mutate(counter: counter) { st throws(WireError) in
             guard st.previous == target else { throw WireError(.nothingToRollBack, "the previous variant changed meanwhile") }
             st.previous = st.active
             st.active = target
         }
-        swapIn(v)
+        swapIn(v, receivedNanos: receivedNanos)
         return "rolled back to \(target) v\(e.version)"
     }
 
-    private func swapIn(_ v: ResidentVariant) {
+    private func swapIn(_ v: ResidentVariant, receivedNanos: UInt64) {
         let prevName = control.locked { state.previous }
         lock.locked {
-            if active !== v { switches += 1 }
+            if active !== v {
+                switches += 1
+                pendingSwitch = v
+                pendingSince = receivedNanos
+            }
             active = v
             putResident(v)
             evictLocked(previous: prevName)

@@ -161,6 +161,11 @@ extension Envelope {
             m.pointee.last_counter = s.lastCounter
             m.pointee.refused = s.refused
             m.pointee.connections = s.connections
+            m.pointee.rss_bytes = s.rssBytes
+            m.pointee.switch_p50_ns = s.switchP50Nanos
+            m.pointee.switch_p99_ns = s.switchP99Nanos
+            m.pointee.switch_samples = s.switchSamples
+            m.pointee.last_cold_load_ns = s.lastColdLoadNanos
             env.pointee.status = m
         case .ok(let text):
             env.pointee.kind = EDGE_WIRE__KIND__OK
@@ -225,6 +230,11 @@ extension Envelope {
             s.lastCounter = m.pointee.last_counter
             s.refused = m.pointee.refused
             s.connections = m.pointee.connections
+            s.rssBytes = m.pointee.rss_bytes
+            s.switchP50Nanos = m.pointee.switch_p50_ns
+            s.switchP99Nanos = m.pointee.switch_p99_ns
+            s.switchSamples = m.pointee.switch_samples
+            s.lastColdLoadNanos = m.pointee.last_cold_load_ns
             message = .statusReply(s)
         case EDGE_WIRE__KIND__OK:
             message = .ok(e.result.map { swiftString($0.pointee.message) } ?? "")

@@ -86,6 +86,11 @@ public struct AgentStatus {
     public var lastCounter: UInt64 = 0
     public var refused: UInt64 = 0
     public var connections: UInt32 = 0
+    public var rssBytes: UInt64 = 0
+    public var switchP50Nanos: UInt64 = 0
+    public var switchP99Nanos: UInt64 = 0
+    public var switchSamples: UInt32 = 0
+    public var lastColdLoadNanos: UInt64 = 0
     public init() {}
 }
 

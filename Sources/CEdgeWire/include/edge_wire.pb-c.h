@@ -236,10 +236,27 @@ struct  EdgeWire__Status
   uint64_t last_counter;
   uint64_t refused;
   uint32_t connections;
+  /*
+   * the agent's resident set size now
+   */
+  uint64_t rss_bytes;
+  /*
+   * Switch latency: signed command received -> first request served by the new variant.
+   */
+  uint64_t switch_p50_ns;
+  uint64_t switch_p99_ns;
+  /*
+   * over the last <= 1024 switches
+   */
+  uint32_t switch_samples;
+  /*
+   * mmap + verify + load + self-test of the last variant loaded from disk
+   */
+  uint64_t last_cold_load_ns;
 };
 #define EDGE_WIRE__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__status__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
