@@ -31,6 +31,13 @@ public final class Agent {
     private var switchSamples: [UInt64] = []
     private var switchSampleNext = 0
     private var lastColdLoad: UInt64 = 0
+    /// Policy (guarded by `lock`): recent latencies of the active variant, in ns.
+    private var policy: SwitchPolicy? = nil
+    private var policyThreadStarted = false
+    private var policySwitches: UInt64 = 0
+    private var recent: [UInt64] = []
+    private var recentNext = 0
+    private var activeSince: UInt64 = 0
 
     public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64) throws(WireError) {
         self.store = try VariantStore(root: storeDir, quotaBytes: quotaBytes)
@@ -81,6 +88,11 @@ public final class Agent {
                     switchSampleNext = (switchSampleNext + 1) % 1024
                     pendingSwitch = nil
                 }
+                if v === active {
+                    let l = Clock.nowNanos() &- t0
+                    if recent.count < 64 { recent.append(l) } else { recent[recentNext] = l }
+                    recentNext = (recentNext + 1) % 64
+                }
             }
             return .inferReply(InferReply(outputs: outs, variant: v.entry.name, variantVersion: v.entry.version,
                                           latencyNanos: Clock.nowNanos() &- t0))
@@ -127,6 +139,9 @@ public final class Agent {
             }
             s.switchSamples = UInt32(sorted.count)
             s.lastColdLoadNanos = lastColdLoad
+            s.policyBudgetMs = policy?.spec.budgetMs ?? 0
+            s.policySwitches = policySwitches
+            s.recentP95Ms = Double(recentP95Locked()) / 1e6
             return s
         }
     }
@@ -147,14 +162,17 @@ public final class Agent {
 
     /// Runs `body` on a copy of the state under the control lock; `body` returns the new
     /// state, which is made durable before anything in memory changes.
-    private func mutate(counter: UInt64, _ body: (inout AgentState) throws(WireError) -> Void) throws(WireError) {
+    /// `counter` nil: a switch the agent decides itself (policy); no counter is consumed.
+    private func mutate(counter: UInt64?, _ body: (inout AgentState) throws(WireError) -> Void) throws(WireError) {
         edgeLockControl()
         defer { edgeUnlockControl() }
-        guard counter > state.counter else {
-            throw WireError(.replayedCommand, "command counter \(counter) is not above the last accepted \(state.counter): replay refused")
-        }
         var next = state
-        next.counter = counter
+        if let counter {
+            guard counter > state.counter else {
+                throw WireError(.replayedCommand, "command counter \(counter) is not above the last accepted \(state.counter): replay refused")
+            }
+            next.counter = counter
+        }
         try body(&next)
         try store.write(next)
         state = next
@@ -212,6 +230,9 @@ public final class Agent {
                 active = v
                 pendingSwitch = v
                 pendingSince = receivedNanos
+                recent.removeAll()
+                recentNext = 0
+                activeSince = Clock.nowNanos()
             }
             if switching || residentNamed(md.name) != nil { putResident(v) }
             evictLocked(previous: next.previous)
@@ -220,7 +241,7 @@ public final class Agent {
         return "installed \(md.name) v\(md.version)" + (switching ? " (active)" : "")
     }
 
-    func activate(_ name: String, counter: UInt64, receivedNanos: UInt64) throws(WireError) -> String {
+    func activate(_ name: String, counter: UInt64?, receivedNanos: UInt64) throws(WireError) -> String {
         guard let e = control.locked({ state.entry(name) }) else {
             throw WireError(.noSuchVariant, "no variant named '\(name)' is installed")
         }
@@ -271,6 +292,9 @@ public final class Agent {
                 switches += 1
                 pendingSwitch = v
                 pendingSince = receivedNanos
+                recent.removeAll()
+                recentNext = 0
+                activeSince = Clock.nowNanos()
             }
             active = v
             putResident(v)
@@ -280,6 +304,59 @@ public final class Agent {
 
     /// Keeps active and previous resident. Dropping a handle here frees nothing while
     /// requests still hold it: ARC releases mapping and arenas after the last one.
+    // MARK: policy
+
+    func setPolicy(_ spec: PolicySpec, counter: UInt64) throws(WireError) -> String {
+        guard spec.budgetMs >= 0, spec.budgetMs <= 3_600_000 else { throw WireError(.badRequest, "policy budget out of range") }
+        for v in spec.variants where !(v.latencyMs >= 0 && v.latencyMs < 1e9 && v.accuracy >= 0 && v.accuracy <= 1) {
+            throw WireError(.badRequest, "policy variant '\(v.name)' has a latency or accuracy out of range")
+        }
+        try mutate(counter: counter) { _ throws(WireError) in }
+        let startThread: Bool = lock.locked {
+            policy = spec.variants.isEmpty ? nil : SwitchPolicy(spec: spec)
+            let start = !policyThreadStarted && policy != nil
+            if start { policyThreadStarted = true }
+            return start
+        }
+        if startThread {
+            _ = Threads.start { [self] in
+                while true {
+                    edge_sleep_ms(100)
+                    policyTick()
+                }
+            }
+        }
+        return spec.variants.isEmpty ? "policy off" : "policy: \(spec.variants.count) variants, p95 budget \(Int(spec.budgetMs * 1000)) us"
+    }
+
+    private func recentP95Locked() -> UInt64 {
+        if recent.isEmpty { return 0 }
+        var s = recent
+        s.sort()
+        return s[((s.count - 1) * 95) / 100]
+    }
+
+    private func policyTick() {
+        let installed = control.locked { state.catalog.map { $0.name } }
+        let target: String? = lock.locked {
+            guard let p = policy, let a = active else { return nil }
+            return p.decide(current: a.entry.name, p95Ms: Double(recentP95Locked()) / 1e6, samples: recent.count,
+                            sinceSwitchMs: Double(Clock.nowNanos() &- activeSince) / 1e6,
+                            installed: { name in
+                                for n in installed where n == name { return true }
+                                return false
+                            })
+        }
+        guard let t = target else { return }
+        do throws(WireError) {
+            _ = try activate(t, counter: nil, receivedNanos: Clock.nowNanos())
+            lock.locked { policySwitches += 1 }
+            Log.info("policy: switched to '\(t)'")
+        } catch {
+            Log.info("policy: cannot switch to '\(t)': \(error.message)")
+        }
+    }
+
     private func evictLocked(previous: String) {
         // Plain loops on purpose: `resident.removeAll { !keep.contains(...) }` with an
         // array literal `keep` segfaulted in the aarch64 Embedded build under qemu (cause
