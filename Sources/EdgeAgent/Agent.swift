@@ -326,7 +326,14 @@ public final class Agent {
                 }
             }
         }
-        return spec.variants.isEmpty ? "policy off" : "policy: \(spec.variants.count) variants, p95 budget \(Int(spec.budgetMs * 1000)) us"
+        if spec.variants.isEmpty { return "policy off" }
+        // Names the agent does not have are ignored; say so, it is the usual mistake.
+        var installed = 0
+        let names = control.locked { state.catalog.map { $0.name } }
+        for v in spec.variants {
+            for n in names where n == v.name { installed += 1 }
+        }
+        return "policy: \(spec.variants.count) variants (\(installed) installed here), p95 budget \(Int(spec.budgetMs * 1000)) us"
     }
 
     private func recentP95Locked() -> UInt64 {
