@@ -24,6 +24,7 @@ let package = Package(
     name: "Edge",
     products: [
         .executable(name: "edgec", targets: ["edgec"]),
+        .executable(name: "edged", targets: ["edged"]),
         .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
         .library(name: "EdgeCompiler", targets: ["EdgeCompiler"]),
         .library(name: "EdgeReports", targets: ["EdgeReports"]),
@@ -64,9 +65,24 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval", "EdgePlanner",
+                "EdgeClient", "EdgeTrust", "EdgeWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
+        .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
+        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
+        .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
+        .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
+        .target(name: "CEdgeAgentSupport"),
+        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        .executableTarget(name: "edged", dependencies: ["EdgeAgent", "CEdgeAgentSupport"]),
+        // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
+        .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        // Starts real edged processes on 127.0.0.1 (needs the edged product built).
+        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),

@@ -1,0 +1,1 @@
+/* SwiftPM needs one source file per C target; all of libsodium is reached through the header. */

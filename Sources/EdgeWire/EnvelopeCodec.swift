@@ -1,0 +1,329 @@
+import CEdgeWire
+
+/// Builds protobuf-c structs from Swift values. Every C allocation is recorded and
+/// freed together when the builder is done (after packing).
+struct CBuilder {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    mutating func alloc<T>(_ type: T.Type, count: Int = 1) -> UnsafeMutablePointer<T> {
+        let p = edge_wire_calloc(count, MemoryLayout<T>.stride)!
+        allocations.append(p)
+        return p.assumingMemoryBound(to: T.self)
+    }
+
+    mutating func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
+        var utf8: [UInt8] = Array(s.utf8)
+        utf8.append(0)
+        let p = alloc(CChar.self, count: utf8.count)
+        utf8.withUnsafeBytes { src in UnsafeMutableRawPointer(p).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+        return p
+    }
+
+    mutating func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
+        let p = alloc(UInt8.self, count: bytes.count)
+        bytes.withUnsafeBytes { src in
+            if let b = src.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: b, byteCount: src.count) }
+        }
+        return ProtobufCBinaryData(len: bytes.count, data: p)
+    }
+
+    func freeAll() {
+        for p in allocations { free(p) }
+    }
+}
+
+@inline(__always)
+func packed(_ message: UnsafePointer<ProtobufCMessage>) -> [UInt8] {
+    let n = protobuf_c_message_get_packed_size(message)
+    var out = [UInt8](repeating: 0, count: n)
+    out.withUnsafeMutableBytes { dst in
+        _ = protobuf_c_message_pack(message, dst.baseAddress!.assumingMemoryBound(to: UInt8.self))
+    }
+    return out
+}
+
+func swiftString(_ p: UnsafeMutablePointer<CChar>?) -> String {
+    guard let p else { return "" }
+    return String(cString: p)
+}
+
+func swiftBytes(_ b: ProtobufCBinaryData) -> [UInt8] {
+    guard b.len > 0, let d = b.data else { return [] }
+    return Array(UnsafeBufferPointer(start: d, count: b.len))
+}
+
+extension CBuilder {
+    mutating func tensors(_ ts: [WireTensor]) -> UnsafeMutablePointer<UnsafeMutablePointer<EdgeWire__Tensor>?> {
+        let array = alloc(UnsafeMutablePointer<EdgeWire__Tensor>?.self, count: ts.count)
+        for (i, t) in ts.enumerated() {
+            let c = alloc(EdgeWire__Tensor.self)
+            edge_wire__tensor__init(c)
+            c.pointee.name = cString(t.name)
+            let shape = alloc(UInt32.self, count: t.shape.count)
+            for (j, d) in t.shape.enumerated() { shape[j] = UInt32(truncatingIfNeeded: d) }
+            c.pointee.n_shape = t.shape.count
+            c.pointee.shape = shape
+            c.pointee.data = binary(t.data)
+            c.pointee.zlib = t.zlib ? 1 : 0
+            array[i] = c
+        }
+        return array
+    }
+}
+
+func readTensors(_ n: Int, _ p: UnsafeMutablePointer<UnsafeMutablePointer<EdgeWire__Tensor>?>?) throws(WireError) -> [WireTensor] {
+    var out: [WireTensor] = []
+    guard n > 0, let p else { return out }
+    for i in 0..<n {
+        guard let t = p[i] else { throw WireError(.malformedFrame, "null tensor") }
+        var shape: [Int] = []
+        var elements = 1
+        for j in 0..<t.pointee.n_shape {
+            let d = Int(t.pointee.shape[j])
+            shape.append(d)
+            // Bounds the element count so later byte arithmetic cannot overflow.
+            let (m, o) = elements.multipliedReportingOverflow(by: d)
+            guard !o, m <= (1 << 30) else { throw WireError(.badRequest, "tensor shape too large") }
+            elements = m
+        }
+        guard shape.count <= 8 else { throw WireError(.badRequest, "tensor has \(shape.count) dimensions (at most 8)") }
+        out.append(WireTensor(name: swiftString(t.pointee.name), shape: shape,
+                              data: swiftBytes(t.pointee.data), zlib: t.pointee.zlib != 0))
+    }
+    return out
+}
+
+extension Envelope {
+    /// The protobuf body of a frame (no header).
+    public func encode() -> [UInt8] {
+        var b = CBuilder()
+        defer { b.freeAll() }
+        let env = b.alloc(EdgeWire__Envelope.self)
+        edge_wire__envelope__init(env)
+        env.pointee.request_id = requestId
+        switch message {
+        case .infer(let r):
+            env.pointee.kind = EDGE_WIRE__KIND__INFER
+            let m = b.alloc(EdgeWire__Infer.self)
+            edge_wire__infer__init(m)
+            m.pointee.n_inputs = r.inputs.count
+            m.pointee.inputs = b.tensors(r.inputs)
+            m.pointee.zlib_outputs = r.zlibOutputs ? 1 : 0
+            env.pointee.infer = m
+        case .inferReply(let r):
+            env.pointee.kind = EDGE_WIRE__KIND__INFER_REPLY
+            let m = b.alloc(EdgeWire__InferReply.self)
+            edge_wire__infer_reply__init(m)
+            m.pointee.n_outputs = r.outputs.count
+            m.pointee.outputs = b.tensors(r.outputs)
+            m.pointee.variant = b.cString(r.variant)
+            m.pointee.variant_version = r.variantVersion
+            m.pointee.latency_ns = r.latencyNanos
+            env.pointee.infer_reply = m
+        case .signed(let command, let signature):
+            env.pointee.kind = EDGE_WIRE__KIND__SIGNED
+            let m = b.alloc(EdgeWire__Signed.self)
+            edge_wire__signed__init(m)
+            m.pointee.command = b.binary(command)
+            m.pointee.signature = b.binary(signature)
+            env.pointee.signed_ = m
+        case .pushChunk(let offset, let data):
+            env.pointee.kind = EDGE_WIRE__KIND__PUSH_CHUNK
+            let m = b.alloc(EdgeWire__PushChunk.self)
+            edge_wire__push_chunk__init(m)
+            m.pointee.offset = offset
+            m.pointee.data = b.binary(data)
+            env.pointee.push_chunk = m
+        case .status:
+            env.pointee.kind = EDGE_WIRE__KIND__STATUS
+        case .statusReply(let s):
+            env.pointee.kind = EDGE_WIRE__KIND__STATUS_REPLY
+            let m = b.alloc(EdgeWire__Status.self)
+            edge_wire__status__init(m)
+            m.pointee.active = b.cString(s.active)
+            m.pointee.previous = b.cString(s.previous)
+            let vs = b.alloc(UnsafeMutablePointer<EdgeWire__VariantInfo>?.self, count: s.variants.count)
+            for (i, v) in s.variants.enumerated() {
+                let c = b.alloc(EdgeWire__VariantInfo.self)
+                edge_wire__variant_info__init(c)
+                c.pointee.name = b.cString(v.name)
+                c.pointee.version = v.version
+                c.pointee.bytes = v.bytes
+                c.pointee.family = b.cString(v.family)
+                c.pointee.resident = v.resident ? 1 : 0
+                vs[i] = c
+            }
+            m.pointee.n_variants = s.variants.count
+            m.pointee.variants = vs
+            m.pointee.served = s.served
+            m.pointee.failed = s.failed
+            m.pointee.switches = s.switches
+            m.pointee.last_counter = s.lastCounter
+            m.pointee.refused = s.refused
+            m.pointee.connections = s.connections
+            m.pointee.rss_bytes = s.rssBytes
+            m.pointee.switch_p50_ns = s.switchP50Nanos
+            m.pointee.switch_p99_ns = s.switchP99Nanos
+            m.pointee.switch_samples = s.switchSamples
+            m.pointee.last_cold_load_ns = s.lastColdLoadNanos
+            m.pointee.policy_budget_ms = s.policyBudgetMs
+            m.pointee.policy_switches = s.policySwitches
+            m.pointee.recent_p95_ms = s.recentP95Ms
+            env.pointee.status = m
+        case .ok(let text):
+            env.pointee.kind = EDGE_WIRE__KIND__OK
+            let m = b.alloc(EdgeWire__Result.self)
+            edge_wire__result__init(m)
+            m.pointee.message = b.cString(text)
+            env.pointee.result = m
+        case .refused(let code, let text):
+            env.pointee.kind = EDGE_WIRE__KIND__ERROR
+            let m = b.alloc(EdgeWire__Result.self)
+            edge_wire__result__init(m)
+            m.pointee.code = code.rawValue
+            m.pointee.message = b.cString(text)
+            env.pointee.result = m
+        }
+        return env.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { packed($0) }
+    }
+
+    /// Parses a frame body. Any byte string gives either an Envelope or a WireError.
+    public static func decode(_ body: UnsafeRawBufferPointer) throws(WireError) -> Envelope {
+        let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        // protobuf-c reads nothing for an empty body, so a nil base is fine there.
+        guard let env = edge_wire__envelope__unpack(nil, body.count, base) else {
+            throw WireError(.malformedFrame, "frame body is not a valid Envelope message")
+        }
+        defer { edge_wire__envelope__free_unpacked(env, nil) }
+        let e = env.pointee
+        let message: Message
+        switch e.kind {
+        case EDGE_WIRE__KIND__INFER:
+            guard let m = e.infer else { throw WireError(.malformedFrame, "INFER frame without an infer body") }
+            message = .infer(InferRequest(inputs: try readTensors(m.pointee.n_inputs, m.pointee.inputs),
+                                          zlibOutputs: m.pointee.zlib_outputs != 0))
+        case EDGE_WIRE__KIND__INFER_REPLY:
+            guard let m = e.infer_reply else { throw WireError(.malformedFrame, "INFER_REPLY frame without a body") }
+            message = .inferReply(InferReply(outputs: try readTensors(m.pointee.n_outputs, m.pointee.outputs),
+                                             variant: swiftString(m.pointee.variant),
+                                             variantVersion: m.pointee.variant_version,
+                                             latencyNanos: m.pointee.latency_ns))
+        case EDGE_WIRE__KIND__SIGNED:
+            guard let m = e.signed_ else { throw WireError(.malformedFrame, "SIGNED frame without a body") }
+            message = .signed(command: swiftBytes(m.pointee.command), signature: swiftBytes(m.pointee.signature))
+        case EDGE_WIRE__KIND__PUSH_CHUNK:
+            guard let m = e.push_chunk else { throw WireError(.malformedFrame, "PUSH_CHUNK frame without a body") }
+            message = .pushChunk(offset: m.pointee.offset, data: swiftBytes(m.pointee.data))
+        case EDGE_WIRE__KIND__STATUS:
+            message = .status
+        case EDGE_WIRE__KIND__STATUS_REPLY:
+            guard let m = e.status else { throw WireError(.malformedFrame, "STATUS_REPLY frame without a body") }
+            var s = AgentStatus()
+            s.active = swiftString(m.pointee.active)
+            s.previous = swiftString(m.pointee.previous)
+            for i in 0..<m.pointee.n_variants {
+                guard let v = m.pointee.variants[i] else { continue }
+                s.variants.append(VariantInfo(name: swiftString(v.pointee.name), version: v.pointee.version,
+                                              bytes: v.pointee.bytes, family: swiftString(v.pointee.family),
+                                              resident: v.pointee.resident != 0))
+            }
+            s.served = m.pointee.served
+            s.failed = m.pointee.failed
+            s.switches = m.pointee.switches
+            s.lastCounter = m.pointee.last_counter
+            s.refused = m.pointee.refused
+            s.connections = m.pointee.connections
+            s.rssBytes = m.pointee.rss_bytes
+            s.switchP50Nanos = m.pointee.switch_p50_ns
+            s.switchP99Nanos = m.pointee.switch_p99_ns
+            s.switchSamples = m.pointee.switch_samples
+            s.lastColdLoadNanos = m.pointee.last_cold_load_ns
+            s.policyBudgetMs = m.pointee.policy_budget_ms
+            s.policySwitches = m.pointee.policy_switches
+            s.recentP95Ms = m.pointee.recent_p95_ms
+            message = .statusReply(s)
+        case EDGE_WIRE__KIND__OK:
+            message = .ok(e.result.map { swiftString($0.pointee.message) } ?? "")
+        case EDGE_WIRE__KIND__ERROR:
+            guard let m = e.result else { throw WireError(.malformedFrame, "ERROR frame without a result") }
+            let code = RefusalCode(rawValue: m.pointee.code) ?? .internalError
+            message = .refused(code, swiftString(m.pointee.message))
+        default:
+            throw WireError(.malformedFrame, "unknown frame kind \(e.kind.rawValue)")
+        }
+        return Envelope(requestId: e.request_id, message)
+    }
+}
+
+extension Command {
+    /// Serialized Command message (what gets signed).
+    public func encode() -> [UInt8] {
+        var b = CBuilder()
+        defer { b.freeAll() }
+        let c = b.alloc(EdgeWire__Command.self)
+        edge_wire__command__init(c)
+        c.pointee.counter = counter
+        switch action {
+        case .push(let total, let digest, let activate):
+            let m = b.alloc(EdgeWire__PushBegin.self)
+            edge_wire__push_begin__init(m)
+            m.pointee.total_bytes = total
+            m.pointee.sha256 = b.binary(digest)
+            m.pointee.activate = activate ? 1 : 0
+            c.pointee.push = m
+        case .activate(let name):
+            let m = b.alloc(EdgeWire__Activate.self)
+            edge_wire__activate__init(m)
+            m.pointee.name = b.cString(name)
+            c.pointee.activate = m
+        case .rollback:
+            let m = b.alloc(EdgeWire__Rollback.self)
+            edge_wire__rollback__init(m)
+            c.pointee.rollback = m
+        case .policy(let spec):
+            let m = b.alloc(EdgeWire__SetPolicy.self)
+            edge_wire__set_policy__init(m)
+            m.pointee.budget_ms = spec.budgetMs
+            let vs = b.alloc(UnsafeMutablePointer<EdgeWire__PolicyVariant>?.self, count: spec.variants.count)
+            for (i, v) in spec.variants.enumerated() {
+                let pv = b.alloc(EdgeWire__PolicyVariant.self)
+                edge_wire__policy_variant__init(pv)
+                pv.pointee.name = b.cString(v.name)
+                pv.pointee.accuracy = v.accuracy
+                pv.pointee.latency_ms = v.latencyMs
+                vs[i] = pv
+            }
+            m.pointee.n_variants = spec.variants.count
+            m.pointee.variants = vs
+            c.pointee.policy = m
+        }
+        return c.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { packed($0) }
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Command {
+        let parsed: UnsafeMutablePointer<EdgeWire__Command>? = bytes.withUnsafeBufferPointer { buf in
+            edge_wire__command__unpack(nil, buf.count, buf.baseAddress)
+        }
+        guard let c = parsed else { throw WireError(.malformedFrame, "signed command is not a valid Command message") }
+        defer { edge_wire__command__free_unpacked(c, nil) }
+        let set = (c.pointee.push != nil ? 1 : 0) + (c.pointee.activate != nil ? 1 : 0) + (c.pointee.rollback != nil ? 1 : 0)
+            + (c.pointee.policy != nil ? 1 : 0)
+        guard set == 1 else { throw WireError(.malformedFrame, "a Command must ask for exactly one action, asks for \(set)") }
+        let action: CommandAction
+        if let p = c.pointee.push {
+            action = .push(totalBytes: p.pointee.total_bytes, sha256: swiftBytes(p.pointee.sha256), activate: p.pointee.activate != 0)
+        } else if let a = c.pointee.activate {
+            action = .activate(name: swiftString(a.pointee.name))
+        } else if let p = c.pointee.policy {
+            var vs: [PolicyVariant] = []
+            for i in 0..<p.pointee.n_variants {
+                guard let v = p.pointee.variants[i] else { continue }
+                vs.append(PolicyVariant(name: swiftString(v.pointee.name), accuracy: v.pointee.accuracy, latencyMs: v.pointee.latency_ms))
+            }
+            action = .policy(PolicySpec(variants: vs, budgetMs: p.pointee.budget_ms))
+        } else {
+            action = .rollback
+        }
+        return Command(counter: c.pointee.counter, action: action)
+    }
+}

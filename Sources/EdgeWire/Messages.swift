@@ -1,0 +1,140 @@
+/// Swift values of the messages of Formats/edge_wire.proto. The protobuf-c structs are
+/// filled from and read into these in EnvelopeCodec.swift only.
+
+/// A named float32 tensor; `data` holds little-endian float32 bytes, or their zlib
+/// stream when `zlib` is set.
+public struct WireTensor {
+    public var name: String
+    public var shape: [Int]
+    public var data: [UInt8]
+    public var zlib: Bool
+
+    public init(name: String, shape: [Int], data: [UInt8], zlib: Bool = false) {
+        self.name = name
+        self.shape = shape
+        self.data = data
+        self.zlib = zlib
+    }
+
+    public var elementCount: Int {
+        var n = 1
+        for d in shape { n = n &* d }
+        return n
+    }
+}
+
+public struct InferRequest {
+    public var inputs: [WireTensor]
+    public var zlibOutputs: Bool
+    public init(inputs: [WireTensor], zlibOutputs: Bool = false) {
+        self.inputs = inputs
+        self.zlibOutputs = zlibOutputs
+    }
+}
+
+public struct InferReply {
+    public var outputs: [WireTensor]
+    public var variant: String
+    public var variantVersion: UInt64
+    public var latencyNanos: UInt64
+    public init(outputs: [WireTensor], variant: String, variantVersion: UInt64, latencyNanos: UInt64) {
+        self.outputs = outputs
+        self.variant = variant
+        self.variantVersion = variantVersion
+        self.latencyNanos = latencyNanos
+    }
+}
+
+/// What an authenticated control message asks for.
+public enum CommandAction {
+    case push(totalBytes: UInt64, sha256: [UInt8], activate: Bool)
+    case activate(name: String)
+    case rollback
+    case policy(PolicySpec)
+}
+
+public struct PolicyVariant {
+    public var name: String
+    public var accuracy: Double
+    public var latencyMs: Double
+    public init(name: String, accuracy: Double, latencyMs: Double) {
+        self.name = name
+        self.accuracy = accuracy
+        self.latencyMs = latencyMs
+    }
+}
+
+public struct PolicySpec {
+    public var variants: [PolicyVariant]
+    public var budgetMs: Double
+    public init(variants: [PolicyVariant], budgetMs: Double) {
+        self.variants = variants
+        self.budgetMs = budgetMs
+    }
+}
+
+public struct Command {
+    public var counter: UInt64
+    public var action: CommandAction
+    public init(counter: UInt64, action: CommandAction) {
+        self.counter = counter
+        self.action = action
+    }
+}
+
+public struct VariantInfo {
+    public var name: String
+    public var version: UInt64
+    public var bytes: UInt64
+    public var family: String
+    public var resident: Bool
+    public init(name: String, version: UInt64, bytes: UInt64, family: String, resident: Bool) {
+        self.name = name
+        self.version = version
+        self.bytes = bytes
+        self.family = family
+        self.resident = resident
+    }
+}
+
+public struct AgentStatus {
+    public var active: String = ""
+    public var previous: String = ""
+    public var variants: [VariantInfo] = []
+    public var served: UInt64 = 0
+    public var failed: UInt64 = 0
+    public var switches: UInt64 = 0
+    public var lastCounter: UInt64 = 0
+    public var refused: UInt64 = 0
+    public var connections: UInt32 = 0
+    public var rssBytes: UInt64 = 0
+    public var switchP50Nanos: UInt64 = 0
+    public var switchP99Nanos: UInt64 = 0
+    public var switchSamples: UInt32 = 0
+    public var lastColdLoadNanos: UInt64 = 0
+    public var policyBudgetMs: Double = 0
+    public var policySwitches: UInt64 = 0
+    public var recentP95Ms: Double = 0
+    public init() {}
+}
+
+public enum Message {
+    case infer(InferRequest)
+    case inferReply(InferReply)
+    /// `command` is a serialized Command, `signature` Ed25519 over its signing bytes.
+    case signed(command: [UInt8], signature: [UInt8])
+    case pushChunk(offset: UInt64, data: [UInt8])
+    case status
+    case statusReply(AgentStatus)
+    case ok(String)
+    case refused(RefusalCode, String)
+}
+
+public struct Envelope {
+    public var requestId: UInt64
+    public var message: Message
+    public init(requestId: UInt64, _ message: Message) {
+        self.requestId = requestId
+        self.message = message
+    }
+}

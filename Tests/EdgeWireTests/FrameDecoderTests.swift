@@ -1,0 +1,118 @@
+import XCTest
+@testable import EdgeWire
+
+final class FrameDecoderTests: XCTestCase {
+    private func decode(_ bytes: [UInt8], maxBody: Int = WireFrame.defaultMaxBody) -> Result<Envelope, WireError> {
+        bytes.withUnsafeBytes { raw in
+            do throws(WireError) { return .success(try WireFrame.decode(raw, maxBody: maxBody)) } catch { return .failure(error) }
+        }
+    }
+
+    private func refusal(_ bytes: [UInt8], maxBody: Int = WireFrame.defaultMaxBody) -> RefusalCode? {
+        if case .failure(let e) = decode(bytes, maxBody: maxBody) { return e.code }
+        return nil
+    }
+
+    func testRoundTripOfEveryMessage() throws {
+        let t = WireTensor(name: "x", shape: [1, 2], data: [0, 0, 128, 63, 0, 0, 0, 64])
+        var st = AgentStatus()
+        st.active = "a"; st.previous = "b"; st.served = 7; st.switches = 3; st.lastCounter = 99
+        st.variants = [VariantInfo(name: "a", version: 2, bytes: 100, family: "digits", resident: true)]
+        let messages: [Message] = [
+            .infer(InferRequest(inputs: [t], zlibOutputs: true)),
+            .inferReply(InferReply(outputs: [t, t], variant: "v1", variantVersion: 4, latencyNanos: 1234)),
+            .signed(command: [1, 2, 3], signature: [UInt8](repeating: 9, count: 64)),
+            .pushChunk(offset: 1 << 20, data: [5, 6, 7]),
+            .status, .statusReply(st), .ok("done"), .refused(.replayedCommand, "counter 3 <= 5"),
+        ]
+        for (i, m) in messages.enumerated() {
+            let frame = WireFrame.wrap(Envelope(requestId: UInt64(i + 1), m).encode())
+            guard case .success(let e) = decode(frame) else { return XCTFail("message \(i) did not round-trip") }
+            XCTAssertEqual(e.requestId, UInt64(i + 1))
+            switch (m, e.message) {
+            case (.infer(let a), .infer(let b)):
+                XCTAssertEqual(b.inputs.count, 1); XCTAssertEqual(b.inputs[0].shape, a.inputs[0].shape)
+                XCTAssertEqual(b.inputs[0].data, a.inputs[0].data); XCTAssertEqual(b.inputs[0].name, "x"); XCTAssertTrue(b.zlibOutputs)
+            case (.inferReply(let a), .inferReply(let b)):
+                XCTAssertEqual(b.outputs.count, 2); XCTAssertEqual(b.variant, a.variant)
+                XCTAssertEqual(b.variantVersion, 4); XCTAssertEqual(b.latencyNanos, 1234)
+            case (.signed(let c, let s), .signed(let c2, let s2)):
+                XCTAssertEqual(c, c2); XCTAssertEqual(s, s2)
+            case (.pushChunk(let o, let d), .pushChunk(let o2, let d2)):
+                XCTAssertEqual(o, o2); XCTAssertEqual(d, d2)
+            case (.status, .status): break
+            case (.statusReply, .statusReply(let s)):
+                XCTAssertEqual(s.active, "a"); XCTAssertEqual(s.previous, "b"); XCTAssertEqual(s.served, 7)
+                XCTAssertEqual(s.lastCounter, 99); XCTAssertEqual(s.variants.count, 1); XCTAssertEqual(s.variants[0].family, "digits")
+            case (.ok(let a), .ok(let b)): XCTAssertEqual(a, b)
+            case (.refused(let c, let a), .refused(let c2, let b)): XCTAssertEqual(c, c2); XCTAssertEqual(a, b)
+            default: XCTFail("message \(i) decoded as a different kind")
+            }
+        }
+    }
+
+    func testCommandRoundTripAndExactlyOneAction() throws {
+        for action in [CommandAction.push(totalBytes: 10, sha256: [UInt8](repeating: 1, count: 32), activate: true),
+                       .activate(name: "m"), .rollback] {
+            let c = try Command.decode(Command(counter: 42, action: action).encode())
+            XCTAssertEqual(c.counter, 42)
+        }
+        // A Command with no action (just a counter: field 1 varint) is refused.
+        XCTAssertThrowsError(try Command.decode([0x08, 0x2a]))
+    }
+
+    func testWrongVersionIsRefusedBeforeTheBody() {
+        var frame = WireFrame.wrap(Envelope(requestId: 1, .status).encode())
+        frame[2] = 2
+        XCTAssertEqual(refusal(frame), .unsupportedVersion)
+    }
+
+    func testGarbageIsRefused() {
+        XCTAssertEqual(refusal(Array("GET / HTTP/1.1\r\n\r\n".utf8)), .malformedFrame)
+        // Right header, body that is not protobuf.
+        let body: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff]
+        XCTAssertEqual(refusal(WireFrame.wrap(body)), .malformedFrame)
+        // Nonzero reserved flags.
+        var f = WireFrame.wrap(Envelope(requestId: 1, .status).encode()); f[3] = 1
+        XCTAssertEqual(refusal(f), .malformedFrame)
+        // Valid protobuf with an unknown kind.
+        XCTAssertEqual(refusal(WireFrame.wrap([0x08, 0x63])), .malformedFrame)
+        // Kind without its body.
+        XCTAssertEqual(refusal(WireFrame.wrap([0x08, 0x01])), .malformedFrame)
+    }
+
+    func testTruncatedFramesAreRefused() {
+        let frame = WireFrame.wrap(Envelope(requestId: 3, .pushChunk(offset: 0, data: [UInt8](repeating: 7, count: 300))).encode())
+        for cut in [0, 1, 4, 7, 8, 9, frame.count / 2, frame.count - 1] {
+            XCTAssertNotNil(refusal(Array(frame[0..<cut])), "cut at \(cut) accepted")
+        }
+        XCTAssertNil(refusal(frame))
+    }
+
+    func testOversizedFrameIsRefusedFromTheHeaderAlone() {
+        let header = WireFrame.header(length: 5000)
+        let code: RefusalCode? = header.withUnsafeBytes { raw in
+            do throws(WireError) { _ = try WireFrame.bodyLength(header: raw, maxBody: 4096); return nil } catch { return error.code }
+        }
+        XCTAssertEqual(code, .frameTooLarge)
+        XCTAssertEqual(refusal(WireFrame.wrap([UInt8](repeating: 0, count: 5000)), maxBody: 4096), .frameTooLarge)
+    }
+
+    func testRandomBytesNeverCrash() {
+        var rng = SystemRandomNumberGenerator()
+        let valid = WireFrame.wrap(Envelope(requestId: 9, .infer(InferRequest(inputs: [
+            WireTensor(name: "in", shape: [2, 2], data: [UInt8](repeating: 1, count: 16))]))).encode())
+        var decoded = 0
+        for i in 0..<3000 {
+            var f = valid
+            if i % 2 == 0 {
+                // Keep the header, flip bytes of the body: exercises the protobuf parser.
+                for _ in 0..<(1 + i % 4) { f[8 + Int.random(in: 0..<(f.count - 8), using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            } else {
+                f = (0..<Int.random(in: 0..<64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            }
+            if case .success = decode(f) { decoded += 1 }
+        }
+        XCTAssertGreaterThan(decoded, 0)  // some mutations still parse; none may crash
+    }
+}
