@@ -9,6 +9,7 @@
 //   Host only (Foundation and packages allowed):
 //     CONNX         - protobuf-c code generated from Formats/onnx.proto
 //     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer
+//     EdgeSplit     - head/tail split with a Transfer Layer, transfer encodings (edgec split)
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -37,14 +38,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "EdgeCompiler", dependencies: ["EdgeFormat", "EdgeRuntime", "CONNX"]),
+        .target(name: "EdgeSplit", dependencies: ["EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat",
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeSplit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
+        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.

@@ -17,6 +17,6 @@ struct Edgec: ParsableCommand {
             feature; 6 shapes that do not agree; 7 outputs differ from --expect references;
             1 anything else.
             """,
-        subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self]
+        subcommands: [CompileCommand.self, RunCommand.self, SplitCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self]
     )
 }
