@@ -78,7 +78,11 @@ def digits(edgec, out, lines):
     for cut in valid_cuts(edgec, str(model), out):
         base = None
         for tl, enc in configs:
-            r = split(edgec, str(model), cut, tl, enc, data / "calib.npy", out, data / "test_x.npy", data / "test_y.npy")
+            try:
+                r = split(edgec, str(model), cut, tl, enc, data / "calib.npy", out, data / "test_x.npy", data / "test_y.npy")
+            except SystemExit as err:
+                lines.append(f"| {cut} | {tl} | {enc} | | refused: {str(err).splitlines()[-1].replace('edgec: error: ', '')} | | | | | | |")
+                continue
             e = r["evaluation"]
             if base is None:
                 base = r["transfer_bytes"]
@@ -117,7 +121,7 @@ def fixtures(edgec, out, lines):
                 try:
                     r = split(edgec, str(model), cut, tl, enc, data / "calib.npy", out, data / "eval.npy")
                 except SystemExit as err:
-                    lines.append(f"| {name} | {cut} | {tl} | {enc} | | refused: {str(err).splitlines()[-1]} | | | | |")
+                    lines.append(f"| {name} | {cut} | {tl} | {enc} | | refused: {str(err).splitlines()[-1].replace('edgec: error: ', '')} | | | | |")
                     continue
                 e = r["evaluation"]
                 if base is None:

@@ -28,10 +28,7 @@ public struct SlicePlan {
             producer[t] = producer[Int(tensor.aliasOf)]
         }
         var isGraphOutput = [Bool](repeating: false, count: model.tensors.count)
-        for id in model.graph.outputs {
-            isGraphOutput[Int(id)] = true
-            isGraphOutput[SlicePlan.root(model, Int(id))] = true
-        }
+        for id in model.graph.outputs { isGraphOutput[Int(id)] = true }
 
         var ins: [Int] = []
         var outs: [Int] = []
@@ -46,12 +43,9 @@ public struct SlicePlan {
                 let t = Int(id)
                 var usedLater = isGraphOutput[t]
                 if !usedLater {
-                    // Read later directly or through a view of it (a Flatten before a Gemm).
-                    for j in range.upperBound..<n where !usedLater {
-                        for r in model.ops[j].inputs where r >= 0 && (r == id || SlicePlan.root(model, Int(r)) == t) {
-                            usedLater = true
-                            break
-                        }
+                    for j in range.upperBound..<n where model.ops[j].inputs.contains(id) {
+                        usedLater = true
+                        break
                     }
                 }
                 if usedLater && !outs.contains(t) { outs.append(t) }
@@ -73,12 +67,5 @@ public struct SlicePlan {
         self.range = range
         self.inputs = ins
         self.outputs = outs
-    }
-
-    /// The tensor whose bytes `t` views (itself when it is no view).
-    public static func root(_ model: EdgmModel, _ t: Int) -> Int {
-        var r = t
-        while model.tensors[r].aliasOf >= 0 { r = Int(model.tensors[r].aliasOf) }
-        return r
     }
 }

@@ -4,10 +4,10 @@ import EdgeRuntime
 /// A place to split a model in two: after layer `layer`, the head runs layers
 /// `0...layer` and the tail the rest.
 ///
-/// A cut is valid when exactly one tensor crosses it, which is `SlicePlan`'s strict rule
-/// applied to both halves: one tensor enters the head (the model input) and one leaves
-/// it, and that same tensor is the only one entering the tail. Cuts inside a residual
-/// block (branch and shortcut both cross) are refused.
+/// A cut is valid when exactly one tensor crosses it (`SlicePlan`'s clean-cut rule, with
+/// views counted as the tensor they view): the head reads only the model input, and one
+/// tensor goes from head to tail. Cuts inside a residual block (branch and shortcut both
+/// cross) are refused; so are cuts after a graph output.
 public struct Cut: Equatable {
     public var layer: Int
     /// The tensor that crosses (original model id).
@@ -23,25 +23,35 @@ public struct Cut: Equatable {
         guard layer >= 0, layer < n - 1 else {
             throw EdgeError(.invalidArgument, "cut after layer \(layer) is outside 0...\(n - 2) (the head and the tail each need a layer)")
         }
-        let head = try SlicePlan(model: model, range: 0..<(layer + 1), strict: true)
-        // The tail may end in several graph outputs (a detector's heads); one tensor enters it.
+        // SlicePlan finds what enters and leaves each half; a tensor read only through a
+        // view (the Flatten before a classifier's Gemm) enters the tail as that view, so
+        // crossing tensors are compared by the bytes they view (their root).
+        let head = try SlicePlan(model: model, range: 0..<(layer + 1), strict: false)
         let tail = try SlicePlan(model: model, range: (layer + 1)..<n, strict: false)
-        guard tail.inputs.count == 1 else {
-            let names = tail.inputs.map { "'" + model.tensors[$0].name + "'" }.joined(separator: ", ")
-            throw EdgeError(.invalidArgument, "cut after layer \(layer) is not a clean cut: \(tail.inputs.count) tensors enter the tail (\(names))")
+        func names(_ ids: [Int]) -> String { ids.map { "'" + model.tensors[$0].name + "'" }.joined(separator: ", ") }
+        guard model.graph.inputs.count == 1, head.inputs == [Int(model.graph.inputs[0])] else {
+            throw EdgeError(.invalidArgument, "cut after layer \(layer): the head must read exactly the model's one input, it reads \(names(head.inputs))")
         }
-        guard Set(tail.outputs.map { SlicePlan.root(model, $0) }) == Set(model.graph.outputs.map { SlicePlan.root(model, Int($0)) }) else {
-            throw EdgeError(.invalidArgument, "cut after layer \(layer): some graph outputs are produced by the head")
+        var crossing: [Int] = []
+        for t in tail.inputs + head.outputs where !crossing.contains(Cut.root(model, t)) { crossing.append(Cut.root(model, t)) }
+        guard crossing.count == 1 else {
+            throw EdgeError(.invalidArgument, "cut after layer \(layer) is not a clean cut: \(crossing.count) tensors cross it (\(names(crossing)))")
         }
-        guard SlicePlan.root(model, head.outputs[0]) == SlicePlan.root(model, tail.inputs[0]) else {
-            throw EdgeError(.invalidArgument, "cut after layer \(layer): the head hands on '\(model.tensors[head.outputs[0]].name)' but the tail reads '\(model.tensors[tail.inputs[0]].name)'")
-        }
-        guard model.graph.inputs.count == 1, head.inputs[0] == Int(model.graph.inputs[0]) else {
-            throw EdgeError(.invalidArgument, "cut after layer \(layer): the head must read the model's one input")
+        var producer = [Int](repeating: -1, count: model.tensors.count)
+        for (i, op) in model.ops.enumerated() { for id in op.outputs { producer[Int(id)] = i } }
+        for id in model.graph.outputs where producer[Cut.root(model, Int(id))] <= layer {
+            throw EdgeError(.invalidArgument, "cut after layer \(layer): graph output '\(model.tensors[Int(id)].name)' is produced by the head")
         }
         self.layer = layer
-        self.tensor = head.outputs[0]
+        self.tensor = crossing[0]
         self.outputs = model.graph.outputs.map { Int($0) }
+    }
+
+    /// The tensor whose bytes `t` views (itself when it is no view).
+    static func root(_ model: EdgmModel, _ t: Int) -> Int {
+        var r = t
+        while model.tensors[r].aliasOf >= 0 { r = Int(model.tensors[r].aliasOf) }
+        return r
     }
 
     /// Every valid cut, in layer order.
