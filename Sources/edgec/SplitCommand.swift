@@ -11,8 +11,8 @@ struct SplitCommand: ParsableCommand {
         discussion: """
             Writes DIR/head.edgm (layers 0..LAYER, then the Transfer Layer's first half),
             DIR/tail.edgm (its second half, then the remaining layers) and DIR/split.json.
-            The cut must be clean: exactly one tensor crosses it (not inside a residual block);
-            an invalid one is refused with the reason and the list of valid cuts.
+            The cut must be clean: exactly one tensor crosses it (not inside a residual
+            block). An invalid one is refused with the reason and the list of valid cuts.
 
             Transfer Layers (all made of existing ops, so any Edge runtime runs them):
               none       the cut tensor as it is
