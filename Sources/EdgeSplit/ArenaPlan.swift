@@ -35,7 +35,9 @@ struct ArenaPlan {
             for id in op.inputs where id >= 0 && draft.tensors[Int(id)].weight == nil { touch(Int(id), i) }
             for id in op.outputs { touch(Int(id), i) }
         }
-        for t in draft.outputs { touch(t, draft.ops.count) }
+        // Graph inputs stay intact for the whole run (Formats/EDGM.md: a model can be re-run
+        // on the same input), so they live to the end like outputs.
+        for t in draft.inputs + draft.outputs { touch(t, draft.ops.count) }
 
         var buffers: [Int] = []
         for r in 0..<n where first[r] != Int.max && draft.tensors[r].weight == nil { buffers.append(r) }

@@ -181,3 +181,24 @@ final class SplitTests: XCTestCase {
         for key in ["cut", "tl", "k", "transfer", "transfer_bytes", "time_ms", "fidelity"] { XCTAssertNotNil(json[key], key) }
     }
 }
+
+/// A tail keeps its input intact: running it twice on the same bytes gives the same outputs.
+final class SplitArenaTests: XCTestCase {
+    func testTailInputSurvivesTheRun() throws {
+        let path = try SplitFixtures.resnet18
+        let model = try SplitFixtures.model(at: path)
+        for cut in Cut.all(model) {
+            let result = try Splitter.split(modelPath: path, options: SplitFixtures.options(cut.layer))
+            let tail = try Interpreter(bytes: result.tail)
+            let input = Int(tail.model.graph.inputs[0])
+            let x = (0..<tail.model.tensors[input].elementCount).map { Float($0 % 7) * 0.25 }
+            try x.withUnsafeBufferPointer { try tail.write(tensor: input, $0) }
+            tail.run()
+            XCTAssertEqual(Array(tail.read(tensor: input)), x, "cut \(cut.layer)")
+            let first = Array(tail.read(tensor: Int(tail.model.graph.outputs[0])))
+            tail.run()
+            XCTAssertEqual(Array(tail.read(tensor: Int(tail.model.graph.outputs[0]))), first, "cut \(cut.layer)")
+            XCTAssertLessThanOrEqual(tail.model.graph.arenaLowerBound, tail.model.graph.arenaBytes)
+        }
+    }
+}
