@@ -17,6 +17,7 @@
 //     EdgeReports   - what loads and runs models for people: inspect/bench summaries, portfolios
 //     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation
 //     EdgePlanner   - Scission-style partitioning: block profiles, the partition search, charts
+//     EdgeSplit     - head/tail split with a Transfer Layer, transfer encodings (edgec split)
 //     edgec         - the command-line tool
 import PackageDescription
 
@@ -60,12 +61,13 @@ let package = Package(
         .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CONNX"]),
         .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
         .target(name: "EdgePlanner", dependencies: ["EdgeRuntime", "EdgeFormat"]),
+        .target(name: "EdgeSplit", dependencies: ["EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
         .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
                 "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval", "EdgePlanner",
-                "EdgeClient", "EdgeTrust", "EdgeWire",
+                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +88,7 @@ let package = Package(
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.

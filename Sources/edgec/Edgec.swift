@@ -22,7 +22,7 @@ struct Edgec: ParsableCommand {
         subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self, PruneCommand.self, RomaEvalCommand.self,
                       ProfileCommand.self, PartitionCommand.self,
                       KeygenCommand.self, SignCommand.self, PushCommand.self, ActivateCommand.self, RollbackCommand.self,
-                      StatusCommand.self, InferCommand.self, LoadgenCommand.self, PolicyCommand.self]
+                      StatusCommand.self, InferCommand.self, LoadgenCommand.self, PolicyCommand.self, SplitCommand.self]
     )
 
     /// ArgumentParser's own usage errors (an unparsable or missing value) exit with

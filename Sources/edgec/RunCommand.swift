@@ -13,10 +13,15 @@ struct RunCommand: ParsableCommand {
             With --slice FROM:TO only layers FROM..TO run (indices from `edgec inspect`);
             the input is then the tensor entering layer FROM and the output the tensor
             leaving layer TO. A cut that more than one tensor crosses is refused.
+            With --split DIR (from `edgec split`) instead of a model, runs DIR/head.edgm,
+            encodes its output as it would cross the link, decodes it and runs DIR/tail.edgm.
             """)
 
-    @Argument(help: "The .edgm model.")
-    var model: String
+    @Argument(help: "The .edgm model (omit with --split).")
+    var model: String?
+
+    @Option(name: .customLong("split"), help: ArgumentHelp("Run a split directory: head -> wire encoding -> tail.", valueName: "DIR"))
+    var splitDir: String?
 
     @Option(name: .customLong("input"), help: ArgumentHelp("An input tensor from a .npy file (repeatable).", valueName: "NAME=FILE.npy"))
     var inputs: [String] = []
@@ -43,7 +48,16 @@ struct RunCommand: ParsableCommand {
     var threads: Int = 1
 
     func run() throws {
+        if let splitDir {
+            guard model == nil, slice == nil, expectations.isEmpty, top == nil else {
+                try failing { throw EdgeError(.invalidArgument, "--split DIR replaces the model argument and takes only --input, --output-dir and --json") }
+                return
+            }
+            try SplitRun(directory: splitDir, inputs: inputs, outputDir: outputDir, json: json).run()
+            return
+        }
         try failing {
+            guard let model else { throw EdgeError(.invalidArgument, "missing the .edgm model (or --split DIR)") }
             if let k = top { try checkRange(k, "--top", 1...Int.max) }
             guard tolerance.isFinite, tolerance >= 0 else {
                 throw EdgeError(.invalidArgument, "--tolerance expects a non-negative number, got \(tolerance)")
