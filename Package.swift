@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
         .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgePruneInit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgePruneInit", "EdgeReports", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
             dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]

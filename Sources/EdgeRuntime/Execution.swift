@@ -10,6 +10,14 @@ public struct Execution {
     /// Tensor ids read after it (graph outputs, or a slice's leaving tensor).
     public var outputs: [Int]
 
+    /// A range whose entering and leaving tensors the caller already knows (a split's
+    /// head and tail, which are whole models of their own).
+    public init(range: Range<Int>, inputs: [Int], outputs: [Int]) {
+        self.range = range
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
     /// The whole model, or the slice "FROM:TO": inclusive layer indices as `edgec inspect`
     /// numbers them; an empty side means the first or the last layer. A cut that more
     /// than one tensor crosses is refused (`SlicePlan(strict: true)`).

@@ -25,7 +25,7 @@ struct PartitionCommand: ParsableCommand {
             Examples:
               edgec partition --profiles profiles/ --network net.csv --model vgg19 -d "!-1" -e 10 -c 16
               edgec partition --profiles p/ --network net.csv --model m --chain device,gateway,edge,cloud --json
-            Exit codes: 0 results found; 10 no configuration satisfies the constraints
+            Exit codes: 0 results found; 13 no configuration satisfies the constraints
             (the message says which constraints block it); 2 bad arguments; 3 unreadable
             file; 4 malformed profile or network file.
             """)
@@ -114,7 +114,7 @@ struct PartitionCommand: ParsableCommand {
             if results.isEmpty {
                 if json { print(jsonString(PlanReport.json([], problem: problem, objective: o.objective))) }
                 FileHandle.standardError.write(("edgec: " + problem.explainEmpty(objective: o.objective) + "\n").data(using: .utf8)!)
-                throw ExitCode(10)
+                throw ExitCode(13)
             }
             if let chart {
                 let svg = PlanChart(problem: problem, results: results, objective: o.objective).svg()

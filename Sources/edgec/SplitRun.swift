@@ -46,11 +46,3 @@ struct SplitRun {
         }
     }
 }
-
-extension Execution {
-    init(range: Range<Int>, inputs: [Int], outputs: [Int]) {
-        self.range = range
-        self.inputs = inputs
-        self.outputs = outputs
-    }
-}

@@ -119,7 +119,7 @@ final class CriteriaAndErrorTests: XCTestCase {
         XCTAssertTrue(why2.contains("without the device time cap 0.0001: 2.7347s - Device(raspi4) = 0 - 25"), why2)
 
         let r = try PlannerTestSupport.edgec(["partition", "--profiles"] + o.profiles + ["--network", o.network, "--model", "vgg19", "--device=-1,5"])
-        XCTAssertEqual(r.status, 10)
+        XCTAssertEqual(r.status, 13)
         XCTAssertTrue(r.stderr.contains("no configuration of 'vgg19' satisfies: device criterion '-1'; device criterion '5'"), r.stderr)
     }
 

@@ -1,4 +1,5 @@
 import EdgeCompiler
+import EdgeReports
 import EdgeFormat
 import EdgeRuntime
 import Foundation
