@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeClient", "EdgeTrust", "EdgeWire",
+                "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeFleet", "EdgeFleetControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,11 +54,18 @@ let package = Package(
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
         .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
-        .executableTarget(name: "edged", dependencies: ["EdgeAgent", "CEdgeAgentSupport"]),
+        .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
+        // Fleet rollout over an MQTT broker (Formats/FLEET.md): CEdgeMqtt wraps libmosquitto,
+        // EdgeFleet is the agent side (Embedded-safe), EdgeFleetControl the host-only
+        // operator side behind `edgec fleet`.
+        .target(name: "CEdgeMqtt", linkerSettings: [.linkedLibrary("mosquitto"), .linkedLibrary("pthread")]),
+        .target(name: "EdgeFleet", dependencies: ["CEdgeMqtt", "EdgeAgent", "CEdgeAgentSupport", "CEdgeSupport", "EdgeTrust", "EdgeWire", "EdgeFormat"]),
+        .target(name: "EdgeFleetControl", dependencies: ["EdgeFleet", "EdgeTrust", "EdgeWire", "EdgeFormat"]),
         // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
-        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
+                                                       "EdgeFleet", "EdgeFleetControl"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the

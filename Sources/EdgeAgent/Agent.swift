@@ -121,14 +121,17 @@ public final class Agent {
 
     /// Runs `body` on a copy of the state under the control lock; `body` returns the new
     /// state, which is made durable before anything in memory changes.
-    private func mutate(counter: UInt64, _ body: (inout AgentState) throws(WireError) -> Void) throws(WireError) {
+    /// `counter` nil: authorised by the caller (a verified fleet desired state), no counter consumed.
+    private func mutate(counter: UInt64?, _ body: (inout AgentState) throws(WireError) -> Void) throws(WireError) {
         edgeLockControl()
         defer { edgeUnlockControl() }
-        guard counter > state.counter else {
-            throw WireError(.replayedCommand, "command counter \(counter) is not above the last accepted \(state.counter): replay refused")
-        }
         var next = state
-        next.counter = counter
+        if let counter {
+            guard counter > state.counter else {
+                throw WireError(.replayedCommand, "command counter \(counter) is not above the last accepted \(state.counter): replay refused")
+            }
+            next.counter = counter
+        }
         try body(&next)
         try store.write(next)
         state = next
@@ -191,7 +194,7 @@ public final class Agent {
         return "installed \(md.name) v\(md.version)" + (switching ? " (active)" : "")
     }
 
-    func activate(_ name: String, counter: UInt64) throws(WireError) -> String {
+    func activate(_ name: String, counter: UInt64?) throws(WireError) -> String {
         guard let e = control.locked({ state.entry(name) }) else {
             throw WireError(.noSuchVariant, "no variant named '\(name)' is installed")
         }
@@ -248,5 +251,33 @@ public final class Agent {
     private func evictLocked(previous: String) {
         let keep = [active?.entry.name ?? "", previous]
         for name in Array(resident.keys) where !keep.contains(name) { resident[name] = nil }
+    }
+
+    // MARK: local installs (EdgeFleet)
+    // The caller authorised these itself (EdgeFleet verifies a signed desired state and
+    // its sequence number); the artifact is still verified, self-tested and installed A/B
+    // exactly like a push, and a failure leaves the serving variant as it was.
+
+    /// Installs a complete artifact held in memory, as `push` does.
+    public func installArtifact(_ bytes: [UInt8], activate: Bool) throws(WireError) -> String {
+        edgeLockControl()
+        let u: Upload
+        do throws(WireError) {
+            u = try store.beginUpload(total: UInt64(bytes.count), used: state.usedBytes)
+        } catch {
+            edgeUnlockControl()
+            throw error
+        }
+        edgeUnlockControl()
+        do throws(WireError) { try u.append(offset: 0, bytes) } catch {
+            u.discard()
+            throw error
+        }
+        return try install(u, sha256: Sha256.digest(bytes), activate: activate, counter: 0)
+    }
+
+    /// Activates an installed variant, as `activate` does.
+    public func activateInstalled(_ name: String) throws(WireError) -> String {
+        try activate(name, counter: nil)
     }
 }
