@@ -118,7 +118,9 @@ public final class FleetRollout {
             progress("canary: \(canaries.joined(separator: " "))")
             publish(DesiredState(group: group, seq: seq, name: md.name, version: md.version, artifact: ref, devices: canaries))
             var r = wait(for: canaries, seq: seq, name: md.name, version: md.version, deadline: deadline, failFast: options.haltOn)
-            for id in r.pending { r.failed[id] = "did not report the new variant before the timeout" }
+            if Date() >= deadline {
+                for id in r.pending { r.failed[id] = "did not report the new variant before the timeout" }
+            }
             if r.failed.count < options.haltOn {
                 // Canaries serve for a while; their failure rate must not rise.
                 let atStart = view.devices

@@ -101,7 +101,10 @@ public final class FleetView {
         let end = Date().addingTimeInterval(seconds)
         var quietSince = Date()
         while Date() < end {
-            if handle(c.next(timeoutMs: 50), client: c) { quietSince = Date() }
+            // Only retained messages are the stored state; live reports keep coming.
+            let e = c.next(timeoutMs: 50)
+            let changed = handle(e, client: c)
+            if case .message(_, _, let retained) = e, !retained {} else if changed { quietSince = Date() }
             if let rc = connack, rc != 0 {
                 throw FleetControlError.broker("the broker refused the connection: \(MqttClient.describeConnack(rc))")
             }
