@@ -15,6 +15,7 @@ build: deps
 
 release: deps
 	swift build -c release --product edgec
+	swift build -c release --product edged
 
 embedded-check:
 	@Tools/check_embedded.sh

@@ -41,3 +41,5 @@ $edgec run $out/resnet18.edgm --input "$mid=$out/part1/$(echo "$mid" | tr -c 'A-
 
 step "benchmark (1 BLAS thread)"
 OPENBLAS_NUM_THREADS=1 $edgec bench $out/resnet18.edgm --iterations 20 --warmup 3 2>/dev/null | head -n 1
+
+Tools/demo_agent.sh

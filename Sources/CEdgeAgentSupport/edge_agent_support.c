@@ -134,7 +134,7 @@ int edge_thread_start(edge_thread_fn fn, void *ctx) {
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* Interpreters run on these threads: give them room beyond musl/qemu defaults. */
-    pthread_attr_setstacksize(&attr, 1 << 20);
+    pthread_attr_setstacksize(&attr, 8 << 20);
     int r = pthread_create(&t, &attr, fn, ctx);
     pthread_attr_destroy(&attr);
     return r;

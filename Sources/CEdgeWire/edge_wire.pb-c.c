@@ -326,6 +326,96 @@ void   edge_wire__rollback__free_unpacked
   assert(message->base.descriptor == &edge_wire__rollback__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   edge_wire__policy_variant__init
+                     (EdgeWire__PolicyVariant         *message)
+{
+  static const EdgeWire__PolicyVariant init_value = EDGE_WIRE__POLICY_VARIANT__INIT;
+  *message = init_value;
+}
+size_t edge_wire__policy_variant__get_packed_size
+                     (const EdgeWire__PolicyVariant *message)
+{
+  assert(message->base.descriptor == &edge_wire__policy_variant__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__policy_variant__pack
+                     (const EdgeWire__PolicyVariant *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__policy_variant__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__policy_variant__pack_to_buffer
+                     (const EdgeWire__PolicyVariant *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__policy_variant__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__PolicyVariant *
+       edge_wire__policy_variant__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__PolicyVariant *)
+     protobuf_c_message_unpack (&edge_wire__policy_variant__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__policy_variant__free_unpacked
+                     (EdgeWire__PolicyVariant *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__policy_variant__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__set_policy__init
+                     (EdgeWire__SetPolicy         *message)
+{
+  static const EdgeWire__SetPolicy init_value = EDGE_WIRE__SET_POLICY__INIT;
+  *message = init_value;
+}
+size_t edge_wire__set_policy__get_packed_size
+                     (const EdgeWire__SetPolicy *message)
+{
+  assert(message->base.descriptor == &edge_wire__set_policy__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__set_policy__pack
+                     (const EdgeWire__SetPolicy *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__set_policy__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__set_policy__pack_to_buffer
+                     (const EdgeWire__SetPolicy *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__set_policy__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__SetPolicy *
+       edge_wire__set_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__SetPolicy *)
+     protobuf_c_message_unpack (&edge_wire__set_policy__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__set_policy__free_unpacked
+                     (EdgeWire__SetPolicy *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__set_policy__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   edge_wire__command__init
                      (EdgeWire__Command         *message)
 {
@@ -972,7 +1062,122 @@ const ProtobufCMessageDescriptor edge_wire__rollback__descriptor =
   (ProtobufCMessageInit) edge_wire__rollback__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[4] =
+static const ProtobufCFieldDescriptor edge_wire__policy_variant__field_descriptors[3] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__PolicyVariant, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accuracy",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__PolicyVariant, accuracy),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__PolicyVariant, latency_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__policy_variant__field_indices_by_name[] = {
+  1,   /* field[1] = accuracy */
+  2,   /* field[2] = latency_ms */
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange edge_wire__policy_variant__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor edge_wire__policy_variant__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.PolicyVariant",
+  "PolicyVariant",
+  "EdgeWire__PolicyVariant",
+  "edge_wire",
+  sizeof(EdgeWire__PolicyVariant),
+  3,
+  edge_wire__policy_variant__field_descriptors,
+  edge_wire__policy_variant__field_indices_by_name,
+  1,  edge_wire__policy_variant__number_ranges,
+  (ProtobufCMessageInit) edge_wire__policy_variant__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__set_policy__field_descriptors[2] =
+{
+  {
+    "variants",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(EdgeWire__SetPolicy, n_variants),
+    offsetof(EdgeWire__SetPolicy, variants),
+    &edge_wire__policy_variant__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "budget_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetPolicy, budget_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__set_policy__field_indices_by_name[] = {
+  1,   /* field[1] = budget_ms */
+  0,   /* field[0] = variants */
+};
+static const ProtobufCIntRange edge_wire__set_policy__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor edge_wire__set_policy__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.SetPolicy",
+  "SetPolicy",
+  "EdgeWire__SetPolicy",
+  "edge_wire",
+  sizeof(EdgeWire__SetPolicy),
+  2,
+  edge_wire__set_policy__field_descriptors,
+  edge_wire__set_policy__field_indices_by_name,
+  1,  edge_wire__set_policy__number_ranges,
+  (ProtobufCMessageInit) edge_wire__set_policy__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[5] =
 {
   {
     "counter",
@@ -1022,17 +1227,30 @@ static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "policy",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Command, policy),
+    &edge_wire__set_policy__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__command__field_indices_by_name[] = {
   2,   /* field[2] = activate */
   0,   /* field[0] = counter */
+  4,   /* field[4] = policy */
   1,   /* field[1] = push */
   3,   /* field[3] = rollback */
 };
 static const ProtobufCIntRange edge_wire__command__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor edge_wire__command__descriptor =
 {
@@ -1042,7 +1260,7 @@ const ProtobufCMessageDescriptor edge_wire__command__descriptor =
   "EdgeWire__Command",
   "edge_wire",
   sizeof(EdgeWire__Command),
-  4,
+  5,
   edge_wire__command__field_descriptors,
   edge_wire__command__field_indices_by_name,
   1,  edge_wire__command__number_ranges,
@@ -1190,7 +1408,7 @@ const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor =
   (ProtobufCMessageInit) edge_wire__variant_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[9] =
+static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[17] =
 {
   {
     "active",
@@ -1300,22 +1518,126 @@ static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rss_bytes",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, rss_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "switch_p50_ns",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, switch_p50_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "switch_p99_ns",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, switch_p99_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "switch_samples",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, switch_samples),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_cold_load_ns",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, last_cold_load_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_budget_ms",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, policy_budget_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_switches",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, policy_switches),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recent_p95_ms",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, recent_p95_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__status__field_indices_by_name[] = {
   0,   /* field[0] = active */
   8,   /* field[8] = connections */
   4,   /* field[4] = failed */
+  13,   /* field[13] = last_cold_load_ns */
   6,   /* field[6] = last_counter */
+  14,   /* field[14] = policy_budget_ms */
+  15,   /* field[15] = policy_switches */
   1,   /* field[1] = previous */
+  16,   /* field[16] = recent_p95_ms */
   7,   /* field[7] = refused */
+  9,   /* field[9] = rss_bytes */
   3,   /* field[3] = served */
+  10,   /* field[10] = switch_p50_ns */
+  11,   /* field[11] = switch_p99_ns */
+  12,   /* field[12] = switch_samples */
   5,   /* field[5] = switches */
   2,   /* field[2] = variants */
 };
 static const ProtobufCIntRange edge_wire__status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor edge_wire__status__descriptor =
 {
@@ -1325,7 +1647,7 @@ const ProtobufCMessageDescriptor edge_wire__status__descriptor =
   "EdgeWire__Status",
   "edge_wire",
   sizeof(EdgeWire__Status),
-  9,
+  17,
   edge_wire__status__field_descriptors,
   edge_wire__status__field_indices_by_name,
   1,  edge_wire__status__number_ranges,

@@ -75,7 +75,7 @@ public final class Server {
                 try? FrameIO.write(fd, Envelope(requestId: 0, .refused(error.code, error.message)), timeoutMs: 200)
                 return
             }
-            let reply = handle(env, fd, agent, limits)
+            let reply = handle(env, fd, agent, limits, receivedNanos: Clock.nowNanos())
             if case .refused = reply { agent.noteRefusal() }
             do throws(WireError) {
                 try FrameIO.write(fd, Envelope(requestId: env.requestId, reply), timeoutMs: limits.writeTimeoutMs)
@@ -86,7 +86,7 @@ public final class Server {
         }
     }
 
-    static func handle(_ env: Envelope, _ fd: Int32, _ agent: Agent, _ limits: FrameLimits) -> Message {
+    static func handle(_ env: Envelope, _ fd: Int32, _ agent: Agent, _ limits: FrameLimits, receivedNanos: UInt64) -> Message {
         switch env.message {
         case .infer(let req):
             return agent.infer(req)
@@ -96,8 +96,9 @@ public final class Server {
             do throws(WireError) {
                 let c = try agent.authenticate(command, signature)
                 switch c.action {
-                case .activate(let name): return .ok(try agent.activate(name, counter: c.counter))
-                case .rollback: return .ok(try agent.rollback(counter: c.counter))
+                case .activate(let name): return .ok(try agent.activate(name, counter: c.counter, receivedNanos: receivedNanos))
+                case .rollback: return .ok(try agent.rollback(counter: c.counter, receivedNanos: receivedNanos))
+                case .policy(let spec): return .ok(try agent.setPolicy(spec, counter: c.counter))
                 case .push(let total, let digest, let activate):
                     return .ok(try receivePush(fd, agent, limits, counter: c.counter, total: total, digest: digest, activate: activate))
                 }
@@ -128,6 +129,7 @@ public final class Server {
             try upload.append(offset: offset, data)
         }
         ok = true
-        return try agent.install(upload, sha256: digest, activate: activate, counter: counter)
+        // Switch latency of a push+activate counts from the moment the upload is complete.
+        return try agent.install(upload, sha256: digest, activate: activate, counter: counter, receivedNanos: Clock.nowNanos())
     }
 }

@@ -20,6 +20,9 @@ public struct LoadGenerator {
         public var latenciesMs: [Double] = []
         public var perVariant: [String: Int] = [:]
         public var failures: [String] = []
+        /// Activations the swap thread completed during the run (0 without --swap).
+        public var swaps = 0
+        public var swapErrors: [String] = []
 
         public func percentile(_ p: Double) -> Double {
             guard !latenciesMs.isEmpty else { return 0 }
@@ -30,21 +33,36 @@ public struct LoadGenerator {
         public var json: [String: Any] {
             ["requests": requests, "failed": failed, "seconds": seconds, "rps": Double(requests) / max(seconds, 1e-9),
              "p50_ms": percentile(50), "p99_ms": percentile(99), "max_ms": latenciesMs.max() ?? 0,
-             "per_variant": perVariant, "first_failures": Array(failures.prefix(5))]
+             "per_variant": perVariant, "first_failures": Array(failures.prefix(5)),
+             "swaps": swaps, "swap_errors": Array(swapErrors.prefix(5))]
         }
 
         public var text: String {
             var s = String(format: "%d requests in %.1f s (%.0f/s), %d failed; p50 %.3f ms, p99 %.3f ms",
                            requests, seconds, Double(requests) / max(seconds, 1e-9), failed, percentile(50), percentile(99))
             for (v, n) in perVariant.sorted(by: { $0.key < $1.key }) { s += "\n  \(v): \(n)" }
+            if swaps > 0 || !swapErrors.isEmpty { s += "\n  \(swaps) activations during the run" }
             for f in failures.prefix(5) { s += "\n  failure: \(f)" }
+            for f in swapErrors.prefix(3) { s += "\n  swap error: \(f)" }
             return s
         }
     }
 
     /// `check` sees every reply (e.g. to compare outputs with the variant that says it served).
+    /// Alternating activations while the load runs.
+    public struct SwapPlan {
+        public var names: [String]
+        public var everyMs: Int
+        public var key: [UInt8]
+        public init(names: [String], everyMs: Int, key: [UInt8]) {
+            self.names = names
+            self.everyMs = everyMs
+            self.key = key
+        }
+    }
+
     /// `stop` ends the run early (checked before every request).
-    public func run(concurrency: Int, seconds: Double, stop: (() -> Bool)? = nil,
+    public func run(concurrency: Int, seconds: Double, stop: (() -> Bool)? = nil, swap: SwapPlan? = nil,
                     check: ((InferReply) -> String?)? = nil) throws -> Report {
         let lock = NSLock()
         var total = Report()
@@ -52,6 +70,22 @@ public struct LoadGenerator {
         let client = AgentClient(address: address)
         let t0 = edge_now_ns()
         let group = DispatchGroup()
+        if let plan = swap, !plan.names.isEmpty {
+            group.enter()
+            Thread.detachNewThread {
+                var n = 0
+                var errors: [String] = []
+                while edge_now_ns() < deadline && !(stop?() ?? false) {
+                    usleep(UInt32(max(0, plan.everyMs)) * 1000)
+                    do {
+                        try client.command(.activate(name: plan.names[n % plan.names.count]), key: plan.key)
+                        n += 1
+                    } catch { errors.append("\(error)") ; if errors.count > 20 { break } }
+                }
+                lock.lock(); total.swaps = n; total.swapErrors = errors; lock.unlock()
+                group.leave()
+            }
+        }
         for _ in 0..<concurrency {
             group.enter()
             Thread.detachNewThread {

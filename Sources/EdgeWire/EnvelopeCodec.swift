@@ -161,6 +161,14 @@ extension Envelope {
             m.pointee.last_counter = s.lastCounter
             m.pointee.refused = s.refused
             m.pointee.connections = s.connections
+            m.pointee.rss_bytes = s.rssBytes
+            m.pointee.switch_p50_ns = s.switchP50Nanos
+            m.pointee.switch_p99_ns = s.switchP99Nanos
+            m.pointee.switch_samples = s.switchSamples
+            m.pointee.last_cold_load_ns = s.lastColdLoadNanos
+            m.pointee.policy_budget_ms = s.policyBudgetMs
+            m.pointee.policy_switches = s.policySwitches
+            m.pointee.recent_p95_ms = s.recentP95Ms
             env.pointee.status = m
         case .ok(let text):
             env.pointee.kind = EDGE_WIRE__KIND__OK
@@ -225,6 +233,14 @@ extension Envelope {
             s.lastCounter = m.pointee.last_counter
             s.refused = m.pointee.refused
             s.connections = m.pointee.connections
+            s.rssBytes = m.pointee.rss_bytes
+            s.switchP50Nanos = m.pointee.switch_p50_ns
+            s.switchP99Nanos = m.pointee.switch_p99_ns
+            s.switchSamples = m.pointee.switch_samples
+            s.lastColdLoadNanos = m.pointee.last_cold_load_ns
+            s.policyBudgetMs = m.pointee.policy_budget_ms
+            s.policySwitches = m.pointee.policy_switches
+            s.recentP95Ms = m.pointee.recent_p95_ms
             message = .statusReply(s)
         case EDGE_WIRE__KIND__OK:
             message = .ok(e.result.map { swiftString($0.pointee.message) } ?? "")
@@ -264,6 +280,22 @@ extension Command {
             let m = b.alloc(EdgeWire__Rollback.self)
             edge_wire__rollback__init(m)
             c.pointee.rollback = m
+        case .policy(let spec):
+            let m = b.alloc(EdgeWire__SetPolicy.self)
+            edge_wire__set_policy__init(m)
+            m.pointee.budget_ms = spec.budgetMs
+            let vs = b.alloc(UnsafeMutablePointer<EdgeWire__PolicyVariant>?.self, count: spec.variants.count)
+            for (i, v) in spec.variants.enumerated() {
+                let pv = b.alloc(EdgeWire__PolicyVariant.self)
+                edge_wire__policy_variant__init(pv)
+                pv.pointee.name = b.cString(v.name)
+                pv.pointee.accuracy = v.accuracy
+                pv.pointee.latency_ms = v.latencyMs
+                vs[i] = pv
+            }
+            m.pointee.n_variants = spec.variants.count
+            m.pointee.variants = vs
+            c.pointee.policy = m
         }
         return c.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { packed($0) }
     }
@@ -275,12 +307,20 @@ extension Command {
         guard let c = parsed else { throw WireError(.malformedFrame, "signed command is not a valid Command message") }
         defer { edge_wire__command__free_unpacked(c, nil) }
         let set = (c.pointee.push != nil ? 1 : 0) + (c.pointee.activate != nil ? 1 : 0) + (c.pointee.rollback != nil ? 1 : 0)
+            + (c.pointee.policy != nil ? 1 : 0)
         guard set == 1 else { throw WireError(.malformedFrame, "a Command must ask for exactly one action, asks for \(set)") }
         let action: CommandAction
         if let p = c.pointee.push {
             action = .push(totalBytes: p.pointee.total_bytes, sha256: swiftBytes(p.pointee.sha256), activate: p.pointee.activate != 0)
         } else if let a = c.pointee.activate {
             action = .activate(name: swiftString(a.pointee.name))
+        } else if let p = c.pointee.policy {
+            var vs: [PolicyVariant] = []
+            for i in 0..<p.pointee.n_variants {
+                guard let v = p.pointee.variants[i] else { continue }
+                vs.append(PolicyVariant(name: swiftString(v.pointee.name), accuracy: v.pointee.accuracy, latencyMs: v.pointee.latency_ms))
+            }
+            action = .policy(PolicySpec(variants: vs, budgetMs: p.pointee.budget_ms))
         } else {
             action = .rollback
         }

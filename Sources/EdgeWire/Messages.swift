@@ -50,6 +50,27 @@ public enum CommandAction {
     case push(totalBytes: UInt64, sha256: [UInt8], activate: Bool)
     case activate(name: String)
     case rollback
+    case policy(PolicySpec)
+}
+
+public struct PolicyVariant {
+    public var name: String
+    public var accuracy: Double
+    public var latencyMs: Double
+    public init(name: String, accuracy: Double, latencyMs: Double) {
+        self.name = name
+        self.accuracy = accuracy
+        self.latencyMs = latencyMs
+    }
+}
+
+public struct PolicySpec {
+    public var variants: [PolicyVariant]
+    public var budgetMs: Double
+    public init(variants: [PolicyVariant], budgetMs: Double) {
+        self.variants = variants
+        self.budgetMs = budgetMs
+    }
 }
 
 public struct Command {
@@ -86,6 +107,14 @@ public struct AgentStatus {
     public var lastCounter: UInt64 = 0
     public var refused: UInt64 = 0
     public var connections: UInt32 = 0
+    public var rssBytes: UInt64 = 0
+    public var switchP50Nanos: UInt64 = 0
+    public var switchP99Nanos: UInt64 = 0
+    public var switchSamples: UInt32 = 0
+    public var lastColdLoadNanos: UInt64 = 0
+    public var policyBudgetMs: Double = 0
+    public var policySwitches: UInt64 = 0
+    public var recentP95Ms: Double = 0
     public init() {}
 }
 

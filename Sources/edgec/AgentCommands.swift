@@ -147,6 +147,10 @@ struct StatusCommand: ParsableCommand {
             if json {
                 print(jsonString(["active": s.active, "previous": s.previous, "served": s.served, "failed": s.failed,
                                   "switches": s.switches, "refused": s.refused, "last_counter": s.lastCounter, "connections": s.connections,
+                                  "rss_bytes": s.rssBytes, "switch_p50_ms": Double(s.switchP50Nanos) / 1e6,
+                                  "switch_p99_ms": Double(s.switchP99Nanos) / 1e6, "switch_samples": s.switchSamples,
+                                  "last_cold_load_ms": Double(s.lastColdLoadNanos) / 1e6,
+                                  "policy_budget_ms": s.policyBudgetMs, "policy_switches": s.policySwitches, "recent_p95_ms": s.recentP95Ms,
                                   "variants": s.variants.map { ["name": $0.name, "version": $0.version, "bytes": $0.bytes,
                                                                 "family": $0.family, "resident": $0.resident] as [String: Any] }]))
                 return
@@ -154,6 +158,13 @@ struct StatusCommand: ParsableCommand {
             print("active:   \(s.active.isEmpty ? "(none)" : s.active)")
             print("previous: \(s.previous.isEmpty ? "(none)" : s.previous)")
             print("served \(s.served), failed \(s.failed), switches \(s.switches), refused \(s.refused), connections \(s.connections)")
+            print(String(format: "rss %@; switch latency p50 %.3f ms, p99 %.3f ms (%d samples); last cold load %.3f ms",
+                         humanBytes(Int(s.rssBytes)), Double(s.switchP50Nanos) / 1e6, Double(s.switchP99Nanos) / 1e6,
+                         Int(s.switchSamples), Double(s.lastColdLoadNanos) / 1e6))
+            if s.policyBudgetMs > 0 {
+                print(String(format: "policy: p95 budget %.3f ms, recent p95 %.3f ms, %d policy switches",
+                             s.policyBudgetMs, s.recentP95Ms, Int(s.policySwitches)))
+            }
             for v in s.variants {
                 print("  \(v.name.padding(toLength: 24, withPad: " ", startingAt: 0)) v\(v.version)  \(humanBytes(Int(v.bytes)))\(v.resident ? "  resident" : "")")
             }
@@ -204,14 +215,66 @@ struct LoadgenCommand: ParsableCommand {
     @Option(name: .customLong("input"), help: ArgumentHelp("Input tensor (repeatable).", valueName: "NAME=FILE.npy")) var inputs: [String] = []
     @Option(help: "Concurrent connections.") var concurrency: Int = 4
     @Option(help: "Seconds to run.") var duration: Double = 10
+    @Option(help: ArgumentHelp("Alternate activations of these variants during the run (needs --key).", valueName: "A,B")) var swap: String?
+    @Option(help: "Pause between two activations of --swap.") var swapEveryMs: Int = 50
+    @Option(help: ArgumentHelp("Secret key for --swap.", valueName: "K.key")) var key: String?
     @Flag(help: "Print as JSON.") var json = false
 
     func run() throws {
         try agentFailing {
             guard concurrency >= 1, concurrency <= 256 else { throw EdgeError(.invalidArgument, "--concurrency must be 1..256") }
             guard duration > 0, duration <= 3600 else { throw EdgeError(.invalidArgument, "--duration must be in (0, 3600] seconds") }
-            let r = try LoadGenerator(address: agent.address, inputs: try loadInputs(inputs)).run(concurrency: concurrency, seconds: duration)
+            guard swapEveryMs >= 0, swapEveryMs <= 60_000 else { throw EdgeError(.invalidArgument, "--swap-every-ms must be 0..60000") }
+            var plan: LoadGenerator.SwapPlan? = nil
+            if let names = swap {
+                guard let k = key else { throw EdgeError(.invalidArgument, "--swap needs --key to sign the activations") }
+                let list = names.split(separator: ",").map(String.init)
+                guard !list.isEmpty else { throw EdgeError(.invalidArgument, "--swap expects NAME,NAME") }
+                plan = LoadGenerator.SwapPlan(names: list, everyMs: swapEveryMs, key: try KeyFile.readSecret(k))
+            }
+            let r = try LoadGenerator(address: agent.address, inputs: try loadInputs(inputs)).run(concurrency: concurrency, seconds: duration, swap: plan)
             if json { print(jsonString(r.json)) } else { print(r.text) }
+        }
+    }
+}
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Set the agent's switching policy from a portfolio manifest (DNNShifter).",
+        discussion: """
+            The agent then serves the most accurate variant whose p95 latency, as it measures
+            it now (queue delay included), meets --budget-ms, stepping down when the budget is
+            missed and back up when there is headroom (hysteresis). Variant names are the
+            manifest's file names without .edgm, as `edgec sign` names them by default.
+            --off removes the policy.
+            """)
+    @Argument(help: "manifest.json written by `edgec portfolio`.") var manifest: String?
+    @Option(help: "p95 latency budget in milliseconds.") var budgetMs: Double = 20
+    @Flag(help: "Remove the policy.") var off = false
+    @OptionGroup var agent: AgentOptions
+    @OptionGroup var key: KeyOption
+
+    func run() throws {
+        try agentFailing {
+            var variants: [PolicyVariant] = []
+            if !off {
+                guard let path = manifest else { throw EdgeError(.invalidArgument, "give manifest.json, or --off") }
+                guard budgetMs > 0, budgetMs <= 3_600_000 else { throw EdgeError(.invalidArgument, "--budget-ms must be in (0, 3600000]") }
+                let data = try FileIO.read(path)
+                guard let obj = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any],
+                      let list = obj["variants"] as? [[String: Any]] else {
+                    throw EdgeError(.format, "'\(path)' is not an edgec portfolio manifest")
+                }
+                for v in list {
+                    guard let file = v["file"] as? String, let lat = v["latency_ms"] as? Double else {
+                        throw EdgeError(.format, "'\(path)': a variant lacks file or latency_ms")
+                    }
+                    let name = file.hasSuffix(".edgm") ? String(file.dropLast(5)) : file
+                    variants.append(PolicyVariant(name: name, accuracy: (v["accuracy"] as? Double) ?? 0, latencyMs: lat))
+                }
+                guard !variants.isEmpty else { throw EdgeError(.format, "'\(path)' lists no variants") }
+            }
+            print(try AgentClient(address: agent.address).command(.policy(PolicySpec(variants: variants, budgetMs: budgetMs)), key: try key.secret()))
         }
     }
 }

@@ -20,6 +20,6 @@ struct Edgec: ParsableCommand {
             """,
         subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self,
                       KeygenCommand.self, SignCommand.self, PushCommand.self, ActivateCommand.self, RollbackCommand.self,
-                      StatusCommand.self, InferCommand.self, LoadgenCommand.self, FleetCommand.self]
+                      StatusCommand.self, InferCommand.self, LoadgenCommand.self, PolicyCommand.self, FleetCommand.self]
     )
 }

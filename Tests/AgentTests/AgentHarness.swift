@@ -72,7 +72,8 @@ final class AgentProcess {
     let port: Int32
     var address: String { "127.0.0.1:\(port)" }
 
-    init(dir: URL, extra: [String] = []) throws {
+    /// `launcher`: e.g. ["/usr/bin/qemu-aarch64", "Firmware/build/aarch64/stripped/edged"].
+    init(dir: URL, extra: [String] = [], launcher: [String]? = nil, startSeconds: Int = 10) throws {
         self.dir = dir
         let pub = dir.appendingPathComponent("ops.pub").path
         if !FileManager.default.fileExists(atPath: pub) {
@@ -80,8 +81,9 @@ final class AgentProcess {
         }
         let portFile = dir.appendingPathComponent("port")
         try? FileManager.default.removeItem(at: portFile)
-        process.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath)
-        process.arguments = ["--listen", "127.0.0.1:0", "--store", dir.appendingPathComponent("store").path,
+        let command = launcher ?? [AgentFixtures.edgedPath]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--store", dir.appendingPathComponent("store").path,
                              "--trust", pub, "--port-file", portFile.path, "--quiet"] + extra
         process.standardOutput = FileHandle.nullDevice
         let log = dir.appendingPathComponent("edged.log")
@@ -89,7 +91,7 @@ final class AgentProcess {
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         var found: Int32? = nil
-        for _ in 0..<200 {  // at most 10 s
+        for _ in 0..<(startSeconds * 20) {
             if let s = try? String(contentsOf: portFile, encoding: .utf8), let p = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 found = p
                 break

@@ -26,6 +26,8 @@ typedef struct EdgeWire__PushBegin EdgeWire__PushBegin;
 typedef struct EdgeWire__PushChunk EdgeWire__PushChunk;
 typedef struct EdgeWire__Activate EdgeWire__Activate;
 typedef struct EdgeWire__Rollback EdgeWire__Rollback;
+typedef struct EdgeWire__PolicyVariant EdgeWire__PolicyVariant;
+typedef struct EdgeWire__SetPolicy EdgeWire__SetPolicy;
 typedef struct EdgeWire__Command EdgeWire__Command;
 typedef struct EdgeWire__Signed EdgeWire__Signed;
 typedef struct EdgeWire__VariantInfo EdgeWire__VariantInfo;
@@ -178,6 +180,35 @@ struct  EdgeWire__Rollback
 
 
 /*
+ * DNNShifter switching policy: serve the most accurate variant whose latency, as the agent
+ * measures it now, meets the budget (p95 of recent requests, queue delay included).
+ * `latency_ms` and `accuracy` come from `edgec portfolio`'s manifest. No variants = off.
+ */
+struct  EdgeWire__PolicyVariant
+{
+  ProtobufCMessage base;
+  char *name;
+  double accuracy;
+  double latency_ms;
+};
+#define EDGE_WIRE__POLICY_VARIANT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__policy_variant__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  EdgeWire__SetPolicy
+{
+  ProtobufCMessage base;
+  size_t n_variants;
+  EdgeWire__PolicyVariant **variants;
+  double budget_ms;
+};
+#define EDGE_WIRE__SET_POLICY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__set_policy__descriptor) \
+    , 0,NULL, 0 }
+
+
+/*
  * The authenticated part of a control message. `counter` must exceed every counter
  * the agent has accepted before (it is persisted), so a captured command is refused.
  */
@@ -188,10 +219,11 @@ struct  EdgeWire__Command
   EdgeWire__PushBegin *push;
   EdgeWire__Activate *activate;
   EdgeWire__Rollback *rollback;
+  EdgeWire__SetPolicy *policy;
 };
 #define EDGE_WIRE__COMMAND__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__command__descriptor) \
-    , 0, NULL, NULL, NULL }
+    , 0, NULL, NULL, NULL, NULL }
 
 
 /*
@@ -236,10 +268,36 @@ struct  EdgeWire__Status
   uint64_t last_counter;
   uint64_t refused;
   uint32_t connections;
+  /*
+   * the agent's resident set size now
+   */
+  uint64_t rss_bytes;
+  /*
+   * Switch latency: signed command received -> first request served by the new variant.
+   */
+  uint64_t switch_p50_ns;
+  uint64_t switch_p99_ns;
+  /*
+   * over the last <= 1024 switches
+   */
+  uint32_t switch_samples;
+  /*
+   * mmap + verify + load + self-test of the last variant loaded from disk
+   */
+  uint64_t last_cold_load_ns;
+  /*
+   * 0 = no policy
+   */
+  double policy_budget_ms;
+  uint64_t policy_switches;
+  /*
+   * what the policy sees
+   */
+  double recent_p95_ms;
 };
 #define EDGE_WIRE__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__status__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -407,6 +465,44 @@ EdgeWire__Rollback *
 void   edge_wire__rollback__free_unpacked
                      (EdgeWire__Rollback *message,
                       ProtobufCAllocator *allocator);
+/* EdgeWire__PolicyVariant methods */
+void   edge_wire__policy_variant__init
+                     (EdgeWire__PolicyVariant         *message);
+size_t edge_wire__policy_variant__get_packed_size
+                     (const EdgeWire__PolicyVariant   *message);
+size_t edge_wire__policy_variant__pack
+                     (const EdgeWire__PolicyVariant   *message,
+                      uint8_t             *out);
+size_t edge_wire__policy_variant__pack_to_buffer
+                     (const EdgeWire__PolicyVariant   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__PolicyVariant *
+       edge_wire__policy_variant__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__policy_variant__free_unpacked
+                     (EdgeWire__PolicyVariant *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__SetPolicy methods */
+void   edge_wire__set_policy__init
+                     (EdgeWire__SetPolicy         *message);
+size_t edge_wire__set_policy__get_packed_size
+                     (const EdgeWire__SetPolicy   *message);
+size_t edge_wire__set_policy__pack
+                     (const EdgeWire__SetPolicy   *message,
+                      uint8_t             *out);
+size_t edge_wire__set_policy__pack_to_buffer
+                     (const EdgeWire__SetPolicy   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__SetPolicy *
+       edge_wire__set_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__set_policy__free_unpacked
+                     (EdgeWire__SetPolicy *message,
+                      ProtobufCAllocator *allocator);
 /* EdgeWire__Command methods */
 void   edge_wire__command__init
                      (EdgeWire__Command         *message);
@@ -544,6 +640,12 @@ typedef void (*EdgeWire__Activate_Closure)
 typedef void (*EdgeWire__Rollback_Closure)
                  (const EdgeWire__Rollback *message,
                   void *closure_data);
+typedef void (*EdgeWire__PolicyVariant_Closure)
+                 (const EdgeWire__PolicyVariant *message,
+                  void *closure_data);
+typedef void (*EdgeWire__SetPolicy_Closure)
+                 (const EdgeWire__SetPolicy *message,
+                  void *closure_data);
 typedef void (*EdgeWire__Command_Closure)
                  (const EdgeWire__Command *message,
                   void *closure_data);
@@ -576,6 +678,8 @@ extern const ProtobufCMessageDescriptor edge_wire__push_begin__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__push_chunk__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__activate__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__rollback__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__policy_variant__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__set_policy__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__command__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__signed__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor;
