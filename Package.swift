@@ -67,7 +67,7 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval", "EdgePlanner",
-                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit",
+                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit", "EdgeFleet", "EdgeFleetControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,11 +80,18 @@ let package = Package(
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
         .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
-        .executableTarget(name: "edged", dependencies: ["EdgeAgent", "CEdgeAgentSupport"]),
+        .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
+        // Fleet rollout over an MQTT broker (Formats/FLEET.md): CEdgeMqtt wraps libmosquitto,
+        // EdgeFleet is the agent side (Embedded-safe), EdgeFleetControl the host-only
+        // operator side behind `edgec fleet`.
+        .target(name: "CEdgeMqtt", linkerSettings: [.linkedLibrary("mosquitto"), .linkedLibrary("pthread")]),
+        .target(name: "EdgeFleet", dependencies: ["CEdgeMqtt", "EdgeAgent", "CEdgeAgentSupport", "CEdgeSupport", "EdgeTrust", "EdgeWire", "EdgeFormat"]),
+        .target(name: "EdgeFleetControl", dependencies: ["EdgeFleet", "EdgeTrust", "EdgeWire", "EdgeFormat"]),
         // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
-        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
+                                                       "EdgeFleet", "EdgeFleetControl"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),

@@ -3,7 +3,8 @@
 set -euo pipefail
 arch=$(dpkg --print-architecture)
 need=()
-for pkg in libopenblas-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev; do
+# mosquitto: the MQTT broker the fleet tests start; libmosquitto-dev: its client library (CEdgeMqtt).
+for pkg in libopenblas-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev libmosquitto-dev mosquitto; do
     # Qualify with the native architecture: with arm64 also installed (Firmware/),
     # a bare name is ambiguous to dpkg.
     dpkg -s "$pkg:$arch" >/dev/null 2>&1 || dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

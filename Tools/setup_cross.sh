@@ -70,7 +70,7 @@ try_install() { quiet_fail=1 install_missing "$@"; }
 
 ensure_arch arm64
 install_missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-    libopenblas-dev:arm64 zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64
+    libopenblas-dev:arm64 zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64 libmosquitto-dev:arm64
 # /usr/bin/time -v measures the device program's peak RSS (optional; small).
 install_missing time
 

@@ -162,7 +162,8 @@ public final class Agent {
 
     /// Runs `body` on a copy of the state under the control lock; `body` returns the new
     /// state, which is made durable before anything in memory changes.
-    /// `counter` nil: a switch the agent decides itself (policy); no counter is consumed.
+    /// `counter` nil: no counter is consumed: a switch the agent decides itself (policy), or one
+    /// authorised by the caller (a verified fleet desired state, EdgeFleet).
     private func mutate(counter: UInt64?, _ body: (inout AgentState) throws(WireError) -> Void) throws(WireError) {
         edgeLockControl()
         defer { edgeUnlockControl() }
@@ -384,5 +385,33 @@ public final class Agent {
         for r in resident where r.entry.name != v.entry.name { kept.append(r) }
         kept.append(v)
         resident = kept
+    }
+
+    // MARK: local installs (EdgeFleet)
+    // The caller authorised these itself (EdgeFleet verifies a signed desired state and
+    // its sequence number); the artifact is still verified, self-tested and installed A/B
+    // exactly like a push, and a failure leaves the serving variant as it was.
+
+    /// Installs a complete artifact held in memory, as `push` does.
+    public func installArtifact(_ bytes: [UInt8], activate: Bool) throws(WireError) -> String {
+        edgeLockControl()
+        let u: Upload
+        do throws(WireError) {
+            u = try store.beginUpload(total: UInt64(bytes.count), used: state.usedBytes)
+        } catch {
+            edgeUnlockControl()
+            throw error
+        }
+        edgeUnlockControl()
+        do throws(WireError) { try u.append(offset: 0, bytes) } catch {
+            u.discard()
+            throw error
+        }
+        return try install(u, sha256: Sha256.digest(bytes), activate: activate, counter: 0, receivedNanos: Clock.nowNanos())
+    }
+
+    /// Activates an installed variant, as `activate` does.
+    public func activateInstalled(_ name: String) throws(WireError) -> String {
+        try activate(name, counter: nil, receivedNanos: Clock.nowNanos())
     }
 }

@@ -16,7 +16,9 @@ public enum AgentMain {
         """
 
     /// Returns the process exit code (the server itself runs until killed).
-    public static func run(_ args: [String]) -> Int32 {
+    /// `started` runs once the agent is up, before the server loop (EdgeFleet hooks in
+    /// here); returning false exits with code 3. `extraUsage` is appended to --help.
+    public static func run(_ args: [String], extraUsage: String = "", started: ((Agent) -> Bool)? = nil) -> Int32 {
         var opts = ServerOptions()
         var store = ""
         var trustFiles: [String] = []
@@ -31,7 +33,7 @@ public enum AgentMain {
             let a = args[i]
             switch a {
             case "--help", "-h":
-                edge_print_out(usage + "\n")
+                edge_print_out(usage + "\n" + extraUsage)
                 return 0
             case "--quiet": Log.quiet = true
             case "--listen":
@@ -69,6 +71,7 @@ public enum AgentMain {
         }
         do throws(WireError) {
             let agent = try Agent(storeDir: store, trusted: keys, workers: workers, quotaBytes: quota)
+            if let started, !started(agent) { return 3 }
             try Server(agent: agent, options: opts).run()
         } catch {
             edge_print_err("edged: error: \(error.message)\n")
@@ -77,12 +80,12 @@ public enum AgentMain {
         return 0
     }
 
-    static func bad(_ msg: String) -> Int32 {
+    public static func bad(_ msg: String) -> Int32 {
         edge_print_err("edged: error: \(msg)\n")
         return 2
     }
 
-    static func splitHostPort(_ s: String) -> (String, Int32)? {
+    public static func splitHostPort(_ s: String) -> (String, Int32)? {
         let parts = s.split(separator: ":")
         guard parts.count == 2, let p = Int32(parts[1]), p >= 0, p < 65536 else { return nil }
         return (String(parts[0]), p)

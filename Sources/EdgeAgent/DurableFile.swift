@@ -5,8 +5,8 @@ import EdgeWire
 /// Crash-safe file replacement: write a temporary file, fsync it, rename it over the
 /// target, fsync the directory. A reader (or a restart after kill -9) sees the old or the
 /// new content, never a mix.
-enum DurableFile {
-    static func replace(_ path: String, directory: String, with bytes: [UInt8]) throws(WireError) {
+public enum DurableFile {
+    public static func replace(_ path: String, directory: String, with bytes: [UInt8]) throws(WireError) {
         let tmp = path + ".tmp"
         _ = tmp.withCString { edge_unlink($0) }
         let fd = tmp.withCString { edge_create_exclusive($0) }

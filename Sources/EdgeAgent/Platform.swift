@@ -36,9 +36,9 @@ private func threadEntry(_ ctx: UnsafeMutableRawPointer?) -> UnsafeMutableRawPoi
     return nil
 }
 
-enum Threads {
+public enum Threads {
     /// Starts a detached thread; false if the system refused.
-    static func start(_ body: @escaping () -> Void) -> Bool {
+    public static func start(_ body: @escaping () -> Void) -> Bool {
         let ctx = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         if edge_thread_start(threadEntry, ctx) != 0 {
             Unmanaged<ThreadBody>.fromOpaque(ctx).release()
@@ -48,9 +48,9 @@ enum Threads {
     }
 }
 
-enum Log {
-    static var quiet = false
-    static func info(_ s: String) {
+public enum Log {
+    public static var quiet = false
+    public static func info(_ s: String) {
         if quiet { return }
         edge_write_stderr("edged: " + s + "\n")
     }
@@ -68,5 +68,5 @@ extension Lock {
 
 extension Log {
     static func out(_ s: String) { edge_write_stdout(s) }
-    static func err(_ s: String) { edge_write_stderr(s) }
+    public static func err(_ s: String) { edge_write_stderr(s) }
 }

@@ -16,13 +16,15 @@ struct Edgec: ParsableCommand {
             Exit codes: 0 success; 2 bad command-line arguments or inputs; 3 file could not
             be read or written; 4 malformed .onnx/.edgm/.npy; 5 unsupported operator or
             feature; 6 shapes that do not agree; 7 outputs differ from --expect references;
-            8 the device agent refused (reason printed); 9 the agent could not be reached;
-            1 anything else.
+            8 the device agent refused (reason printed); 9 the agent or broker could not be
+            reached; 10 a fleet rollout halted at its canaries, 11 it timed out, 12 devices failed
+            after the full rollout; 13 no partition satisfies the constraints; 1 anything else.
             """,
         subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, BenchCommand.self, PortfolioCommand.self, PruneCommand.self, RomaEvalCommand.self,
                       ProfileCommand.self, PartitionCommand.self,
                       KeygenCommand.self, SignCommand.self, PushCommand.self, ActivateCommand.self, RollbackCommand.self,
-                      StatusCommand.self, InferCommand.self, LoadgenCommand.self, PolicyCommand.self, SplitCommand.self]
+                      StatusCommand.self, InferCommand.self, LoadgenCommand.self, PolicyCommand.self, SplitCommand.self,
+                      FleetCommand.self]
     )
 
     /// ArgumentParser's own usage errors (an unparsable or missing value) exit with

@@ -1,5 +1,6 @@
-// Host build of the device agent; the device build calls AgentMain.run from its C main.
+// Host build of the device agent; the device build calls AgentMain.run (or, with the
+// fleet client, FleetMain.run) from its C main.
 import CEdgeAgentSupport
-import EdgeAgent
+import EdgeFleet
 
-edge_exit(AgentMain.run(CommandLine.arguments))
+edge_exit(FleetMain.run(CommandLine.arguments))
