@@ -59,7 +59,8 @@ enum Device {
 
     /// Runs `edge-run args...` under qemu with a timeout; output goes through files, so
     /// a chatty run cannot block on a full pipe.
-    static func run(_ qemu: URL, _ args: [String], in dir: URL, timeout: TimeInterval = 120) throws -> Outcome {
+    static func run(_ qemu: URL, _ args: [String], in dir: URL, timeout: TimeInterval = 120,
+                    binary: URL = Device.binary) throws -> Outcome {
         let id = UUID().uuidString
         let outURL = dir.appendingPathComponent("stdout-\(id).txt")
         let errURL = dir.appendingPathComponent("stderr-\(id).txt")
