@@ -25,8 +25,11 @@ firmware-deps:
 
 # The device binary is built before the tests: `swift build` inside `swift test`
 # would deadlock on the build lock. DeviceTests run it under qemu-aarch64.
+# Plus a build with ResNet-18's op set only (operator selection), for OperatorSelectionTests.
+RESNET18_OPS := conv,gemm,maxPool,globalAveragePool,binary
 firmware: firmware-deps
 	$(MAKE) -C Firmware
+	$(MAKE) -C Firmware OUT=$(CURDIR)/Firmware/build/select-resnet18 OPS=$(RESNET18_OPS)
 
 test: deps embedded-check firmware
 	swift build --build-tests

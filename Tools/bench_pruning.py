@@ -60,7 +60,6 @@ import shlex
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -70,14 +69,11 @@ from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import edge_models as em  # noqa: E402
+from edge_common import find_edgec, seed_of  # noqa: E402
 from edge_models import GraphBuilder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DNNSHIFTER = {"size": 5.14, "speed": 1.67}  # VGG-16 / CIFAR-10, pruned vs sparse model
-
-
-def seed_of(*parts: str) -> int:
-    return zlib.crc32("/".join(parts).encode()) & 0x7FFFFFFF
 
 
 # ====================================================================== models
@@ -349,15 +345,6 @@ def count_params(model: onnx.ModelProto) -> Tuple[int, int]:
 # ====================================================================== edgec and onnxruntime
 
 
-def find_edgec(explicit: Optional[str]) -> Optional[Path]:
-    if explicit:
-        return Path(explicit)
-    for p in (ROOT / ".build-pb" / "release" / "edgec", ROOT / ".build" / "release" / "edgec"):
-        if p.exists():
-            return p
-    return None
-
-
 def edge_env() -> dict:
     env = dict(os.environ)
     env["OPENBLAS_NUM_THREADS"] = "1"
@@ -599,7 +586,7 @@ def main(argv=None) -> int:
         return 2
     if not args.no_dense:
         levels = [0.0] + levels
-    exe = find_edgec(args.edgec)
+    exe = find_edgec(args.edgec, allow_debug=False)
     if exe is None or not exe.exists():
         print("edgec not found: swift build -c release --product edgec --scratch-path .build-pb, or pass --edgec",
               file=sys.stderr)

@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import edge_models as em  # noqa: E402
+from edge_common import find_edgec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,15 +52,6 @@ BENCH_MODELS: Dict[str, tuple] = {
     "yolo_tiny": ("yolo_tiny", dict(width=1.0, num_classes=80)),
 }
 INPUT_SHAPE = [1, 3, 224, 224]
-
-
-def find_edgec(explicit: Optional[str]) -> Optional[Path]:
-    if explicit:
-        return Path(explicit)
-    for p in (ROOT / ".build" / "release" / "edgec", ROOT / ".build" / "debug" / "edgec"):
-        if p.exists():
-            return p
-    return None
 
 
 def build(name: str, work: Path, seed: int) -> Path:

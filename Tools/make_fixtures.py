@@ -29,7 +29,6 @@ import math
 import os
 import shutil
 import sys
-import zlib
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -39,15 +38,12 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import edge_models as em  # noqa: E402
+from edge_common import seed_of  # noqa: E402
 from edge_models import GraphBuilder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "Tests" / "Fixtures"
 GROUPS = ("ops", "models", "unsupported")
-
-
-def seed_of(*parts: str) -> int:
-    return zlib.crc32("/".join(parts).encode()) & 0x7FFFFFFF
 
 
 # ====================================================================== case model

@@ -32,7 +32,6 @@ import json
 import math
 import shutil
 import sys
-import zlib
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -42,15 +41,12 @@ from onnx import helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import edge_models as em  # noqa: E402
+from edge_common import seed_of  # noqa: E402
 from edge_models import GraphBuilder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "Tests" / "Fixtures" / "pruning"
 TOLERANCE = 1e-5
-
-
-def seed_of(*parts: str) -> int:
-    return zlib.crc32("/".join(parts).encode()) & 0x7FFFFFFF
 
 
 # ====================================================================== parameter counting

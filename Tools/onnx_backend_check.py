@@ -37,21 +37,14 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from edge_common import find_edgec  # noqa: E402
 TOL = 1e-4
 LOOSE_TOL = 1e-3
 
 
 def sanitize(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
-def find_edgec(explicit: Optional[str]) -> Optional[Path]:
-    if explicit:
-        return Path(explicit)
-    for p in (ROOT / ".build" / "release" / "edgec", ROOT / ".build" / "debug" / "edgec"):
-        if p.exists():
-            return p
-    return None
 
 
 def backend_data_dir() -> Path:

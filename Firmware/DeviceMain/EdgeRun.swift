@@ -22,7 +22,12 @@ func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
         try EdgeRun.run(options)
         return 0
     } catch {
-        Console.err("edge-run: error: " + error.message)
+        if EdgeError.messagesStripped {
+            // Built with STRIP_MESSAGES=1: the kind's number (Kind.rawValue) and exit code only.
+            Console.err("edge-run: error: code \(error.kind.rawValue), exit \(error.kind.exitCode) (messages compiled out)")
+        } else {
+            Console.err("edge-run: error: " + error.message)
+        }
         return error.kind.exitCode
     }
 }

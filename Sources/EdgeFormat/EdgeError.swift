@@ -17,11 +17,28 @@ public struct EdgeError: Error, CustomStringConvertible {
     }
 
     public var kind: Kind
+    /// Empty in a build with `EDGE_STRIP_MESSAGES` (the firmware's `STRIP_MESSAGES=1`,
+    /// TFLite Micro's TF_LITE_STRIP_ERROR_STRINGS): the message is then never built, so its
+    /// text and interpolation code are not in the binary; `kind` (the exit code) stays.
     public var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    @inline(__always)
+    public init(_ kind: Kind, _ message: @autoclosure () -> String) {
         self.kind = kind
-        self.message = message
+#if EDGE_STRIP_MESSAGES
+        self.message = ""
+#else
+        self.message = message()
+#endif
+    }
+
+    /// Whether messages were compiled out of this build.
+    public static var messagesStripped: Bool {
+#if EDGE_STRIP_MESSAGES
+        return true
+#else
+        return false
+#endif
     }
 
     public var description: String { message }

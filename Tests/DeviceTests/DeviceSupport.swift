@@ -62,7 +62,7 @@ enum Device {
     /// Runs `edge-run args...` under qemu with a timeout; output goes through files, so
     /// a chatty run cannot block on a full pipe.
     static func run(_ qemu: URL, _ args: [String], in dir: URL, timeout: TimeInterval = 120,
-                    program: URL = binary) throws -> Outcome {
+                    binary: URL = Device.binary) throws -> Outcome {
         let id = UUID().uuidString
         let outURL = dir.appendingPathComponent("stdout-\(id).txt")
         let errURL = dir.appendingPathComponent("stderr-\(id).txt")
@@ -78,7 +78,7 @@ enum Device {
         }
         let p = Process()
         p.executableURL = qemu
-        p.arguments = [program.path] + args
+        p.arguments = [binary.path] + args
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice

@@ -39,7 +39,7 @@ final class DeviceTests: XCTestCase {
             }
             throw XCTSkip("\(Device.gemmCheck.path) not built (make -C Firmware)")
         }
-        let r = try Device.run(qemu, [], in: temp, program: Device.gemmCheck)
+        let r = try Device.run(qemu, [], in: temp, binary: Device.gemmCheck)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("gemm-check: ok"), r.stdout)
     }

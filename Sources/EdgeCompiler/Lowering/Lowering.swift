@@ -163,8 +163,9 @@ final class Lowering {
             }
             let c = scale.count
             let x = try value(node.input(0)), y = try out(node)
-            guard try shape(node.input(0)).count >= 2, try shape(node.input(0))[1] == c else {
-                throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(try shape(node.input(0))))")
+            let inputShape = try shape(node.input(0))
+            guard inputShape.count >= 2, inputShape[1] == c else {
+                throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(inputShape))")
             }
             emit(.channelAffine, node, inputs: [x, weight(node.name + "::scale", shape: [c], scale), weight(node.name + "::shift", shape: [c], shift)],
                  outputs: [y], ints: [actKind], floats: actFloats)

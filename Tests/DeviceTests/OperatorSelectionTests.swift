@@ -1,0 +1,127 @@
+import EdgeCompiler
+import EdgeFormat
+import EdgeRuntime
+import Foundation
+import XCTest
+
+/// Device builds with operator selection and without messages (Firmware/Makefile's OPS=,
+/// OPS_FROM= and STRIP_MESSAGES=1), under qemu-aarch64:
+/// - `Firmware/build/select-resnet18/aarch64/edge-run`, ResNet-18's ops only, built by
+///   `make firmware` (required under EDGE_REQUIRE_DEVICE=1);
+/// - `Firmware/build/sizes/resnet18-stripped/aarch64/edge-run`, the same selection without
+///   messages, built by `make -C Firmware sizes` (skipped when absent).
+final class OperatorSelectionTests: XCTestCase {
+    static let selected = Device.root.appendingPathComponent("Firmware/build/select-resnet18/aarch64/edge-run")
+    static let stripped = Device.root.appendingPathComponent("Firmware/build/sizes/resnet18-stripped/aarch64/edge-run")
+
+    var qemu: URL!
+    var temp: URL!
+
+    override func setUpWithError() throws {
+        guard Device.arch == "aarch64" else { throw XCTSkip("operator selection builds are aarch64 only") }
+        qemu = try Device.available()
+        temp = FileManager.default.temporaryDirectory.appendingPathComponent("edge-select-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if let t = temp { try? FileManager.default.removeItem(at: t) }
+    }
+
+    func binary(_ url: URL, required: Bool) throws -> URL {
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            let message = "\(url.path) not built (make firmware / make -C Firmware sizes)"
+            if required && Device.required { throw DeviceTestError(message: message) }
+            throw XCTSkip(message)
+        }
+        return url
+    }
+
+    /// The op codes a build was compiled with (the Makefile records its -D flags).
+    func ops(of binary: URL) throws -> Set<String> {
+        let options = binary.deletingLastPathComponent().appendingPathComponent("obj-one/options")
+        let text = try String(contentsOf: options, encoding: .utf8)
+        return Set(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.hasPrefix("EDGE_OP_") && $0 != "EDGE_OP_SELECTION" }
+            .map { String($0.dropFirst("EDGE_OP_".count)) })
+    }
+
+    func resnet() throws -> (ModelFixture, ModelFixture.Run, URL) {
+        let fixture = try ModelFixture.named("resnet18")
+        let run = try XCTUnwrap(fixture.runs.first { $0.shapes["input"] == [1, 3, 32, 32] })
+        let model = temp.appendingPathComponent("resnet18.edgm")
+        try fixture.compile(run, to: model)
+        return (fixture, run, model)
+    }
+
+    /// A fixture model using an op the selection leaves out, and that op's name.
+    func modelOutside(_ selection: Set<String>) throws -> (URL, [String]) {
+        for fixture in try ModelFixture.all() {
+            guard let run = fixture.runs.first else { continue }
+            let model = temp.appendingPathComponent(fixture.name + ".edgm")
+            try fixture.compile(run, to: model)
+            let missing = try Interpreter(path: model.path).model.opCodes.map(\.name).filter { !selection.contains($0) }
+            if !missing.isEmpty { return (model, fixture.inputArguments(run)) }
+        }
+        throw DeviceTestError(message: "every model fixture fits the selection \(selection.sorted())")
+    }
+
+    func runsLikeTheHost(_ binary: URL) throws {
+        let (fixture, run, model) = try resnet()
+        let selection = try ops(of: binary)
+        XCTAssertEqual(Set(try Interpreter(path: model.path).model.opCodes.map(\.name)), selection,
+                       "the build's selection is ResNet-18's op set")
+        var inputs: [String: String] = [:]
+        for (n, f) in run.inputs { inputs[n] = fixture.path(f) }
+        let host = try hostOutputs(model: model, inputs: inputs)
+        let out = temp.appendingPathComponent("out")
+        let r = try Device.run(qemu, [model.path] + fixture.inputArguments(run) + ["--output-dir", out.path], in: temp, binary: binary)
+        XCTAssertFalse(r.crashed, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for (name, reference) in host {
+            let got = try NpyArray.read(out.appendingPathComponent(Device.safeFileName(name) + ".npy").path)
+            XCTAssertEqual(got.shape, reference.shape)
+            let worst = try XCTUnwrap(worstRelativeError(got.data, reference.data))
+            XCTAssertLessThanOrEqual(worst, DeviceTests.tolerance, "\(name): selected build vs host")
+        }
+    }
+
+    func testSelectedBuildMatchesTheHost() throws {
+        try runsLikeTheHost(try binary(Self.selected, required: true))
+    }
+
+    func testSelectedBuildRefusesAModelWithAnOpItLeavesOut() throws {
+        let b = try binary(Self.selected, required: true)
+        let selection = try ops(of: b)
+        let (model, inputs) = try modelOutside(selection)
+        let r = try Device.run(qemu, [model.path] + inputs + ["--output-dir", temp.appendingPathComponent("o").path], in: temp, binary: b)
+        XCTAssertFalse(r.crashed, r.stderr)
+        XCTAssertEqual(r.status, 5, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("edge-run: error: the model uses op '"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("which this build leaves out"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
+    func testStrippedBuildKeepsExitCodesAndPrintsTheNumericCode() throws {
+        let b = try binary(Self.stripped, required: false)
+        try runsLikeTheHost(b)
+        let (fixture, run, model) = try resnet()
+        var bad = try Data(contentsOf: model)
+        bad[0] = 0
+        try bad.write(to: temp.appendingPathComponent("bad.edgm"))
+        let cases: [([String], EdgeError.Kind)] = [
+            ([temp.appendingPathComponent("bad.edgm").path] + fixture.inputArguments(run), .format),
+            ([temp.appendingPathComponent("nope.edgm").path], .io),
+            ([model.path] + fixture.inputArguments(run) + ["--slice", "0:9223372036854775807"], .invalidArgument),
+            ([model.path], .invalidArgument),
+        ]
+        for (args, kind) in cases {
+            let r = try Device.run(qemu, args + ["--output-dir", temp.appendingPathComponent("o").path], in: temp, binary: b)
+            XCTAssertFalse(r.crashed, r.stderr)
+            XCTAssertEqual(r.status, kind.exitCode, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "edge-run: error: code \(kind.rawValue), exit \(kind.exitCode) (messages compiled out)\n")
+        }
+        let (outside, inputs) = try modelOutside(try ops(of: b))
+        let r = try Device.run(qemu, [outside.path] + inputs + ["--output-dir", temp.appendingPathComponent("o").path], in: temp, binary: b)
+        XCTAssertEqual(r.status, 5, r.stderr)
+    }
+}
