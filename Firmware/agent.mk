@@ -3,7 +3,7 @@
 # (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeAgent) and
 # AgentMain/EdgedMain.swift, whose `import X` lines resolve to empty stub modules.
 # The C parts (protobuf-c messages, the agent's socket/thread/fsync shim) are
-# compiled with the cross gcc; libprotobuf-c, libsodium, libopenblas and libz come
+# compiled with the cross gcc; libprotobuf-c, libsodium and libz come
 # from Debian's arm64 packages (Tools/setup_cross.sh).
 #
 #   make -C Firmware edged          build/aarch64/edged (+ stripped/edged)
@@ -43,6 +43,8 @@ $(AGENT_OBJ)/%.o: $(ROOT)/Sources/*/%.c $(AGENT_HEADERS) | tools-aarch64
 	$(Q)$(aarch64_CC) -Os -fPIC -ffunction-sections -fdata-sections $(AGENT_C_INCLUDES) -c $< -o $@
 
 AGENT_OBJECTS := $(AGENT_OBJ)/edged.o $(patsubst %.c,$(AGENT_OBJ)/%.o,$(notdir $(AGENT_C_SOURCES)))
+# The runtime's own C (Edge's GEMM kernels, the thread pool), built once by Firmware/Makefile.
+AGENT_OBJECTS += $(aarch64_C_OBJECTS)
 
 $(OUT)/aarch64/edged: $(AGENT_OBJECTS) $(aarch64_LINK_EXTRA)
 	$(call say,LINK   aarch64/edged)
