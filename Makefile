@@ -29,7 +29,8 @@ firmware-deps:
 RESNET18_OPS := conv,gemm,maxPool,globalAveragePool,binary
 firmware: firmware-deps
 	$(MAKE) -C Firmware
-	$(MAKE) -C Firmware OUT=$(CURDIR)/Firmware/build/select-resnet18 OPS=$(RESNET18_OPS)
+	$(MAKE) -C Firmware OUT=$(CURDIR)/Firmware/build/select-resnet18 OPS=$(RESNET18_OPS) \
+	    $(CURDIR)/Firmware/build/select-resnet18/aarch64/edge-run
 
 test: deps embedded-check firmware
 	swift build --build-tests

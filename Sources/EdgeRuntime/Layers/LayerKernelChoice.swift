@@ -3,10 +3,19 @@
 extension Layer {
     public var kernelChoice: String {
         switch self {
+        // Each arm under the same condition as its case in Layer.swift (device op selection).
+#if !EDGE_OP_SELECTION || EDGE_OP_conv
         case .conv(let l): return l.kernelChoice
+#endif
+#if !EDGE_OP_SELECTION || EDGE_OP_convTranspose
         case .convTranspose: return "col2im " + GemmKernel.name
+#endif
+#if !EDGE_OP_SELECTION || EDGE_OP_gemm
         case .gemm(let l): return l.kernelChoice
+#endif
+#if !EDGE_OP_SELECTION || EDGE_OP_matMul
         case .matMul: return "gemm " + GemmKernel.name
+#endif
         default: return ""
         }
     }
