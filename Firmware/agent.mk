@@ -1,10 +1,11 @@
 # Device build of the agent `edged` (included by Firmware/Makefile; uses its aarch64
 # toolchain variables). Like edge-run it is one Embedded Swift module: the runtime
-# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeAgent) and
-# AgentMain/EdgedMain.swift, whose `import X` lines resolve to empty stub modules.
-# The C parts (protobuf-c messages, the agent's socket/thread/fsync shim) are
-# compiled with the cross gcc; libprotobuf-c, libsodium and libz come
-# from Debian's arm64 packages (Tools/setup_cross.sh).
+# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeAgent), its fleet
+# client (EdgeFleet: `edged --mqtt`, Formats/FLEET.md) and AgentMain/EdgedMain.swift,
+# whose `import X` lines resolve to empty stub modules. The C parts (protobuf-c
+# messages, the agent's socket/thread/fsync shim, the libmosquitto shim) are compiled
+# with the cross gcc; libprotobuf-c, libsodium, libmosquitto and libz come from
+# Debian's arm64 packages (Tools/setup_cross.sh).
 #
 #   make -C Firmware edged          build/aarch64/edged (+ stripped/edged)
 #   make -C Firmware edged-smoke    starts it under qemu-aarch64 and asks for --help
@@ -13,15 +14,18 @@ AGENT_SWIFT_SOURCES := $(FORMAT_SOURCES) $(RUNTIME_SOURCES) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeWire/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeTrust/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeAgent/*.swift)) \
+    $(sort $(wildcard $(ROOT)/Sources/EdgeFleet/*.swift)) \
     $(sort $(wildcard $(FW)/AgentMain/*.swift))
 AGENT_C_INCLUDES := -I $(ROOT)/Sources/CEdgeWire/include -I $(ROOT)/Sources/CEdgeSodium/include \
-    -I $(ROOT)/Sources/CEdgeAgentSupport/include
-AGENT_C_SOURCES := $(ROOT)/Sources/CEdgeWire/edge_wire.pb-c.c $(ROOT)/Sources/CEdgeAgentSupport/edge_agent_support.c
+    -I $(ROOT)/Sources/CEdgeAgentSupport/include -I $(ROOT)/Sources/CEdgeMqtt/include
+AGENT_C_SOURCES := $(ROOT)/Sources/CEdgeWire/edge_wire.pb-c.c $(ROOT)/Sources/CEdgeAgentSupport/edge_agent_support.c \
+    $(ROOT)/Sources/CEdgeMqtt/edge_mqtt.c
 AGENT_HEADERS := $(C_HEADERS) $(wildcard $(ROOT)/Sources/CEdgeWire/include/*) \
-    $(wildcard $(ROOT)/Sources/CEdgeAgentSupport/include/*) $(wildcard $(ROOT)/Sources/CEdgeSodium/include/*)
-AGENT_LIBS := -lprotobuf-c -lsodium -lpthread $(LIBS)
+    $(wildcard $(ROOT)/Sources/CEdgeAgentSupport/include/*) $(wildcard $(ROOT)/Sources/CEdgeSodium/include/*) \
+    $(wildcard $(ROOT)/Sources/CEdgeMqtt/include/*)
+AGENT_LIBS := -lprotobuf-c -lsodium -lmosquitto -lpthread $(LIBS)
 AGENT_OBJ := $(OUT)/aarch64/obj-agent
-AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent
+AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent EdgeFleet
 
 .PHONY: edged edged-smoke
 edged: $(OUT)/aarch64/stripped/edged

@@ -5,5 +5,6 @@ public func edgedMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutableP
     for i in 0..<Int(argc) {
         if let a = argv[i] { args.append(String(cString: a)) }
     }
-    return AgentMain.run(args)
+    // FleetMain takes the fleet options (--mqtt ...) and hands the rest to AgentMain.
+    return FleetMain.run(args)
 }

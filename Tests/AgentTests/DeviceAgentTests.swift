@@ -5,21 +5,24 @@ import XCTest
 /// The aarch64 Embedded-Swift `edged` (make -C Firmware: Firmware/build/aarch64/stripped/edged)
 /// under qemu-aarch64: push, infer, and swaps under a small load. Skipped when the device
 /// build is absent, unless EDGE_REQUIRE_DEVICE=1 (as `make test` sets).
-final class DeviceAgentTests: AgentTestCase {
-    static let binary = AgentFixtures.root.appendingPathComponent("Firmware/build/aarch64/stripped/edged").path
+extension AgentTestCase {
+    static var deviceBinary: String { AgentFixtures.root.appendingPathComponent("Firmware/build/aarch64/stripped/edged").path }
 
-    func launcher() throws -> [String] {
+    /// qemu-aarch64 and the device edged, or a skip (a failure with EDGE_REQUIRE_DEVICE=1).
+    func deviceLauncher() throws -> [String] {
         let required = ProcessInfo.processInfo.environment["EDGE_REQUIRE_DEVICE"] == "1"
         let qemu = ["/usr/bin/qemu-aarch64", "/usr/local/bin/qemu-aarch64"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard FileManager.default.isExecutableFile(atPath: Self.binary), let q = qemu else {
+        guard FileManager.default.isExecutableFile(atPath: Self.deviceBinary), let q = qemu else {
             if required { XCTFail("device edged or qemu-aarch64 missing (make firmware)") }
             throw XCTSkip("device edged not built (make -C Firmware) or qemu-aarch64 missing")
         }
-        return [q, Self.binary]
+        return [q, Self.deviceBinary]
     }
+}
 
+final class DeviceAgentTests: AgentTestCase {
     func testDeviceAgentServesAndSwaps() throws {
-        let agent = try AgentProcess(dir: tmp, extra: ["--workers", "1"], launcher: try launcher(), startSeconds: 30)
+        let agent = try AgentProcess(dir: tmp, extra: ["--workers", "1"], launcher: try deviceLauncher(), startSeconds: 30)
         let c = AgentClient(address: agent.address)
         try c.push(AgentFixtures.artifact(dense, version: 1), key: key, activate: true)
         try c.push(AgentFixtures.artifact(pruned, version: 1), key: key, activate: false)

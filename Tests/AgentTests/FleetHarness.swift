@@ -116,11 +116,13 @@ class FleetTestCase: AgentTestCase {
 
     func deviceId(_ i: Int) -> String { String(format: "dev-%02d", i) }
 
-    func startAgent(_ i: Int, broker: MosquittoBroker) throws -> AgentProcess {
+    /// `launcher`: qemu-aarch64 and the device build (DeviceFleetTests); nil: the host edged.
+    func startAgent(_ i: Int, broker: MosquittoBroker, launcher: [String]? = nil) throws -> AgentProcess {
         let dir = try tmp.appendingPathComponent(deviceId(i)).creatingDirectory()
-        return try AgentProcess(dir: dir, extra: ["--mqtt", broker.address, "--device-id", deviceId(i), "--group", FleetTestCase.group,
-                                                  "--mqtt-user", MosquittoBroker.user, "--mqtt-password-file", broker.passwordFile,
-                                                  "--report-interval-ms", "300", "--workers", "1"])
+        let fleet = ["--mqtt", broker.address, "--device-id", deviceId(i), "--group", FleetTestCase.group,
+                     "--mqtt-user", MosquittoBroker.user, "--mqtt-password-file", broker.passwordFile,
+                     "--report-interval-ms", "300", "--workers", "1"]
+        return try AgentProcess(dir: dir, extra: fleet, launcher: launcher, startSeconds: launcher == nil ? 10 : 30)
     }
 
     /// Starts `n` agents and installs `dense` v1 on each by a direct push.
@@ -144,10 +146,10 @@ class FleetTestCase: AgentTestCase {
         return v
     }
 
-    func rollout(_ broker: MosquittoBroker, _ artifact: [UInt8], canary: Double = 0.1, timeout: Double = 40) throws -> RolloutReport {
+    func rollout(_ broker: MosquittoBroker, _ artifact: [UInt8], canary: Double = 0.1, timeout: Double = 40, observe: Double = 1) throws -> RolloutReport {
         var o = RolloutOptions()
         o.canaryFraction = canary
-        o.observeSeconds = 1
+        o.observeSeconds = observe
         o.timeoutSeconds = timeout
         o.chunkBytes = 16 << 10  // several chunks per artifact
         return try FleetRollout(broker: broker.options, group: FleetTestCase.group, secretKey: key, options: o,
