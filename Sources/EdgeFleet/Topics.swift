@@ -12,6 +12,17 @@ public enum Topics {
         "edge/\(group)/artifacts/\(sha256Hex)/\(index)"
     }
 
+    public static func artifactsAll(_ group: String) -> String { "edge/\(group)/artifacts/#" }
+
+    /// The artifact's SHA-256 hex of a chunk topic of `group`, nil for any other topic.
+    public static func chunkArtifact(_ group: String, _ topic: String) -> String? {
+        let prefix = "edge/\(group)/artifacts/"
+        guard topic.hasPrefix(prefix) else { return nil }
+        let levels = topic.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.count == 2, levels[0].utf8.count == 64, !levels[1].isEmpty, levels[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return String(levels[0])
+    }
+
     /// The last level of a topic (the device id of reported/online topics).
     public static func lastLevel(_ topic: String) -> String {
         var u = Array(topic.utf8)

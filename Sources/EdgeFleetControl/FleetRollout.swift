@@ -16,6 +16,9 @@ public struct RolloutOptions {
     /// before the rollout by more than this counts as failed.
     public var maxFailureRateRise = 0.01
     public var chunkBytes = 64 << 10
+    /// After convergence (or a halt), remove the retained chunks of every artifact the
+    /// group's desired state no longer names.
+    public var clearOldChunks = true
     public init() {}
 }
 
@@ -33,6 +36,8 @@ public struct RolloutReport {
     /// Offline when the rollout began: they follow the retained desired state when back.
     public var offline: [String] = []
     public var rolledBackTo = ""
+    /// Retained chunk messages of artifacts no longer desired, removed from the broker.
+    public var clearedChunks = 0
     public var seconds = 0.0
 
     public var exitCode: Int32 {
@@ -46,7 +51,7 @@ public struct RolloutReport {
 
     public var json: [String: Any] {
         ["outcome": outcome.rawValue, "variant": name, "version": version, "canaries": canaries, "converged": converged.count,
-         "failed": failed, "pending": pending, "offline": offline, "rolled_back_to": rolledBackTo, "seconds": seconds]
+         "failed": failed, "pending": pending, "offline": offline, "rolled_back_to": rolledBackTo, "cleared_chunks": clearedChunks, "seconds": seconds]
     }
 }
 
@@ -145,6 +150,9 @@ public final class FleetRollout {
                 } else {
                     progress("no common previous variant in the group: canaries stay as they are")
                 }
+                if options.clearOldChunks, let b = baseline {
+                    report.clearedChunks = clearChunks(keeping: b.artifact.map { Hex.encode($0.sha256) })
+                }
                 report.seconds = Date().timeIntervalSince(t0)
                 client.waitPublished(timeoutMs: 5000)
                 return report
@@ -159,6 +167,12 @@ public final class FleetRollout {
         report.failed.merge(r.failed) { a, _ in a }
         report.pending = r.pending
         report.outcome = !r.failed.isEmpty ? .failed : (r.pending.isEmpty ? .converged : .incomplete)
+        // Only once every online target runs the new variant: until then a device may still
+        // be fetching (or fall back to) an older artifact. Offline devices need only the
+        // current one, which stays.
+        if report.outcome == .converged && options.clearOldChunks {
+            report.clearedChunks = clearChunks(keeping: Hex.encode(sha))
+        }
         report.seconds = Date().timeIntervalSince(t0)
         progress("\(report.outcome.rawValue): \(r.converged.count) of \(targets.count) on \(md.name) v\(md.version) in \(String(format: "%.1f", report.seconds)) s"
                  + (r.failed.isEmpty ? "" : ", \(r.failed.count) failed") + (r.pending.isEmpty ? "" : ", \(r.pending.count) pending"))
@@ -231,6 +245,36 @@ public final class FleetRollout {
             }
             view.handle(e, client: client)
         }
+    }
+
+    /// Removes (publishes an empty retained message on) every retained chunk of the group
+    /// except those of `keeping`, the artifact the current desired state names: chunks
+    /// left by earlier rollouts, halted or interrupted ones included. The broker sends
+    /// the retained chunks on subscribing to `edge/<group>/artifacts/#`; the listing
+    /// ends after 300 ms without one (at most 10 s). Returns how many were removed.
+    func clearChunks(keeping: String?) -> Int {
+        let filter = Topics.artifactsAll(group)
+        client.subscribe(filter)
+        var stale: [String] = []
+        var seen = Set<String>()
+        let end = Date().addingTimeInterval(10)
+        var quietSince = Date()
+        while Date() < end && Date().timeIntervalSince(quietSince) < 0.3 {
+            let e = client.next(timeoutMs: 50)
+            if case .message(let topic, let payload, let retained) = e, let sha = Topics.chunkArtifact(group, topic) {
+                quietSince = Date()
+                if retained && !payload.isEmpty && sha != keeping && seen.insert(topic).inserted { stale.append(topic) }
+                continue
+            }
+            view.handle(e, client: client)
+        }
+        client.unsubscribe(filter)
+        for t in stale { client.publish(t, [], retain: true) }
+        if !client.waitPublished(timeoutMs: 10_000) {
+            progress("the broker did not acknowledge every chunk removal; some old chunks may remain")
+        }
+        if !stale.isEmpty { progress("removed \(stale.count) retained chunk(s) of artifacts no longer desired") }
+        return stale.count
     }
 
     func rateRise(_ id: String, before: DeviceStatus?, start: DeviceStatus?, now: DeviceStatus?) -> String? {

@@ -62,6 +62,8 @@ struct FleetRolloutCommand: ParsableCommand {
             device reports the new variant. A canary that fails its self-test or install, or
             whose failure rate rises, counts as failed; --halt-on failures halt the rollout
             and the group's desired state goes back to what the other devices run.
+            After convergence (or a halt) the retained chunks of every artifact the desired
+            state no longer names are removed from the broker (--keep-old-chunks: leave them).
             Exit codes: 0 converged, 10 halted at the canaries, 11 timeout, 12 failures after
             the full rollout, 9 broker unreachable or login refused, 2 bad arguments.
             """)
@@ -74,6 +76,7 @@ struct FleetRolloutCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the whole rollout.") var timeout: Double = 300
     @Option(help: "Seconds canaries serve before the rest are updated.") var observe: Double = 5
     @Option(name: .customLong("chunk-bytes"), help: "Artifact chunk size on the broker.") var chunkBytes: Int = 64 << 10
+    @Flag(name: .customLong("keep-old-chunks"), help: "Leave the retained chunks of older artifacts on the broker.") var keepOldChunks = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
@@ -89,6 +92,7 @@ struct FleetRolloutCommand: ParsableCommand {
             o.timeoutSeconds = timeout
             o.observeSeconds = observe
             o.chunkBytes = chunkBytes
+            o.clearOldChunks = !keepOldChunks
             let bytes = try FileIO.read(artifact)
             let sk = try KeyFile.readSecret(key)
             return try FleetRollout(broker: try broker.options(), group: broker.group, secretKey: sk, options: o,
@@ -100,6 +104,7 @@ struct FleetRolloutCommand: ParsableCommand {
             print("\(report.outcome.rawValue): \(report.name) v\(report.version), \(report.converged.count) converged, \(report.failed.count) failed, \(report.pending.count) pending, \(report.offline.count) offline (\(String(format: "%.1f", report.seconds)) s)")
             for (id, why) in report.failed.sorted(by: { $0.key < $1.key }) { print("  failed \(id): \(why)") }
             if !report.rolledBackTo.isEmpty { print("  canaries rolled back to \(report.rolledBackTo)") }
+            if report.clearedChunks > 0 { print("  removed \(report.clearedChunks) retained chunk(s) of older artifacts") }
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

@@ -1,4 +1,5 @@
 import EdgeClient
+import EdgeCompiler
 import EdgeFleet
 import EdgeFleetControl
 import EdgeTrust
@@ -140,6 +141,99 @@ final class FleetTests: FleetTestCase {
         let report = try run.join(seconds: 70)
         XCTAssertEqual(report.outcome, .converged, "failed: \(report.failed) pending: \(report.pending)")
         for a in agents { XCTAssertEqual(try AgentClient(address: a.address).status().active, pruned.name) }
+    }
+
+    /// A canary whose request failure rate rises while it serves the new variant halts
+    /// the rollout: the new variant (exported with another input signature, x 1x1x4x4,
+    /// so its own self-test passes but every request the clients send fails at run time)
+    /// is rolled back on the canaries, the others never see it, and its chunks leave the
+    /// broker.
+    func testFailureRateRiseHaltsAndRollsBackCanaries() throws {
+        let broker = try MosquittoBroker(dir: tmp.appendingPathComponent("broker"))
+        let agents = try startFleet(10, broker: broker)
+        let onnx = AgentFixtures.root.appendingPathComponent("Tests/Fixtures/onnx_reader/tiny_conv.onnx").path
+        let model = try Compiler.compile(onnxPath: onnx, options: CompileOptions()).bytes
+        let wrong = try ArtifactSigner.sign(model: model, metadata: ArtifactMetadata(name: "wrong-io", version: 1, family: "digits"), secretKey: key)
+        let flag = NSLock()
+        var stop = false
+        let load = Background { () -> LoadGenerator.Report in
+            try LoadGenerator(address: agents[0].address, inputs: self.input()).run(
+                concurrency: 1, seconds: 60, stop: { flag.lock(); defer { flag.unlock() }; return stop })
+        }
+        usleep(700_000)  // served requests on the old variant: the rate before the rollout
+        let report = try rollout(broker, wrong, canary: 0.2, observe: 2)
+        flag.lock(); stop = true; flag.unlock()
+        let served = try load.join(seconds: 10)
+
+        XCTAssertEqual(report.outcome, .halted, "failed: \(report.failed)")
+        XCTAssertEqual(report.canaries, ["dev-00", "dev-01"])
+        let why = try XCTUnwrap(report.failed["dev-00"], "the loaded canary did not count as failed: \(report.failed)")
+        XCTAssertTrue(why.contains("failure rate rose"), why)
+        XCTAssertNil(report.failed["dev-01"], "dev-01 served nothing, its rate cannot have risen")
+        XCTAssertEqual(report.rolledBackTo, "\(dense.name) v1")
+        XCTAssertGreaterThan(served.failed, 0, "the load never reached the new variant")
+        XCTAssertLessThan(served.failed, served.requests)
+        for (i, a) in agents.enumerated() {
+            let s = try AgentClient(address: a.address).status()
+            XCTAssertEqual(s.active, dense.name, deviceId(i))
+            if i >= 2 { XCTAssertEqual(s.variants.map(\.name), [dense.name], deviceId(i)) }
+        }
+        // Serving again after the rollback.
+        XCTAssertEqual(try AgentClient(address: agents[0].address).infer(input()).variant, dense.name)
+        XCTAssertEqual(report.clearedChunks, (wrong.count + (16 << 10) - 1) / (16 << 10))
+        XCTAssertEqual(try retainedChunks(broker), [:])
+    }
+
+    /// After a converged rollout the retained chunks of the artifact it replaced are
+    /// removed; the current artifact's stay, so a device that joins later still converges.
+    func testOldChunksRemovedAfterConvergence() throws {
+        let broker = try MosquittoBroker(dir: tmp.appendingPathComponent("broker"))
+        let agents = try startFleet(3, broker: broker)  // alive until the end of the test
+        let first = AgentFixtures.artifact(pruned, version: 1)
+        let second = AgentFixtures.artifact(pruned, version: 2)
+        let chunks = { (a: [UInt8]) in (a.count + (16 << 10) - 1) / (16 << 10) }
+        let r1 = try rollout(broker, first, canary: 0)
+        XCTAssertEqual(r1.outcome, .converged)
+        XCTAssertEqual(r1.clearedChunks, 0)
+        XCTAssertEqual(try retainedChunks(broker), [Hex.encode(Sha256.digest(first)): chunks(first)])
+        let r2 = try rollout(broker, second, canary: 0)
+        XCTAssertEqual(r2.outcome, .converged)
+        XCTAssertEqual(r2.clearedChunks, chunks(first))
+        XCTAssertEqual(try retainedChunks(broker), [Hex.encode(Sha256.digest(second)): chunks(second)])
+        // A new device (nothing installed) follows the retained desired state and chunks.
+        let late = try startAgent(3, broker: broker)
+        try waitFleet(broker, seconds: 20, what: "the late device on v2") { v in
+            v.devices["dev-03"].map { $0.active == self.pruned.name && $0.version == 2 && $0.state == "converged" } ?? false
+        }
+        XCTAssertEqual(try AgentClient(address: late.address).status().active, pruned.name)
+        for a in agents {
+            let s = try AgentClient(address: a.address).status()
+            XCTAssertEqual(s.active, pruned.name)
+            XCTAssertEqual(s.variants.first { $0.name == pruned.name }?.version, 2)
+        }
+    }
+
+    /// Artifact SHA-256 -> number of non-empty retained chunks on the broker.
+    func retainedChunks(_ broker: MosquittoBroker) throws -> [String: Int] {
+        let c = try broker.options.connect(clientId: "test-chunks")
+        var found: [String: Int] = [:]
+        var subscribed = false
+        var quietSince = Date()
+        let end = Date().addingTimeInterval(10)
+        while Date() < end && (!subscribed || Date().timeIntervalSince(quietSince) < 0.5) {
+            switch c.next(timeoutMs: 50) {
+            case .connected(let rc) where rc == 0:
+                c.subscribe(Topics.artifactsAll(FleetTestCase.group))
+                subscribed = true
+                quietSince = Date()
+            case .message(let topic, let payload, let retained):
+                if retained, !payload.isEmpty, let sha = Topics.chunkArtifact(FleetTestCase.group, topic) { found[sha, default: 0] += 1 }
+                quietSince = Date()
+            default: break
+            }
+        }
+        XCTAssertTrue(subscribed, "no connection to the broker")
+        return found
     }
 
     func runEdgec(_ args: [String]) throws -> String {
