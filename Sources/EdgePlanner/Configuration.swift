@@ -43,6 +43,9 @@ public struct Evaluation {
     /// The slowest stage of a pipelined stream: one tier's compute or one hop.
     public var bottleneckSeconds: Double
     public var text: String
+    /// The transfer option of its cuts; nil when no cut is crossed after a block (the
+    /// whole model on one system, or only the input sent on), or with no option asked for.
+    public var transfer: TransferOption? = nil
 }
 
 extension PlanProblem {
@@ -79,7 +82,7 @@ extension PlanProblem {
             guard let seg else { continue }
             if t > 0 {
                 let bytes = upload[holderTier]
-                let sec = links[holder][seg.system]!.seconds(bytes)
+                let sec = hopSeconds(holder, seg.system, after: seg.blocks.lowerBound - 1, bytes: bytes)
                 hops.append(.init(from: holder, to: seg.system, bytes: bytes, seconds: sec))
                 bottleneck = max(bottleneck, sec)
             }
@@ -90,9 +93,11 @@ extension PlanProblem {
         for h in hops { transfer += h.seconds }
         var sent = 0.0
         for u in upload { sent += u }
-        return Evaluation(configuration: c, computeSeconds: compute, totalComputeSeconds: total, hops: hops,
-                          transferSeconds: transfer, totalSeconds: total + transfer, uploadBytes: upload,
-                          transferBytes: sent, bottleneckSeconds: bottleneck, text: text(c))
+        var e = Evaluation(configuration: c, computeSeconds: compute, totalComputeSeconds: total, hops: hops,
+                           transferSeconds: transfer, totalSeconds: total + transfer, uploadBytes: upload,
+                           transferBytes: sent, bottleneckSeconds: bottleneck, text: text(c))
+        if c.segments.contains(where: { ($0?.blocks.lowerBound ?? 0) > 0 }) { e.transfer = self.transfer }
+        return e
     }
 
     /// Scission's layout: `Device(raspi4) = 0 - 6, Edge(vm2Core) = 7 - 11, Cloud(6700k(GPU)) = 12 - 25`;

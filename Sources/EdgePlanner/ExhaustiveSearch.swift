@@ -39,7 +39,8 @@ public struct ExhaustiveSearch {
 
     public func best(_ top: Int) -> [Evaluation] {
         let search = PartitionSearch(problem, objective: objective)
-        let ok = all().map { problem.evaluate($0) }.filter { problem.satisfies($0) }
+        // An infinite time: a cut the problem's transfer option was not measured at.
+        let ok = all().map { problem.evaluate($0) }.filter { problem.satisfies($0) && $0.totalSeconds.isFinite }
         return Array(ok.sorted(by: search.rankedBefore).prefix(top))
     }
 }

@@ -17,6 +17,10 @@ public struct PartitionOptions {
     public var memoryMB: [String: String] = [:]
     public var inputMB: Double?
     public var objective: Objective = .latency
+    /// `--transfer-layers`: rank every cut with each of these (empty: the profiled outputs).
+    public var transferLayers: [TransferOption] = []
+    /// `--min-fidelity`: a transfer option whose measured fidelity at a cut is lower is not used there.
+    public var minFidelity: Double?
 
     public init() {}
 
@@ -53,7 +57,7 @@ public struct PartitionOptions {
         return out
     }
 
-    public func makeProblem() throws(EdgeError) -> PlanProblem {
+    public func makeProblem(transfer: TransferOption? = nil) throws(EdgeError) -> PlanProblem {
         guard !model.isEmpty else { throw EdgeError(.invalidArgument, "--model is required") }
         if let i = inputMB, !(i.isFinite && i >= 0) { throw EdgeError(.invalidArgument, "--input-mb must be a number of megabytes >= 0") }
         let requests = try tierRequests()
@@ -65,6 +69,7 @@ public struct PartitionOptions {
             memory[name] = TierRequest.megabytesToBytes(mb)
         }
         return try PlanProblem(model: model.lowercased(), tiers: requests, profiles: profiles, network: net,
-                               inputBytes: inputMB.map(TierRequest.megabytesToBytes), memoryOverrides: memory)
+                               inputBytes: inputMB.map(TierRequest.megabytesToBytes), memoryOverrides: memory,
+                               transfer: transfer, minFidelity: transfer == nil ? nil : minFidelity)
     }
 }

@@ -215,14 +215,13 @@ public struct PartitionSearch {
                         for to in 0..<g {
                             let t2 = p.systems[to].tier
                             guard t2 > t, p.allowed[to], usable[t2], skip[t][t2], pos <= mustLo[t2] else { continue }
-                            let link = p.links[from][to]!
                             if realOK {
-                                let d = link.seconds(bytes)
+                                let d = p.hopSeconds(from, to, after: pos - 1, bytes: bytes)
                                 let sOut = sIn == zero ? zero : owes
                                 if d <= stageCap { relay(after, st(pos, from, sIn), arrive, st(pos, to, sOut), d, Int32(from)) { Int32($0 * 3 + sIn) } }
                             }
                             if sIn == free {
-                                let d = link.seconds(0)
+                                let d = p.hopSeconds(from, to, after: pos - 1, bytes: 0)
                                 if d <= stageCap { relay(after, st(pos, from, sIn), arrive, st(pos, to, zero), d, Int32(from)) { Int32($0 * 3 + sIn) } }
                             }
                         }

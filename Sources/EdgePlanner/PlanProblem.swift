@@ -10,6 +10,11 @@ public struct PlanSystem {
     public var weightBytes: [Double]?
     public var arenaBytes: [Double]?
     public var memoryBytes: Double?
+    /// Per block, with a transfer option: seconds it adds to a cut after the block on
+    /// this system as the sender and as the receiver (+infinity: not measured, so no
+    /// cut there). Nil: no transfer option, nothing added.
+    public var sendSeconds: [Double]?
+    public var receiveSeconds: [Double]?
 
     public init(name: String, tier: Int, seconds: [Double], outputBytes: [Double], weightBytes: [Double]? = nil, arenaBytes: [Double]? = nil, memoryBytes: Double? = nil) {
         self.name = name
@@ -34,6 +39,8 @@ public struct PlanProblem {
     /// links[a][b]: from system a to system b (nil: no row in the network file).
     public var links: [[Link?]]
     public var inputBytes: Double
+    /// The transfer option every cut of this problem uses (nil: the profiled outputs as they are).
+    public var transfer: TransferOption?
 
     // Derived from the criteria: per tier.
     public private(set) var allowed: [Bool] = []
@@ -46,10 +53,15 @@ public struct PlanProblem {
 
     /// Assembles and checks a problem; throws a clear error for unknown names, missing
     /// profiles or network rows. `memoryOverrides` replaces systems' memory (bytes).
+    /// `transfer`: every cut sends with this option (its bytes and added times, from the
+    /// profiles); a cut where it was not measured, or where its fidelity is below
+    /// `minFidelity` (unknown counts as below), is not offered.
     public init(model: String, tiers: [TierRequest], profiles: [SystemProfile], network: NetworkTable,
-                inputBytes: Double?, memoryOverrides: [String: Double] = [:]) throws(EdgeError) {
+                inputBytes: Double?, memoryOverrides: [String: Double] = [:],
+                transfer: TransferOption? = nil, minFidelity: Double? = nil) throws(EdgeError) {
         self.model = model
         self.tiers = tiers
+        self.transfer = transfer
         guard !tiers.isEmpty else { throw EdgeError(.invalidArgument, "the chain has no tiers") }
         var seenTier = Set<String>()
         for t in tiers {
@@ -84,6 +96,25 @@ public struct PlanProblem {
                 }
                 if ti == 0, profiledInput == nil { profiledInput = m.inputBytes }
                 var s = PlanSystem(name: p.system, tier: ti, seconds: m.blocks.map(\.seconds), outputBytes: m.blocks.map { Double($0.outputBytes) })
+                if let option = transfer {
+                    // The last block's output is the model's: no cut, nothing to transfer.
+                    var send = [Double](repeating: 0, count: m.blocks.count)
+                    var receive = send
+                    for (b, block) in m.blocks.enumerated().dropLast() {
+                        let out = option.senderSide(block)
+                        let fidelityOK = minFidelity.map { f in (out?.fidelity).map { $0 >= f } ?? false } ?? true
+                        if let out, fidelityOK {
+                            s.outputBytes[b] = out.bytes
+                            send[b] = out.seconds
+                        } else {
+                            s.outputBytes[b] = .infinity
+                            send[b] = .infinity
+                        }
+                        receive[b] = option.receiverSide(block) ?? .infinity
+                    }
+                    s.sendSeconds = send
+                    s.receiveSeconds = receive
+                }
                 if let mem = memoryOverrides[p.system] ?? p.memoryBytes.map(Double.init) {
                     guard m.blocks.allSatisfy({ $0.weightBytes != nil && $0.arenaBytes != nil }) else {
                         throw EdgeError(.invalidArgument, "system '\(p.system)' has a memory limit, but its profile of '\(model)' lacks weight_bytes/arena_bytes per block (profile it with edgec profile)")
@@ -121,6 +152,15 @@ public struct PlanProblem {
     }
 
     public func systems(ofTier t: Int) -> [Int] { systems.indices.filter { systems[$0].tier == t } }
+
+    /// A hop of `bytes` from system a to b after block `block` (-1: the model input,
+    /// which no Transfer Layer touches): the link plus what the transfer option adds on
+    /// both ends (infinite where the option was not measured).
+    public func hopSeconds(_ a: Int, _ b: Int, after block: Int, bytes: Double) -> Double {
+        let link = links[a][b]!.seconds(bytes)
+        guard block >= 0 else { return link }
+        return link + (systems[a].sendSeconds?[block] ?? 0) + (systems[b].receiveSeconds?[block] ?? 0)
+    }
 
     /// Which block holds layer `n`.
     public func block(containing n: Int) -> Int? { blockLayers.firstIndex { $0.first <= n && n <= $0.last } }

@@ -3,8 +3,10 @@ import Foundation
 /// How results are printed: Scission's line, and the JSON `edgec partition --json` gives.
 public enum PlanReport {
     /// `9.0106s - 2.4087MB - Device(raspi4) = 0 - 6, ...` (without the rank).
+    /// With a transfer option: `... - TL pool2` at the end.
     public static func scissionLine(_ e: Evaluation) -> String {
         String(format: "%.4fs - %.4fMB - ", e.totalSeconds, e.transferBytes / 1000 / 1000) + e.text
+            + (e.transfer.map { " - TL \($0)" } ?? "")
     }
 
     public static func textLines(_ results: [Evaluation], objective: Objective) -> [String] {
@@ -36,6 +38,7 @@ public enum PlanReport {
                 tiers.append(row)
             }
             rows.append(["rank": i + 1, "total_s": e.totalSeconds, "transfer_mb": e.transferBytes / 1000 / 1000,
+                         "transfer_layer": e.transfer.map { $0.description as Any } ?? NSNull(),
                          "config": e.text, "tiers": tiers, "transfer_s": e.transferSeconds,
                          "bottleneck_s": e.bottleneckSeconds, "throughput_fps": 1 / e.bottleneckSeconds,
                          "hops": e.hops.map { ["from": p.systems[$0.from].name, "to": p.systems[$0.to].name, "bytes": $0.bytes, "seconds": $0.seconds] }])

@@ -85,10 +85,13 @@ public struct BlockProfile: Codable, Equatable {
     public var arenaBytes: Int?
     /// ScissionTL's Transfer Layer measurements for a cut after this block, when known.
     public var transferLayer: TransferLayerProfile?
+    /// Edge's measured transfer options for a cut after this block (`edgec profile
+    /// --transfer-layers`): each Transfer Layer and encoding, split and run for real.
+    public var transfers: [TransferProfile]?
 
     public init(firstLayer: Int, lastLayer: Int, seconds: Double, outputBytes: Int, outputShape: [Int]? = nil,
                 flops: Int? = nil, params: Int? = nil, weightBytes: Int? = nil, arenaBytes: Int? = nil,
-                transferLayer: TransferLayerProfile? = nil) {
+                transferLayer: TransferLayerProfile? = nil, transfers: [TransferProfile]? = nil) {
         self.firstLayer = firstLayer
         self.lastLayer = lastLayer
         self.seconds = seconds
@@ -99,10 +102,11 @@ public struct BlockProfile: Codable, Equatable {
         self.weightBytes = weightBytes
         self.arenaBytes = arenaBytes
         self.transferLayer = transferLayer
+        self.transfers = transfers
     }
 
     enum CodingKeys: String, CodingKey {
-        case seconds, flops, params
+        case seconds, flops, params, transfers
         case firstLayer = "first_layer"
         case lastLayer = "last_layer"
         case outputBytes = "output_bytes"
@@ -132,6 +136,54 @@ public struct TransferLayerProfile: Codable, Equatable {
         case downsampleSeconds = "downsample_s"
         case upsampleSeconds = "upsample_s"
         case dataconvertSeconds = "dataconvert_s"
+    }
+}
+
+/// One transfer option measured at a cut: the head ends with the Transfer Layer `tl`,
+/// its output crosses encoded as `encoding` (zlib where it pays), the tail starts by
+/// undoing it (Formats/PROFILE.md, "Transfer options").
+public struct TransferProfile: Codable, Equatable {
+    /// The option as `--transfer-layers` names it: "none", "pool2", "pca:auto", "u8", "pool2+u8".
+    public var option: String
+    /// The Transfer Layer that ran ("pca:auto" resolves to "pca:K").
+    public var tl: String
+    public var encoding: String
+    /// Mean bytes per frame actually sent (the wire frame, after compression).
+    public var bytes: Int
+    /// Added on the sender per frame: the head's Transfer Layer and the encoding.
+    public var sendSeconds: Double
+    /// Added on the receiver per frame: decoding and the tail's Transfer Layer.
+    public var receiveSeconds: Double
+    /// Top-1 agreement with the unsplit model for a classifier, else 1 - mean relative
+    /// error of the outputs (on the profiling inputs); what `--min-fidelity` compares.
+    public var fidelity: Double
+    public var maxRelError: Double?
+    public var meanRelError: Double?
+    public var top1Agreement: Double?
+    public var samples: Int?
+
+    public init(option: String, tl: String, encoding: String, bytes: Int, sendSeconds: Double, receiveSeconds: Double,
+                fidelity: Double, maxRelError: Double? = nil, meanRelError: Double? = nil, top1Agreement: Double? = nil, samples: Int? = nil) {
+        self.option = option
+        self.tl = tl
+        self.encoding = encoding
+        self.bytes = bytes
+        self.sendSeconds = sendSeconds
+        self.receiveSeconds = receiveSeconds
+        self.fidelity = fidelity
+        self.maxRelError = maxRelError
+        self.meanRelError = meanRelError
+        self.top1Agreement = top1Agreement
+        self.samples = samples
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case option, tl, encoding, bytes, fidelity, samples
+        case sendSeconds = "send_s"
+        case receiveSeconds = "receive_s"
+        case maxRelError = "max_rel_error"
+        case meanRelError = "mean_rel_error"
+        case top1Agreement = "top1_agreement"
     }
 }
 
@@ -202,6 +254,16 @@ extension SystemProfile {
                 }
                 guard b.seconds.isFinite, b.seconds >= 0 else { throw bad("model '\(m.name)' block \(i): seconds must be a finite number >= 0") }
                 guard b.outputBytes >= 0 else { throw bad("model '\(m.name)' block \(i): output_bytes is negative") }
+                var options = Set<String>()
+                for t in b.transfers ?? [] {
+                    let at = "model '\(m.name)' block \(i) transfer '\(t.option)'"
+                    guard (try? TransferOption(parsing: t.option)) != nil else { throw bad("\(at): not a transfer option (e.g. none, pool2, pca:auto, u8, pool2+u8)") }
+                    guard options.insert(t.option).inserted else { throw bad("\(at) appears twice") }
+                    guard t.bytes >= 0, t.sendSeconds.isFinite, t.sendSeconds >= 0, t.receiveSeconds.isFinite, t.receiveSeconds >= 0 else {
+                        throw bad("\(at): bytes and times must be >= 0")
+                    }
+                    guard t.fidelity.isFinite, t.fidelity >= 0, t.fidelity <= 1 else { throw bad("\(at): fidelity must be in [0, 1]") }
+                }
                 next = b.lastLayer + 1
             }
         }

@@ -22,7 +22,18 @@ struct PartitionCommand: ParsableCommand {
             Time caps: seconds (0.5) or a share of the total compute (40%). A value
             that starts with '-' needs the '=' form: --device=-1 or --device=-1,5.
 
+            --transfer-layers LIST ranks every cut with each transfer option: a Transfer
+            Layer (none, pool2, pca:K, pca:auto), an encoding (f32, f16, u8), or both as
+            TL+ENC (pool2+u8); e.g. none,pool2,pca:auto,u8. Each option's bytes per frame
+            and added sender/receiver times come from the profiles (edgec profile
+            --transfer-layers measures them; ScissionTL's imported transfer_layer is
+            pool2). A cut where an option was not measured is not offered with it;
+            --min-fidelity F also drops options whose measured fidelity (top-1
+            agreement, or 1 - mean relative error) is below F. Configurations that cross
+            no cut (all on the device; the input sent on) are ranked once, with no TL.
+
             Examples:
+              edgec partition --profiles p/ --network net.csv --model densenet169 --chain device,edge --transfer-layers none,pool2
               edgec partition --profiles profiles/ --network net.csv --model vgg19 -d "!-1" -e 10 -c 16
               edgec partition --profiles p/ --network net.csv --model m --chain device,gateway,edge,cloud --json
             Exit codes: 0 results found; 13 no configuration satisfies the constraints
@@ -76,6 +87,12 @@ struct PartitionCommand: ParsableCommand {
     @Option(help: "latency (one input end to end) or throughput (pipelined stream: slowest stage).")
     var objective: String = "latency"
 
+    @Option(name: .customLong("transfer-layers"), help: ArgumentHelp("Transfer options to rank at every cut, e.g. none,pool2,pca:auto,u8.", valueName: "LIST"))
+    var transferLayers: String?
+
+    @Option(name: .customLong("min-fidelity"), help: ArgumentHelp("With --transfer-layers: the lowest measured fidelity an option may have at a cut (0-1).", valueName: "F"))
+    var minFidelity: Double?
+
     @Option(help: "How many configurations to print.")
     var top: Int = 5
 
@@ -88,6 +105,10 @@ struct PartitionCommand: ParsableCommand {
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be positive") }
         guard Objective(rawValue: objective) != nil else { throw ValidationError("--objective must be latency or throughput") }
+        if let f = minFidelity {
+            guard transferLayers != nil else { throw ValidationError("--min-fidelity needs --transfer-layers") }
+            guard f.isFinite, f >= 0, f <= 1 else { throw ValidationError("--min-fidelity must be in [0, 1]") }
+        }
     }
 
     func run() throws {
@@ -107,9 +128,12 @@ struct PartitionCommand: ParsableCommand {
             for a in time { let (k, v) = try splitAssignment(a, "--time"); o.time[k] = v }
             for a in memory { let (k, v) = try splitAssignment(a, "--memory"); o.memoryMB[k] = v }
 
-            let problem = try o.makeProblem()
+            if let t = transferLayers { o.transferLayers = try TransferOption.parseList(t) }
+            o.minFidelity = minFidelity
+            let problem = try o.makeProblem(transfer: o.transferLayers.first)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let results = try PartitionSearch(problem, objective: o.objective).best(top)
+            let results = o.transferLayers.isEmpty ? try PartitionSearch(problem, objective: o.objective).best(top)
+                                                   : try TransferRanking(options: o).best(top)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             if results.isEmpty {
                 if json { print(jsonString(PlanReport.json([], problem: problem, objective: o.objective))) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeFormat
 import EdgePlanner
+import EdgeSplit
 import Foundation
 
 struct ProfileCommand: ParsableCommand {
@@ -14,6 +15,15 @@ struct ProfileCommand: ParsableCommand {
             weight and peak arena bytes, and the model's input bytes (schema:
             Formats/PROFILE.md). If -o names an existing profile of the same system, the
             model is added to it (or replaced).
+
+            --transfer-layers LIST (e.g. none,pool2,pca:auto,u8; see edgec partition) also
+            splits the model at every cut with each option (edgec split's code: Transfer
+            Layer in the head and tail, wire encoding, zlib where it pays) and records per
+            cut the bytes per frame sent, the time added on the sender and the receiver,
+            and the fidelity against the unsplit model, on --calibration inputs (.npy;
+            needed for pca) or 8 seeded random ones. These always run in this host's
+            interpreter, with --qemu too. An option that cannot apply at a cut (pool2 on a
+            flat tensor) is left out there.
 
             --qemu runs Firmware/build/aarch64/edge-run (make firmware) under
             qemu-aarch64: an emulated, slow device, labelled so in the profile - not a
@@ -48,6 +58,15 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Ask an edged agent to profile itself (not yet available).", valueName: "HOST:PORT"))
     var remote: String?
 
+    @Option(name: .customLong("transfer-layers"), help: ArgumentHelp("Transfer options to measure at every cut, e.g. none,pool2,pca:auto,u8.", valueName: "LIST"))
+    var transferLayers: String?
+
+    @Option(help: ArgumentHelp("With --transfer-layers: .npy inputs to measure on (and fit PCA on).", valueName: "DIR"))
+    var calibration: String?
+
+    @Option(help: "With pca:auto: the explained-variance fraction K must reach.")
+    var fidelity: Double = 0.99
+
     @Option(name: .shortAndLong, help: "Output profile (.json).")
     var output: String
 
@@ -55,6 +74,8 @@ struct ProfileCommand: ParsableCommand {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
         guard TierName.isValid(tier) else { throw ValidationError("--tier must be a lower-case name like device, edge or cloud") }
         if let m = memoryMB, !(m > 0) { throw ValidationError("--memory-mb must be positive") }
+        if transferLayers == nil && calibration != nil { throw ValidationError("--calibration needs --transfer-layers") }
+        guard fidelity > 0, fidelity <= 1 else { throw ValidationError("--fidelity must be in (0, 1]") }
     }
 
     func run() throws {
@@ -73,16 +94,19 @@ struct ProfileCommand: ParsableCommand {
                 }
                 runner = .qemu(qemu: q, edgeRun: edgeRun)
             }
+            let transfers = try transferLayers.map { (t) throws(EdgeError) in try TransferOption.parseList(t) } ?? []
             let profiler = try BlockProfiler(path: model)
             let modelName = name ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
             let interactive = isatty(2) != 0
-            let m = try profiler.profile(name: modelName, iterations: iterations, runner: runner) { k, n in
+            var m = try profiler.profile(name: modelName, iterations: iterations, runner: runner) { k, n in
                 if interactive || k == n || k % max(1, n / 4) == 0 {
                     FileHandle.standardError.write("edgec: profiling block \(k)/\(n)\(interactive && k < n ? "\r" : "\n")".data(using: .utf8)!)
                 }
             }
-            let how = qemu ? "edgec profile --qemu: edge-run under qemu-aarch64 (emulated; a slow device, not a real board)"
+            if !transfers.isEmpty { try measureTransfers(transfers, into: &m, progress: interactive) }
+            var how = qemu ? "edgec profile --qemu: edge-run under qemu-aarch64 (emulated; a slow device, not a real board)"
                            : "edgec profile: interpreter on this host"
+            if !transfers.isEmpty { how += "; transfer options measured in this host's interpreter" }
             var profile = SystemProfile(system: system, tier: tier, memoryBytes: memoryMB.map { Int($0 * 1e6) }, source: how, models: [m])
             if FileManager.default.fileExists(atPath: output) {
                 let old = try SystemProfile.load(output)
@@ -95,6 +119,32 @@ struct ProfileCommand: ParsableCommand {
             try profile.write(output)
             let total = m.blocks.reduce(0.0) { $0 + $1.seconds }
             print(String(format: "%@: %d blocks, %.3f ms in total on %@ (%@) -> %@", modelName, m.blocks.count, total * 1000, system, qemu ? "qemu-aarch64" : "interpreter", output))
+        }
+    }
+
+    /// Every cut (after each block but the last) with every option: `block.transfers`.
+    func measureTransfers(_ options: [TransferOption], into m: inout ModelProfile, progress interactive: Bool) throws {
+        let cuts = m.blocks.count - 1
+        for b in 0..<cuts {
+            let layer = m.blocks[b].lastLayer
+            var measured: [TransferProfile] = []
+            for o in options {
+                let tl = try TransferLayerKind.parse(o.tl)
+                if let why = try TransferProfiler.inapplicable(modelPath: model, layer: layer, tl: tl) {
+                    note("transfer \(o) not measured after layer \(layer): \(why)")
+                    continue
+                }
+                let t = try TransferProfiler.measure(modelPath: model, layer: layer, tl: tl, encoding: try TransferEncoding.parse(o.encoding),
+                                                     calibration: calibration, fidelityTarget: fidelity)
+                measured.append(TransferProfile(option: o.description, tl: t.tl, encoding: t.encoding, bytes: t.bytes,
+                                                sendSeconds: t.sendSeconds, receiveSeconds: t.receiveSeconds, fidelity: t.fidelity,
+                                                maxRelError: t.maxRelError, meanRelError: t.meanRelError,
+                                                top1Agreement: t.top1Agreement, samples: t.samples))
+            }
+            m.blocks[b].transfers = measured
+            if interactive || b + 1 == cuts {
+                FileHandle.standardError.write("edgec: transfer options at cut \(b + 1)/\(cuts)\(interactive && b + 1 < cuts ? "\r" : "\n")".data(using: .utf8)!)
+            }
         }
     }
 }
