@@ -75,6 +75,8 @@ struct FleetRolloutCommand: ParsableCommand {
     @Option(name: .customLong("halt-on"), help: "Halt when this many canaries fail.") var haltOn: Int = 1
     @Option(help: "Seconds to wait for the whole rollout.") var timeout: Double = 300
     @Option(help: "Seconds canaries serve before the rest are updated.") var observe: Double = 5
+    @Option(name: .customLong("max-failure-rise"), help: ArgumentHelp("A canary whose request failure rate during --observe exceeds its rate before the rollout by more than this fails.", valueName: "P%"))
+    var maxFailureRise: String = "1%"
     @Option(name: .customLong("chunk-bytes"), help: "Artifact chunk size on the broker.") var chunkBytes: Int = 64 << 10
     @Flag(name: .customLong("keep-old-chunks"), help: "Leave the retained chunks of older artifacts on the broker.") var keepOldChunks = false
     @Flag(help: "Print the result as JSON.") var json = false
@@ -91,6 +93,9 @@ struct FleetRolloutCommand: ParsableCommand {
             o.haltOn = haltOn
             o.timeoutSeconds = timeout
             o.observeSeconds = observe
+            let r = maxFailureRise.hasSuffix("%") ? String(maxFailureRise.dropLast()) : maxFailureRise
+            guard let rise = Double(r), rise >= 0, rise <= 100 else { throw FleetControlError.input("--max-failure-rise expects a percentage like 1%") }
+            o.maxFailureRateRise = rise / 100
             o.chunkBytes = chunkBytes
             o.clearOldChunks = !keepOldChunks
             let bytes = try FileIO.read(artifact)
