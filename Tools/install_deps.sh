@@ -3,8 +3,9 @@
 set -euo pipefail
 arch=$(dpkg --print-architecture)
 need=()
-# mosquitto: the MQTT broker the fleet tests start; libmosquitto-dev: its client library (CEdgeMqtt).
-for pkg in libopenblas-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev libmosquitto-dev mosquitto; do
+# mosquitto: the MQTT broker the fleet tests start; libmosquitto-dev: its client library (CEdgeMqtt);
+# openssl: the fleet TLS test makes a self-signed broker certificate with it.
+for pkg in libopenblas-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev libmosquitto-dev mosquitto openssl; do
     # Qualify with the native architecture: with arm64 also installed (Firmware/),
     # a bare name is ambiguous to dpkg.
     dpkg -s "$pkg:$arch" >/dev/null 2>&1 || dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -132,6 +132,13 @@ int edge_mqtt_set_login(edge_mqtt *m, const char *user, const char *password) {
     return mosquitto_username_pw_set(m->mosq, user, password);
 }
 
+int edge_mqtt_set_tls(edge_mqtt *m, const char *cafile, const char *certfile, const char *keyfile) {
+    int rc = mosquitto_tls_set(m->mosq, cafile, NULL, certfile, keyfile, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) return rc;
+    /* 1 = SSL_VERIFY_PEER; NULL: the library's default TLS version and ciphers. */
+    return mosquitto_tls_opts_set(m->mosq, 1, NULL, NULL);
+}
+
 int edge_mqtt_set_will(edge_mqtt *m, const char *topic, const void *payload, int length, int qos, int retain) {
     return mosquitto_will_set(m->mosq, topic, length, payload, qos, retain != 0);
 }

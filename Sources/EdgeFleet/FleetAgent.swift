@@ -12,6 +12,7 @@ public struct FleetOptions {
     public var group = ""
     public var user = ""
     public var password = ""
+    public var tls = MqttTLS()
     public var reportIntervalMs: UInt64 = 5000
     /// A missing chunk for this long fails the fetch (retried after `retryMs`).
     public var chunkTimeoutMs: UInt64 = 10_000
@@ -51,6 +52,7 @@ public final class FleetAgent {
         self.seqFile = SeqFile(path: storeDir + "/fleet-seq", directory: storeDir)
         self.mqtt = try MqttClient(clientId: "edged-" + options.group + "-" + options.deviceId, user: options.user,
                                    password: options.password, maxQueued: 64)
+        if options.tls.enabled { try mqtt.setTLS(options.tls) }
         report.id = options.deviceId
         report.group = options.group
         report.seq = try seqFile.read()

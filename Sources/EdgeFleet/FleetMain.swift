@@ -11,8 +11,11 @@ public enum FleetMain {
         fleet (optional, Formats/FLEET.md):
           --mqtt HOST:PORT --device-id ID --group G
                      [--mqtt-user U --mqtt-password-file F] [--report-interval-ms MS]
+                     [--mqtt-cafile CA.pem [--mqtt-cert C.pem --mqtt-key K.pem]]
           Follows the group's signed desired state on the MQTT broker, installs it like a
           push (signature, self-test, A/B) and reports its state, retained, on the broker.
+          --mqtt-cafile: TLS; the broker's certificate must verify against CA.pem and
+          name HOST; --mqtt-cert/--mqtt-key: a client certificate.
 
         """
 
@@ -26,7 +29,8 @@ public enum FleetMain {
         var i = 0
         while i < args.count {
             let a = args[i]
-            let own = ["--mqtt", "--device-id", "--group", "--mqtt-user", "--mqtt-password-file", "--report-interval-ms"]
+            let own = ["--mqtt", "--device-id", "--group", "--mqtt-user", "--mqtt-password-file", "--report-interval-ms",
+                       "--mqtt-cafile", "--mqtt-cert", "--mqtt-key"]
             if own.contains(a) {
                 guard i + 1 < args.count else { return AgentMain.bad("\(a) expects a value") }
                 let v = args[i + 1]
@@ -36,6 +40,9 @@ public enum FleetMain {
                 case "--group": fleet.group = v
                 case "--mqtt-user": fleet.user = v
                 case "--mqtt-password-file": passwordFile = v
+                case "--mqtt-cafile": fleet.tls.caFile = v
+                case "--mqtt-cert": fleet.tls.certFile = v
+                case "--mqtt-key": fleet.tls.keyFile = v
                 default:
                     guard let n = UInt64(v), n >= 50, n <= 3_600_000 else { return AgentMain.bad("--report-interval-ms expects 50..3600000") }
                     fleet.reportIntervalMs = n
@@ -51,14 +58,16 @@ public enum FleetMain {
             i += 1
         }
         if mqtt.isEmpty {
-            guard fleet.deviceId.isEmpty && fleet.group.isEmpty && fleet.user.isEmpty && passwordFile.isEmpty else {
-                return AgentMain.bad("--device-id, --group and --mqtt-user need --mqtt HOST:PORT")
+            guard fleet.deviceId.isEmpty && fleet.group.isEmpty && fleet.user.isEmpty && passwordFile.isEmpty && !fleet.tls.enabled
+                    && fleet.tls.certFile.isEmpty else {
+                return AgentMain.bad("--device-id, --group, --mqtt-user and --mqtt-cafile need --mqtt HOST:PORT")
             }
             return AgentMain.run(rest, extraUsage: usage)
         }
         guard let (h, p) = AgentMain.splitHostPort(mqtt), p > 0 else { return AgentMain.bad("--mqtt expects HOST:PORT") }
         fleet.host = h
         fleet.port = p
+        if let why = fleet.tls.problem() { return AgentMain.bad(why) }
         guard Topics.validId(fleet.deviceId) else { return AgentMain.bad("--device-id must be 1-64 characters of [A-Za-z0-9._-]") }
         guard Topics.validId(fleet.group) else { return AgentMain.bad("--group must be 1-64 characters of [A-Za-z0-9._-]") }
         if !passwordFile.isEmpty {

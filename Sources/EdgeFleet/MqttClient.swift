@@ -1,5 +1,21 @@
 import CEdgeMqtt
 
+/// TLS settings of an MQTT connection (empty caFile: no TLS).
+public struct MqttTLS {
+    public var caFile = ""
+    public var certFile = ""
+    public var keyFile = ""
+    public init() {}
+    public var enabled: Bool { !caFile.isEmpty }
+
+    /// The rule both sides check: a client certificate needs its key, and TLS its CA.
+    public func problem() -> String? {
+        if certFile.isEmpty != keyFile.isEmpty { return "--mqtt-cert and --mqtt-key go together" }
+        if !certFile.isEmpty && caFile.isEmpty { return "--mqtt-cert needs --mqtt-cafile (TLS)" }
+        return nil
+    }
+}
+
 /// An MQTT client (libmosquitto through CEdgeMqtt). Its network thread connects,
 /// reconnects and acknowledges on its own; the owner drains events with `next`, on
 /// one thread. Shared by the agent (Embedded-safe) and `edgec fleet`.
@@ -26,6 +42,19 @@ public final class MqttClient {
     }
 
     deinit { edge_mqtt_free(m) }
+
+    /// TLS to the broker: its certificate must verify against `caFile` and name the host;
+    /// `certFile`/`keyFile` (both or neither) are a client certificate.
+    public func setTLS(_ tls: MqttTLS) throws(FleetError) {
+        let rc = tls.caFile.withCString { ca in
+            tls.certFile.withCString { cert in
+                tls.keyFile.withCString { key in
+                    edge_mqtt_set_tls(m, ca, tls.certFile.isEmpty ? nil : cert, tls.keyFile.isEmpty ? nil : key)
+                }
+            }
+        }
+        guard rc == 0 else { throw FleetError("MQTT TLS (\(tls.caFile)): \(MqttClient.describe(rc))") }
+    }
 
     /// A message the broker publishes for us if we vanish without a DISCONNECT.
     public func setWill(topic: String, payload: [UInt8], retain: Bool) throws(FleetError) {

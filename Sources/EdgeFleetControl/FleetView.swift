@@ -135,11 +135,13 @@ public struct BrokerOptions {
     public var port: Int32
     public var user: String
     public var password: String
-    public init(host: String, port: Int32, user: String = "", password: String = "") {
+    public var tls: MqttTLS
+    public init(host: String, port: Int32, user: String = "", password: String = "", tls: MqttTLS = MqttTLS()) {
         self.host = host
         self.port = port
         self.user = user
         self.password = password
+        self.tls = tls
     }
 
     public func connect(clientId: String) throws -> MqttClient {
@@ -149,7 +151,10 @@ public struct BrokerOptions {
         do { c = try MqttClient(clientId: id, user: user, password: password, maxQueued: 1 << 16) } catch {
             throw FleetControlError.broker(error.message)
         }
-        do { try c.start(host: host, port: port) } catch { throw FleetControlError.broker(error.message) }
+        do {
+            if tls.enabled { try c.setTLS(tls) }
+            try c.start(host: host, port: port)
+        } catch { throw FleetControlError.broker(error.message) }
         return c
     }
 }

@@ -22,6 +22,10 @@ struct BrokerArguments: ParsableArguments {
     @Option(name: .customLong("mqtt-user"), help: "Broker user name.") var user: String = ""
     @Option(name: .customLong("mqtt-password-file"), help: ArgumentHelp("File whose first line is the broker password.", valueName: "F"))
     var passwordFile: String = ""
+    @Option(name: .customLong("mqtt-cafile"), help: ArgumentHelp("TLS: the broker's certificate must verify against this CA and name HOST.", valueName: "CA.pem"))
+    var caFile: String = ""
+    @Option(name: .customLong("mqtt-cert"), help: ArgumentHelp("TLS client certificate (with --mqtt-key).", valueName: "C.pem")) var certFile: String = ""
+    @Option(name: .customLong("mqtt-key"), help: ArgumentHelp("Its private key.", valueName: "K.pem")) var keyFile: String = ""
 
     func options() throws -> BrokerOptions {
         let (h, p) = try parseBroker(broker)
@@ -31,7 +35,12 @@ struct BrokerArguments: ParsableArguments {
             guard !user.isEmpty else { throw FleetControlError.input("--mqtt-password-file needs --mqtt-user") }
             password = try FleetMain.readPassword(passwordFile)
         }
-        return BrokerOptions(host: h, port: p, user: user, password: password)
+        var tls = MqttTLS()
+        tls.caFile = caFile
+        tls.certFile = certFile
+        tls.keyFile = keyFile
+        if let why = tls.problem() { throw FleetControlError.input(why) }
+        return BrokerOptions(host: h, port: p, user: user, password: password, tls: tls)
     }
 
     func parseBroker(_ s: String) throws -> (String, Int32) {

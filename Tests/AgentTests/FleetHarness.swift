@@ -7,14 +7,22 @@ import XCTest
 
 /// A real mosquitto on a free 127.0.0.1 port, with its own config, password file and
 /// persistence directory under `dir`; anonymous clients are refused. `stop()` is a
-/// SIGTERM (mosquitto saves its retained messages), deinit always kills.
+/// SIGTERM (mosquitto saves its retained messages), deinit always kills. With `tls`, the
+/// listener speaks only TLS, with a self-signed certificate for 127.0.0.1 that openssl
+/// makes here (clients trust it as their CA).
 final class MosquittoBroker {
     static let user = "fleet"
     static let password = "fleet-test-password"
     let dir: URL
     let port: Int32
     var process: Process? = nil
-    var options: BrokerOptions { BrokerOptions(host: "127.0.0.1", port: port, user: MosquittoBroker.user, password: MosquittoBroker.password) }
+    let tls: Bool
+    var caFile: String { dir.appendingPathComponent("broker-cert.pem").path }
+    var options: BrokerOptions {
+        var t = MqttTLS()
+        if tls { t.caFile = caFile }
+        return BrokerOptions(host: "127.0.0.1", port: port, user: MosquittoBroker.user, password: MosquittoBroker.password, tls: t)
+    }
     var address: String { "127.0.0.1:\(port)" }
     var passwordFile: String { dir.appendingPathComponent("client-password").path }
 
@@ -22,9 +30,10 @@ final class MosquittoBroker {
         ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init(dir: URL) throws {
+    init(dir: URL, tls: Bool = false) throws {
         guard MosquittoBroker.binary != nil else { throw ClientError.local("mosquitto is not installed (Tools/install_deps.sh installs it)") }
         self.dir = try dir.creatingDirectory()
+        self.tls = tls
         port = try MosquittoBroker.freePort()
         let passwd = dir.appendingPathComponent("passwd").path
         let mp = Process()
@@ -34,6 +43,20 @@ final class MosquittoBroker {
         mp.waitUntilExit()
         guard mp.terminationStatus == 0 else { throw ClientError.local("mosquitto_passwd failed") }
         try (MosquittoBroker.password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        var tlsConf = ""
+        if tls {
+            let key = dir.appendingPathComponent("broker-key.pem").path
+            let ssl = Process()
+            ssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            ssl.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", caFile]
+            ssl.standardOutput = FileHandle.nullDevice
+            ssl.standardError = FileHandle.nullDevice
+            try ssl.run()
+            ssl.waitUntilExit()
+            guard ssl.terminationStatus == 0 else { throw ClientError.local("openssl could not make a test certificate") }
+            tlsConf = "cafile \(caFile)\ncertfile \(caFile)\nkeyfile \(key)\n"
+        }
         let conf = """
             listener \(port) 127.0.0.1
             allow_anonymous false
@@ -43,7 +66,7 @@ final class MosquittoBroker {
             log_dest file \(dir.path)/mosquitto.log
             max_queued_messages 10000
             user \(NSUserName())
-
+            \(tlsConf)
             """
         try conf.write(to: dir.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
@@ -121,7 +144,7 @@ class FleetTestCase: AgentTestCase {
         let dir = try tmp.appendingPathComponent(deviceId(i)).creatingDirectory()
         let fleet = ["--mqtt", broker.address, "--device-id", deviceId(i), "--group", FleetTestCase.group,
                      "--mqtt-user", MosquittoBroker.user, "--mqtt-password-file", broker.passwordFile,
-                     "--report-interval-ms", "300", "--workers", "1"]
+                     "--report-interval-ms", "300", "--workers", "1"] + (broker.tls ? ["--mqtt-cafile", broker.caFile] : [])
         return try AgentProcess(dir: dir, extra: fleet, launcher: launcher, startSeconds: launcher == nil ? 10 : 30)
     }
 

@@ -213,6 +213,19 @@ final class FleetTests: FleetTestCase {
         }
     }
 
+    /// A TLS-only broker (self-signed certificate made by openssl): agents and the
+    /// controller verify it and the rollout converges; a plain-TCP client gets nowhere.
+    func testRolloutOverTLS() throws {
+        let broker = try MosquittoBroker(dir: tmp.appendingPathComponent("broker"), tls: true)
+        let agents = try startFleet(3, broker: broker)
+        let r = try rollout(broker, AgentFixtures.artifact(pruned, version: 1), canary: 0)
+        XCTAssertEqual(r.outcome, .converged, "failed: \(r.failed) pending: \(r.pending)")
+        for a in agents { XCTAssertEqual(try AgentClient(address: a.address).status().active, pruned.name) }
+        var plain = broker.options
+        plain.tls = MqttTLS()
+        XCTAssertThrowsError(try FleetView(group: FleetTestCase.group).load(try plain.connect(clientId: "test-plain"), seconds: 3))
+    }
+
     /// Artifact SHA-256 -> number of non-empty retained chunks on the broker.
     func retainedChunks(_ broker: MosquittoBroker) throws -> [String: Int] {
         let c = try broker.options.connect(clientId: "test-chunks")

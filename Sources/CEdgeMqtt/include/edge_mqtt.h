@@ -36,6 +36,10 @@ typedef struct {
 edge_mqtt *edge_mqtt_new(const char *client_id, int max_queued);
 /* Both optional; call before edge_mqtt_start. 0 on success (MOSQ_ERR_* otherwise). */
 int edge_mqtt_set_login(edge_mqtt *m, const char *user, const char *password);
+/* TLS (optional; before edge_mqtt_start): the broker's certificate must verify against
+ * cafile and name the host connected to; certfile/keyfile (both or neither, may be NULL)
+ * are a client certificate. 0 on success. */
+int edge_mqtt_set_tls(edge_mqtt *m, const char *cafile, const char *certfile, const char *keyfile);
 int edge_mqtt_set_will(edge_mqtt *m, const char *topic, const void *payload, int length, int qos, int retain);
 /* Starts the network thread and connects in the background; reconnects forever with
  * a back-off of 1..max_reconnect_s seconds. 0 on success. */
