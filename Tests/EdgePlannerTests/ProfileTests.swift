@@ -11,7 +11,10 @@ final class ProfileTests: XCTestCase {
             ModelProfile(name: "m", inputBytes: 12, inputShape: [1, 3], iterations: 5, runner: "interpreter", blocks: [
                 BlockProfile(firstLayer: 0, lastLayer: 2, seconds: 0.1 + 0.2, outputBytes: 140, outputShape: [1, 4], flops: 9, params: 3, weightBytes: 12, arenaBytes: 64,
                              transferLayer: TransferLayerProfile(outputBytes: 40, downsampleSeconds: 1e-4, upsampleSeconds: 2e-4, dataconvertSeconds: 3e-5)),
-                BlockProfile(firstLayer: 3, lastLayer: 3, seconds: 1e-7, outputBytes: 136),
+                BlockProfile(firstLayer: 3, lastLayer: 3, seconds: 1e-7, outputBytes: 136, transfers: [
+                    TransferProfile(option: "pca:auto+u8", tl: "pca:3", encoding: "u8", bytes: 30, sendSeconds: 1e-5, receiveSeconds: 2e-5,
+                                    fidelity: 0.97, maxRelError: 0.1, meanRelError: 0.02, top1Agreement: 0.97, samples: 32),
+                ]),
             ]),
         ])
         let back = try SystemProfile.decode(p.encoded(), name: "t")
@@ -38,6 +41,16 @@ final class ProfileTests: XCTestCase {
         rejects(#"{"format":"edge-profile","version":1,"system":"a","tier":"device","models":[{"name":"m","blocks":[\#(block),{"first_layer":3,"last_layer":3,"seconds":0.1,"output_bytes":1}]}]}"#, "do not follow on")
         rejects(#"{"format":"edge-profile","version":1,"system":"a","tier":"device","models":[{"name":"m","blocks":[{"first_layer":0,"last_layer":0,"seconds":-1,"output_bytes":1}]}]}"#, "finite number >= 0")
         rejects(#"{"format":"edge-profile","version":1,"system":"a","tier":"device","models":[{"name":"m","blocks":[{"first_layer":0,"last_layer":0,"seconds":"x","output_bytes":1}]}]}"#, "wrong type")
+        func withTransfer(_ t: String) -> String {
+            #"{"format":"edge-profile","version":1,"system":"a","tier":"device","models":[{"name":"m","blocks":[{"first_layer":0,"last_layer":0,"seconds":0.1,"output_bytes":1,"transfers":[\#(t)]}]}]}"#
+        }
+        let t = #"{"option":"pool2","tl":"pool2","encoding":"f32","bytes":10,"send_s":0.001,"receive_s":0.001,"fidelity":1}"#
+        XCTAssertNoThrow(try SystemProfile.decode(Data(withTransfer(t).utf8), name: "ok.json"))
+        rejects(withTransfer(t.replacingOccurrences(of: #""option":"pool2""#, with: #""option":"pool3""#)), "not a transfer option")
+        rejects(withTransfer(t + "," + t), "appears twice")
+        rejects(withTransfer(t.replacingOccurrences(of: #""fidelity":1"#, with: #""fidelity":1.5"#)), "fidelity must be in [0, 1]")
+        rejects(withTransfer(t.replacingOccurrences(of: #""send_s":0.001"#, with: #""send_s":-1"#)), "bytes and times must be >= 0")
+        rejects(withTransfer(t.replacingOccurrences(of: #","fidelity":1"#, with: "")), "missing \"fidelity\"")
     }
 
     /// Scission's pickles convert without running any code they name, and a pickle that

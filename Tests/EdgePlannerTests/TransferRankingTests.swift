@@ -30,6 +30,17 @@ final class TransferRankingTests: XCTestCase {
     /// "[3] 0.2068s - 0.2008MB - Device(...)..." -> "0.2068s - 0.2008MB - Device(...)..."
     func unranked(_ line: String) -> String { String(line.drop { $0 != " " }.dropFirst()) }
 
+    func testTransferOptionNames() throws {
+        let names = try TransferOption.parseList("none, pool2,pca:auto,u8,pool2+u8,pca:12+f16,f16")
+        XCTAssertEqual(names.map(\.description), ["none", "pool2", "pca:auto", "u8", "pool2+u8", "pca:12+f16", "f16"])
+        XCTAssertEqual(try TransferOption(parsing: "none+f32"), TransferOption.none)
+        XCTAssertEqual(try TransferOption(parsing: "pool2+f32").description, "pool2")
+        for bad in ["", "pool3", "u8+pool2", "pool2+pool2", "u8+f16", "pca:0", "pca:x", "pool2+u8+f16"] {
+            XCTAssertThrowsError(try TransferOption(parsing: bad), bad)
+        }
+        XCTAssertThrowsError(try TransferOption.parseList("u8,none+u8"), "the same option twice")
+    }
+
     func testDensenet169PoolRankingIsScissionTLsWithoutItsPenalties() throws {
         let theirs = try fixtureLines().map(unranked)
         XCTAssertEqual(theirs.count, 21)
