@@ -11,9 +11,15 @@ final class DeviceFleetTests: FleetTestCase {
     /// The device is the canary (first id): it fetches the chunks over MQTT, installs
     /// (signature, self-test under qemu), reports converged; then the host agents follow.
     /// Killed, the broker publishes its last will: offline.
-    func testDeviceAgentJoinsBrokerAndConverges() throws {
+    func testDeviceAgentJoinsBrokerAndConverges() throws { try converge(tls: false) }
+
+    /// The same over a TLS-only broker: the device's libmosquitto (arm64, OpenSSL) verifies
+    /// the test's self-signed certificate.
+    func testDeviceAgentOverTLS() throws { try converge(tls: true) }
+
+    func converge(tls: Bool) throws {
         let launcher = try deviceLauncher()
-        let broker = try MosquittoBroker(dir: tmp.appendingPathComponent("broker"))
+        let broker = try MosquittoBroker(dir: tmp.appendingPathComponent("broker"), tls: tls)
         let device = try startAgent(0, broker: broker, launcher: launcher)
         let hosts = try (1..<3).map { try startAgent($0, broker: broker) }
         for a in [device] + hosts { try AgentClient(address: a.address).push(AgentFixtures.artifact(dense, version: 1), key: key, activate: true) }
@@ -34,6 +40,6 @@ final class DeviceFleetTests: FleetTestCase {
         device.kill()
         try waitFleet(broker, seconds: 20, what: "the device offline (last will)") { $0.devices["dev-00"]?.online == false }
         withExtendedLifetime(hosts) {}
-        print("device fleet: converged in \(String(format: "%.1f", report.seconds)) s, device RSS under qemu \(d.rssBytes / 1024) KiB")
+        print("device fleet\(tls ? " (TLS)" : ""): converged in \(String(format: "%.1f", report.seconds)) s, device RSS under qemu \(d.rssBytes / 1024) KiB")
     }
 }
