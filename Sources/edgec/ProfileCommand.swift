@@ -95,6 +95,9 @@ struct ProfileCommand: ParsableCommand {
                 runner = .qemu(qemu: q, edgeRun: edgeRun)
             }
             let transfers = try transferLayers.map { (t) throws(EdgeError) in try TransferOption.parseList(t) } ?? []
+            if calibration == nil, let pca = transfers.first(where: { $0.tl.hasPrefix("pca") }) {
+                throw EdgeError(.invalidArgument, "--transfer-layers \(pca): PCA is fitted on real inputs; pass --calibration DIR (.npy inputs)")
+            }
             let profiler = try BlockProfiler(path: model)
             let modelName = name ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
             let interactive = isatty(2) != 0
