@@ -1,4 +1,5 @@
 import Foundation
+import EdgeFormat
 
 /// Scalar evaluation of what the runtime applies per element, for channels whose value is
 /// a known constant (a zero filter gives act(bias) everywhere).

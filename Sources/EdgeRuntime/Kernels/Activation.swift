@@ -15,15 +15,9 @@ public struct Activation {
         self.beta = beta
     }
 
-    /// Decodes the `ints[0]`, `floats[0...1]` convention of ops that carry an activation.
-    public init(_ op: OpDescription) throws(EdgeError) {
-        guard let raw = op.ints.first, let kind = ActivationKind(rawValue: raw) else {
-            throw EdgeError(.format, "op '\(op.name)': missing or unknown activation kind")
-        }
-        guard op.floats.count >= 2 else {
-            throw EdgeError(.format, "op '\(op.name)': activation needs alpha and beta")
-        }
-        self.init(kind: kind, alpha: op.floats[0], beta: op.floats[1])
+    /// The activation a record carries (`FusedActivation`, decoded by the op's params).
+    public init(_ a: FusedActivation) {
+        self.init(kind: a.kind, alpha: a.alpha, beta: a.beta)
     }
 
     @inline(__always)

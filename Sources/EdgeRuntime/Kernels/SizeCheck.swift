@@ -24,16 +24,6 @@ enum SizeCheck {
     /// Shape text for messages (same style as the interpreter's).
     static func describe(_ shape: [Int]) -> String { ShapeText.of(shape) }
 
-    /// Exact counts of the record's `ints` and `floats`.
-    static func lists(_ op: OpDescription, ints: Int, floats: Int) throws(EdgeError) {
-        guard op.ints.count == ints else {
-            throw EdgeError(.format, "op '\(op.name)': expected \(ints) ints, found \(op.ints.count)")
-        }
-        guard op.floats.count == floats else {
-            throw EdgeError(.format, "op '\(op.name)': expected \(floats) floats, found \(op.floats.count)")
-        }
-    }
-
     /// `required` inputs that must be present, then up to `optional` ones that may be
     /// absent (nil) or missing from the end; exactly `outputs` outputs.
     static func operands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef],
@@ -64,10 +54,8 @@ enum SizeCheck {
     }
 
     /// X and Y of a 2-D pooling op: one 4-D input, one 4-D output with X's batch and
-    /// channels, `ints` attributes and no floats.
-    static func poolOperands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef],
-                             ints: Int) throws(EdgeError) -> (TensorRef, TensorRef) {
-        try lists(op, ints: ints, floats: 0)
+    /// channels (the record is checked by the op's params).
+    static func poolOperands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) -> (TensorRef, TensorRef) {
         try operands(op, inputs: inputs, outputs: outputs, required: 1)
         guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
         let yt = outputs[0]

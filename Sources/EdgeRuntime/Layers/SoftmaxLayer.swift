@@ -15,12 +15,11 @@ public struct SoftmaxLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        try SizeCheck.lists(op, ints: 1, floats: 0)
+        let axis = try AxisParams(op).axis
         let tx = inputs[0]!, ty = outputs[0]
         let rank = tx.shape.count
         try SizeCheck.count(tx.shape, op: op, tensor: "X")
         try SizeCheck.same(ty.shape, tx.shape, op: op, what: "Y")
-        let axis = op.ints[0]
         guard axis >= 0, axis < Int64(rank) else {
             throw EdgeError(.format, "op '\(op.name)': axis \(axis) is out of range for rank \(rank)")
         }
