@@ -77,141 +77,10 @@ final class Lowering {
 
     func lower(_ node: Node) throws {
         let act = node.fused ?? .none
-        switch node.opType {
-        case "Conv", "ConvTranspose":
-            var w = try shape(node.input(1))
-            let pads = node.ints("pads") ?? [0, 0, 0, 0]
-            let strides = node.ints("strides") ?? [1, 1]
-            let dil = node.ints("dilations") ?? [1, 1]
-            var ins = [try value(node.input(0)), try value(node.input(1))]
-            ins.append(node.input(2).isEmpty ? -1 : try value(node.input(2)))
-            var y = try out(node)
-            if node.int("edge.as2d", 0) == 1 {
-                w = [w[0], w[1], 1, w[2]]
-                ins[0] = try viewAs2D(ins[0], node.input(0))
-                ins[1] = try promoted(ins[1], w, node.input(1) + "::2d")
-                y = try viewAs2D(y, node.outputs[0])
-            }
-            let window = Window2D(kernel: [w[2], w[3]], strides: strides, dilations: dil, pads: pads)
-            emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [y],
-                 ConvParams(activation: act, group: Int64(node.int("group", 1)), window: window))
-        case "Gemm":
-            try lowerGemm(node, act)
-        case "MatMul":
-            try lowerMatMul(node, act)
-        case "MaxPool", "AveragePool":
-            let k = node.ints("kernel_shape")!, s = node.ints("strides")!, p = node.ints("pads")!
-            var x = try value(node.input(0)), y = try out(node)
-            if node.int("edge.as2d", 0) == 1 {
-                x = try viewAs2D(x, node.input(0))
-                y = try viewAs2D(y, node.outputs[0])
-            }
-            if node.opType == "MaxPool" {
-                let window = Window2D(kernel: k, strides: s, dilations: node.ints("dilations")!, pads: p)
-                emit(.maxPool, node, inputs: [x], outputs: [y], MaxPoolParams(window: window))
-            } else {
-                let window = Window2D(kernel: k, strides: s, dilations: [1, 1], pads: p)
-                emit(.averagePool, node, inputs: [x], outputs: [y],
-                     AveragePoolParams(window: window, countIncludePad: node.int("count_include_pad", 0) != 0))
-            }
-        case "GlobalAveragePool", "GlobalMaxPool":
-            emit(node.opType == "GlobalAveragePool" ? .globalAveragePool : .globalMaxPool, node,
-                 inputs: [try value(node.input(0))], outputs: [try out(node)], NoParams())
-        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum":
-            try lowerBinary(node, act)
-        case "edge.Activation":
-            let a = node.fused!
-            let x = try value(node.input(0)), y = try out(node)
-            guard let params = UnaryParams(a) else { throw EdgeError(.unsupported, "\(node.label): an empty activation") }
-            emit(.unary, node, inputs: [x], outputs: [y], params)
-            markInPlace(input: x, output: y)
-        case "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Elu", "Selu", "Softplus":
-            let kinds: [String: UnaryKind] = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs,
-                                              "Reciprocal": .reciprocal, "Elu": .elu, "Selu": .selu, "Softplus": .softplus]
-            var params = UnaryParams(kinds[node.opType]!)
-            if node.opType == "Elu" { params.alpha = node.float("alpha", 1) }
-            if node.opType == "Selu" {
-                params.alpha = node.float("alpha", 1.67326319217681884765625)
-                params.beta = node.float("gamma", 1.05070102214813232421875)
-            }
-            let x = try value(node.input(0)), y = try out(node)
-            emit(.unary, node, inputs: [x], outputs: [y], params)
-            markInPlace(input: x, output: y)
-        case "PRelu":
-            let x = try value(node.input(0)), y = try out(node)
-            emit(.binary, node, inputs: [x, try value(node.input(1))], outputs: [y], BinaryParams(.prelu))
-            markInPlace(input: x, output: y)
-        case "LogSoftmax":
-            // softmax then log: exact except where softmax underflows to 0 (x - max < -87).
-            try lowerSoftmax(node)
-            let y = try out(node)
-            emit(.unary, node, inputs: [y], outputs: [y], UnaryParams(.log))
-        case "ReduceSum":
-            // The mean times the count of reduced elements.
-            let axes = node.ints("edge.axes")!
-            let inShape = try shape(node.input(0))
-            let n = axes.reduce(1) { $0 * inShape[$1] }
-            let y = try out(node)
-            emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [y], ReduceMeanParams(axes: axes.map { Int64($0) }))
-            emit(.binary, node, inputs: [y, weight(node.name + "::count", shape: [1], [Float(n)])], outputs: [y], BinaryParams(.mul))
-        case "BatchNormalization":
-            guard let (scale, shift) = try BatchNormFolding.affine(node, graph) else {
-                throw EdgeError(.unsupported, "\(node.label): BatchNormalization needs constant scale, bias, mean and var")
-            }
-            let c = scale.count
-            let x = try value(node.input(0)), y = try out(node)
-            let inputShape = try shape(node.input(0))
-            guard inputShape.count >= 2, inputShape[1] == c else {
-                throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(inputShape))")
-            }
-            emit(.channelAffine, node, inputs: [x, weight(node.name + "::scale", shape: [c], scale), weight(node.name + "::shift", shape: [c], shift)],
-                 outputs: [y], ActivationParams(activation: act))
-            markInPlace(input: x, output: y)
-        case "Concat":
-            emit(.concat, node, inputs: try node.inputs.filter { !$0.isEmpty }.map { try value($0) }, outputs: [try out(node)],
-                 AxisParams(axis: Int64(node.int("axis", 0))))
-        case "Split":
-            emit(.split, node, inputs: [try value(node.input(0))], outputs: try node.outputs.map { try value($0) },
-                 AxisParams(axis: Int64(node.int("axis", 0))))
-        case "Slice":
-            let pairs = node.ints("edge.slice")!.map { Int64($0) }
-            let starts = stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] }
-            let steps = stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] }
-            emit(.slice, node, inputs: [try value(node.input(0))], outputs: [try out(node)], SliceParams(starts: starts, steps: steps))
-        case "Transpose":
-            emit(.transpose, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
-                 TransposeParams(perm: node.ints("perm")!.map { Int64($0) }))
-        case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Cast":
-            let x = try value(node.input(0))
-            let name = node.outputs[0]
-            if model.tensors[Int(x)].isArena {
-                _ = try alias(x, shape: try shape(name), name: name, key: name)
-            } else {
-                emit(.copy, node, inputs: [x], outputs: [try out(node)], NoParams())
-            }
-        case "Pad":
-            let mode: PadMode = ["constant": .constant, "reflect": .reflect, "edge": .edge][node.string("mode", "constant")]!
-            var value: Float = 0
-            if case .float(let v)? = node.attributes["edge.value"] { value = v }
-            let pads = node.ints("edge.pads")!.map { Int64($0) }
-            let rank = pads.count / 2
-            emit(.pad, node, inputs: [try self.value(node.input(0))], outputs: [try out(node)],
-                 PadParams(mode: mode, begins: Array(pads[..<rank]), ends: Array(pads[rank...]), value: value))
-        case "Resize", "Upsample":
-            try lowerResize(node)
-        case "Softmax":
-            try lowerSoftmax(node)
-        case "LRN":
-            let size = node.int("size", 0)
-            guard size > 0 else { throw EdgeError(.format, "\(node.label): size must be positive") }
-            emit(.lrn, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
-                 LRNParams(size: Int64(size), alpha: node.float("alpha", 1e-4), beta: node.float("beta", 0.75), bias: node.float("bias", 1)))
-        case "ReduceMean":
-            emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
-                 ReduceMeanParams(axes: node.ints("edge.axes")!.map { Int64($0) }))
-        default:
+        guard let rule = OnnxOps.table[node.opType]?.lower else {
             throw EdgeError(.unsupported, "unsupported operator \(node.opType) at node '\(node.name)'")
         }
+        try rule(self)(node, act)
     }
 
     func lowerGemm(_ node: Node, _ act: FusedActivation) throws {
@@ -328,7 +197,8 @@ final class Lowering {
         }
     }
 
-    func lowerResize(_ node: Node) throws {
+    /// Resize, Upsample (no fused activation)
+    func lowerResize(_ node: Node, _ act: FusedActivation) throws {
         let modeName = node.string("mode", "nearest")
         let mode: ResizeMode
         switch modeName {
@@ -361,7 +231,8 @@ final class Lowering {
              ResizeParams(mode: mode, transform: transform, nearest: nearest, scaleH: scales[0], scaleW: scales[1]))
     }
 
-    func lowerSoftmax(_ node: Node) throws {
+    /// Softmax (no fused activation)
+    func lowerSoftmax(_ node: Node, _ act: FusedActivation) throws {
         let s = try shape(node.input(0))
         let defaultAxis = graph.opset >= 13 ? -1 : 1
         let axis = try ShapeInference.normalize(node.int("axis", defaultAxis), rank: s.count, node)
@@ -376,5 +247,181 @@ final class Lowering {
             return
         }
         emit(.softmax, node, inputs: [x], outputs: [y], AxisParams(axis: Int64(axis)))
+    }
+}
+
+// MARK: - Lowering rules (OnnxOps.table names one per ONNX op type)
+
+extension Lowering {
+    /// Conv, ConvTranspose
+    func lowerConvolution(_ node: Node, _ act: FusedActivation) throws {
+        var w = try shape(node.input(1))
+        let pads = node.ints("pads") ?? [0, 0, 0, 0]
+        let strides = node.ints("strides") ?? [1, 1]
+        let dil = node.ints("dilations") ?? [1, 1]
+        var ins = [try value(node.input(0)), try value(node.input(1))]
+        ins.append(node.input(2).isEmpty ? -1 : try value(node.input(2)))
+        var y = try out(node)
+        if node.int("edge.as2d", 0) == 1 {
+            w = [w[0], w[1], 1, w[2]]
+            ins[0] = try viewAs2D(ins[0], node.input(0))
+            ins[1] = try promoted(ins[1], w, node.input(1) + "::2d")
+            y = try viewAs2D(y, node.outputs[0])
+        }
+        let window = Window2D(kernel: [w[2], w[3]], strides: strides, dilations: dil, pads: pads)
+        emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [y],
+             ConvParams(activation: act, group: Int64(node.int("group", 1)), window: window))
+    }
+
+    /// MaxPool, AveragePool
+    func lowerPool(_ node: Node, _ act: FusedActivation) throws {
+        let k = node.ints("kernel_shape")!, s = node.ints("strides")!, p = node.ints("pads")!
+        var x = try value(node.input(0)), y = try out(node)
+        if node.int("edge.as2d", 0) == 1 {
+            x = try viewAs2D(x, node.input(0))
+            y = try viewAs2D(y, node.outputs[0])
+        }
+        if node.opType == "MaxPool" {
+            let window = Window2D(kernel: k, strides: s, dilations: node.ints("dilations")!, pads: p)
+            emit(.maxPool, node, inputs: [x], outputs: [y], MaxPoolParams(window: window))
+        } else {
+            let window = Window2D(kernel: k, strides: s, dilations: [1, 1], pads: p)
+            emit(.averagePool, node, inputs: [x], outputs: [y],
+                 AveragePoolParams(window: window, countIncludePad: node.int("count_include_pad", 0) != 0))
+        }
+    }
+
+    /// GlobalAveragePool, GlobalMaxPool
+    func lowerGlobalPool(_ node: Node, _ act: FusedActivation) throws {
+        emit(node.opType == "GlobalAveragePool" ? .globalAveragePool : .globalMaxPool, node,
+             inputs: [try value(node.input(0))], outputs: [try out(node)], NoParams())
+    }
+
+    /// edge.Activation
+    func lowerActivation(_ node: Node, _ act: FusedActivation) throws {
+        let a = node.fused!
+        let x = try value(node.input(0)), y = try out(node)
+        guard let params = UnaryParams(a) else { throw EdgeError(.unsupported, "\(node.label): an empty activation") }
+        emit(.unary, node, inputs: [x], outputs: [y], params)
+        markInPlace(input: x, output: y)
+    }
+
+    /// Sqrt, Exp, Log, Neg, Abs, Reciprocal, Elu, Selu, Softplus
+    func lowerUnaryMath(_ node: Node, _ act: FusedActivation) throws {
+        let kinds: [String: UnaryKind] = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs,
+                                          "Reciprocal": .reciprocal, "Elu": .elu, "Selu": .selu, "Softplus": .softplus]
+        var params = UnaryParams(kinds[node.opType]!)
+        if node.opType == "Elu" { params.alpha = node.float("alpha", 1) }
+        if node.opType == "Selu" {
+            params.alpha = node.float("alpha", 1.67326319217681884765625)
+            params.beta = node.float("gamma", 1.05070102214813232421875)
+        }
+        let x = try value(node.input(0)), y = try out(node)
+        emit(.unary, node, inputs: [x], outputs: [y], params)
+        markInPlace(input: x, output: y)
+    }
+
+    /// PRelu
+    func lowerPRelu(_ node: Node, _ act: FusedActivation) throws {
+        let x = try value(node.input(0)), y = try out(node)
+        emit(.binary, node, inputs: [x, try value(node.input(1))], outputs: [y], BinaryParams(.prelu))
+        markInPlace(input: x, output: y)
+    }
+
+    /// LogSoftmax
+    func lowerLogSoftmax(_ node: Node, _ act: FusedActivation) throws {
+        // softmax then log: exact except where softmax underflows to 0 (x - max < -87).
+        try lowerSoftmax(node, .none)
+        let y = try out(node)
+        emit(.unary, node, inputs: [y], outputs: [y], UnaryParams(.log))
+    }
+
+    /// ReduceSum
+    func lowerReduceSum(_ node: Node, _ act: FusedActivation) throws {
+        // The mean times the count of reduced elements.
+        let axes = node.ints("edge.axes")!
+        let inShape = try shape(node.input(0))
+        let n = axes.reduce(1) { $0 * inShape[$1] }
+        let y = try out(node)
+        emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [y], ReduceMeanParams(axes: axes.map { Int64($0) }))
+        emit(.binary, node, inputs: [y, weight(node.name + "::count", shape: [1], [Float(n)])], outputs: [y], BinaryParams(.mul))
+    }
+
+    /// BatchNormalization
+    func lowerBatchNorm(_ node: Node, _ act: FusedActivation) throws {
+        guard let (scale, shift) = try BatchNormFolding.affine(node, graph) else {
+            throw EdgeError(.unsupported, "\(node.label): BatchNormalization needs constant scale, bias, mean and var")
+        }
+        let c = scale.count
+        let x = try value(node.input(0)), y = try out(node)
+        let inputShape = try shape(node.input(0))
+        guard inputShape.count >= 2, inputShape[1] == c else {
+            throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(inputShape))")
+        }
+        emit(.channelAffine, node, inputs: [x, weight(node.name + "::scale", shape: [c], scale), weight(node.name + "::shift", shape: [c], shift)],
+             outputs: [y], ActivationParams(activation: act))
+        markInPlace(input: x, output: y)
+    }
+
+    /// Concat
+    func lowerConcat(_ node: Node, _ act: FusedActivation) throws {
+        emit(.concat, node, inputs: try node.inputs.filter { !$0.isEmpty }.map { try value($0) }, outputs: [try out(node)],
+             AxisParams(axis: Int64(node.int("axis", 0))))
+    }
+
+    /// Split
+    func lowerSplit(_ node: Node, _ act: FusedActivation) throws {
+        emit(.split, node, inputs: [try value(node.input(0))], outputs: try node.outputs.map { try value($0) },
+             AxisParams(axis: Int64(node.int("axis", 0))))
+    }
+
+    /// Slice
+    func lowerSlice(_ node: Node, _ act: FusedActivation) throws {
+        let pairs = node.ints("edge.slice")!.map { Int64($0) }
+        let starts = stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] }
+        let steps = stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] }
+        emit(.slice, node, inputs: [try value(node.input(0))], outputs: [try out(node)], SliceParams(starts: starts, steps: steps))
+    }
+
+    /// Transpose
+    func lowerTranspose(_ node: Node, _ act: FusedActivation) throws {
+        emit(.transpose, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             TransposeParams(perm: node.ints("perm")!.map { Int64($0) }))
+    }
+
+    /// Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, Cast
+    func lowerView(_ node: Node, _ act: FusedActivation) throws {
+        let x = try value(node.input(0))
+        let name = node.outputs[0]
+        if model.tensors[Int(x)].isArena {
+            _ = try alias(x, shape: try shape(name), name: name, key: name)
+        } else {
+            emit(.copy, node, inputs: [x], outputs: [try out(node)], NoParams())
+        }
+    }
+
+    /// Pad
+    func lowerPad(_ node: Node, _ act: FusedActivation) throws {
+        let mode: PadMode = ["constant": .constant, "reflect": .reflect, "edge": .edge][node.string("mode", "constant")]!
+        var value: Float = 0
+        if case .float(let v)? = node.attributes["edge.value"] { value = v }
+        let pads = node.ints("edge.pads")!.map { Int64($0) }
+        let rank = pads.count / 2
+        emit(.pad, node, inputs: [try self.value(node.input(0))], outputs: [try out(node)],
+             PadParams(mode: mode, begins: Array(pads[..<rank]), ends: Array(pads[rank...]), value: value))
+    }
+
+    /// LRN
+    func lowerLRN(_ node: Node, _ act: FusedActivation) throws {
+        let size = node.int("size", 0)
+        guard size > 0 else { throw EdgeError(.format, "\(node.label): size must be positive") }
+        emit(.lrn, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             LRNParams(size: Int64(size), alpha: node.float("alpha", 1e-4), beta: node.float("beta", 0.75), bias: node.float("bias", 1)))
+    }
+
+    /// ReduceMean
+    func lowerReduceMean(_ node: Node, _ act: FusedActivation) throws {
+        emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             ReduceMeanParams(axes: node.ints("edge.axes")!.map { Int64($0) }))
     }
 }

@@ -95,9 +95,6 @@ enum ChannelMath {
         return acc.isFinite ? acc : nil
     }
 
+    /// The elementwise ops the pruning cost model counts (channel rules: OnnxOps.table).
     static let elementwiseOps: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu"]
-    static let unaryOps: Set<String> = [
-        "Identity", "Dropout", "Cast", "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Floor", "Ceil",
-        "Round", "Sign", "Erf", "Softplus", "Elu", "Selu",
-    ]
 }
