@@ -332,9 +332,9 @@ extension HostEvaluator {
         case "Abs": f = { abs($0) }
         case "Exp": f = { expf($0) }
         case "Log": f = { logf($0) }
-        case "Relu": f = { max(0, $0) }
-        case "Sigmoid": f = { 1 / (1 + expf(-$0)) }
-        case "Tanh": f = { tanhf($0) }
+        case "Relu": f = FusedActivation(.relu).apply
+        case "Sigmoid": f = FusedActivation(.sigmoid).apply
+        case "Tanh": f = FusedActivation(.tanh).apply
         case "Floor": f = { $0.rounded(.down) }
         default: f = { $0.rounded(.up) }
         }

@@ -37,7 +37,7 @@ public struct BinaryLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2)
         let params = try BinaryParams(op)
-        activation = Activation(params.activation)
+        activation = params.activation
         kind = params.kind
         let ta = inputs[0]!, tb = inputs[1]!, ty = outputs[0]
         guard ty.shape.count <= BinaryLayer.maxRank else {

@@ -24,7 +24,7 @@ public struct ChannelAffineLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         let params = try ActivationParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 3)
-        activation = Activation(params.activation)
+        activation = params.activation
         guard let xt = inputs[0], let st = inputs[1], let bt = inputs[2] else {
             throw EdgeError(.format, "op '\(op.name)': missing X, scale or shift")
         }

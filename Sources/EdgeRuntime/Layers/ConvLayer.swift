@@ -79,7 +79,7 @@ public struct ConvLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         let params = try ConvParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2, optional: 1)
-        activation = Activation(params.activation)
+        activation = params.activation
         guard let xt = inputs[0], let wt = inputs[1] else {
             throw EdgeError(.format, "op '\(op.name)': missing X or W")
         }

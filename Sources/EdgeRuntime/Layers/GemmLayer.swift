@@ -38,7 +38,7 @@ public struct GemmLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         let params = try GemmParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2, optional: 1)
-        activation = Activation(params.activation)
+        activation = params.activation
         guard let at = inputs[0], let bt = inputs[1] else {
             throw EdgeError(.format, "op '\(op.name)': missing A or B")
         }

@@ -35,7 +35,7 @@ public struct MatMulLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         let params = try ActivationParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2)
-        activation = Activation(params.activation)
+        activation = params.activation
         guard let at = inputs[0], let bt = inputs[1] else {
             throw EdgeError(.format, "op '\(op.name)': missing A or B")
         }

@@ -48,7 +48,7 @@ public struct SoftmaxLayer: LayerKernel {
         for i in 1..<n { m = Swift.max(m, src[i]) }
         // exp first, sum after: a serial sum inside the exp loop would keep it scalar.
         for i in 0..<n { dst[i] = src[i] - m }
-        Activation.lanes(dst, n, vectorExp) { expf($0) }
+        FusedActivation.lanes(dst, n, vectorExp) { expf($0) }
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0
         while i + 4 <= n {
@@ -71,7 +71,7 @@ public struct SoftmaxLayer: LayerKernel {
         for a in 0..<n {
             let r = src + a * k, d = dst + a * k
             for j in 0..<k { d[j] = r[j] - m[j] }
-            Activation.lanes(d, k, vectorExp) { expf($0) }
+            FusedActivation.lanes(d, k, vectorExp) { expf($0) }
             for j in 0..<k { s[j] += d[j] }
         }
         for j in 0..<k { s[j] = 1 / s[j] }

@@ -26,7 +26,7 @@ public struct UnaryLayer: LayerKernel {
             throw EdgeError(.shape, "op '\(op.name)': X \(SizeCheck.describe(tx.shape)) and Y "
                 + "\(SizeCheck.describe(ty.shape)) differ in element count")
         }
-        activation = Activation(params.activation ?? .none)
+        activation = params.activation ?? .none
         x = UnsafePointer(tx.data)
         y = ty.data
     }
