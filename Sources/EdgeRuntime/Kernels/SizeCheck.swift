@@ -6,20 +6,11 @@ import EdgeFormat
 /// count a layer derives from file data (shapes, attributes, their products) passes
 /// through here before `run` can ever see it.
 enum SizeCheck {
-    /// Largest element count of any tensor, matrix dimension or scratch buffer.
-    /// OpenBLAS takes `int` sizes and leading dimensions, so nothing larger could reach
-    /// it; on an edge device such a tensor is absurd long before that. Where `Int` has
-    /// 32 bits the bound is lower still, so that a count plus pads, or a window extent,
-    /// cannot overflow while it is being checked.
-    #if arch(arm) || arch(i386) || arch(wasm32) || arch(arm64_32)
-    static let maxElements = 1 << 28
-    #else
-    static let maxElements = Int(Int32.max)
-    #endif
+    /// Largest element count of any tensor, matrix dimension or scratch buffer (EdgeLimits).
+    static let maxElements = EdgeLimits.maxElements
 
-    /// Bound for kernel sizes, strides, dilations and pads: far beyond any real model,
-    /// small enough that a window extent (dilation * kernel) fits in 31 bits.
-    static let maxAttribute: Int64 = 1 << 15
+    /// Bound for kernel sizes, strides, dilations and pads (EdgeLimits).
+    static let maxAttribute = EdgeLimits.maxAttribute
 
     /// Shape text for messages (same style as the interpreter's).
     static func describe(_ shape: [Int]) -> String { ShapeText.of(shape) }
