@@ -37,13 +37,14 @@ struct ShapeInference {
     }
 
     /// Largest dimension and element count the compiler accepts: beyond them a model is
-    /// corrupt or hostile, and shape arithmetic could overflow.
+    /// corrupt or hostile, shape arithmetic could overflow, and the runtime would refuse
+    /// the tensor at load (EdgeLimits).
     static let maxDimension = 1 << 31
-    static let maxElements = 1 << 34
+    static let maxElements = EdgeLimits.maxElements
     /// Largest tensor the compiler materializes itself (folded constants): 256 MiB of floats.
     static let maxConstantElements = 1 << 24
-    /// Largest kernel size, stride, dilation or pad: keeps window arithmetic far from overflow.
-    static let maxWindow = 1 << 20
+    /// Largest kernel size, stride, dilation or pad: the runtime's bound (EdgeLimits).
+    static let maxWindow = Int(EdgeLimits.maxAttribute)
 
     static func checkWindow(_ values: [Int], _ what: String, _ node: Node, allowZero: Bool) throws {
         for v in values where v > maxWindow || v < (allowZero ? 0 : 1) {
