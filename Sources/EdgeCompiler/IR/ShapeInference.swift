@@ -96,8 +96,9 @@ struct ShapeInference {
         return a
     }
 
-    /// Infers output shapes; may rewrite `node`'s attributes into resolved form.
-    func infer(_ node: inout Node) throws -> [[Int]] {
+    /// Infers output shapes and rewrites `node`'s attributes into their resolved form
+    /// (explicit pads, per-dim slices, `edge.*` keys): both, hence the name.
+    func inferAndResolve(_ node: inout Node) throws -> [[Int]] {
         let ins = try node.inputs.map { $0.isEmpty ? [] : try shape($0, node) }
         let required = OnnxOps.table[node.opType]?.requiredInputs ?? 1
         guard node.inputs.count >= required, node.inputs.prefix(required).allSatisfy({ !$0.isEmpty }) else {

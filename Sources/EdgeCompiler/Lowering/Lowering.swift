@@ -120,7 +120,7 @@ final class Lowering {
                     cId = weight(node.input(2) + "::scaled", shape: [v.count], v)
                 } else {
                     // e.g. [M, 1]: expand to the full matrix.
-                    let idx = HostEvaluator.broadcastIndex(cShape, to: [m, n])
+                    let idx = ConstantFolder.broadcastIndex(cShape, to: [m, n])
                     cId = weight(node.input(2) + "::expanded", shape: [m * n], idx.map { v[$0] })
                 }
             } else {

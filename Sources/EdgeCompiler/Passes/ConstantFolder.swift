@@ -8,7 +8,7 @@ import EdgeFormat
 /// plain arithmetic on small integer tensors once shapes are static. It also folds float
 /// arithmetic on weights (e.g. a Mul by a constant scale feeding another constant).
 /// Returns nil for ops it does not evaluate; the node then stays for the runtime.
-enum HostEvaluator {
+enum ConstantFolder {
     static func evaluate(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
         // Shape, Reshape-like and Slice have no rule here: the caller folds them from the
         // inferred shapes.
@@ -252,7 +252,7 @@ enum HostEvaluator {
 
 // MARK: - Folding rules (OnnxOps.table names one per ONNX op type)
 
-extension HostEvaluator {
+extension ConstantFolder {
     /// Input `i`, present.
     static func input(_ node: Node, _ inputs: [HostTensor?], _ i: Int) throws -> HostTensor {
         guard i < inputs.count, let t = inputs[i] else {
