@@ -1,72 +1,67 @@
 /// Operators of the runtime, as stored in the `.edgm` op list.
 ///
 /// Each op record carries tensor ids (inputs, outputs), an `Int64` list and a `Float`
-/// list. The layout of those lists per op is fixed here and in Formats/EDGM.md; the
-/// compiler writes it and `EdgeRuntime` validates it at load. Shapes are never stored
+/// list. The layout of those lists is defined once per op by its params struct (named
+/// below; OpRecord.swift and neighbours): the compiler builds the struct, the runtime's
+/// layers decode it at load, Formats/EDGM.md describes the same layout for other readers. Shapes are never stored
 /// in op records: every tensor's shape comes from the tensor table, so kernels take
 /// output sizes from there (which is how `ceil_mode`, `Resize` sizes and `Slice`
 /// bounds reach the runtime already resolved).
 ///
-/// Ops with a fused activation ("act") keep it at `ints[0]` (an `ActivationKind`) and
-/// `floats[0], floats[1]` (its alpha, beta); their own attributes follow from `ints[1]`.
+/// Ops with a fused activation (`FusedActivation`) keep it first: `ints[0]` the kind,
+/// `floats[0...1]` alpha and beta; their own attributes follow.
 /// Raw values are part of the file format: never renumber, only append.
 public enum OpCode: UInt16, CaseIterable {
-    /// in [X, W, B?] out [Y]; 2-D NCHW. W is [M, C/group, kH, kW].
-    /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight]
+    /// in [X, W, B?] out [Y]; 2-D NCHW. W is [M, C/group, kH, kW]. `ConvParams`
     case conv = 1
-    /// in [X, W, B?] out [Y]; W is [C, M/group, kH, kW] (ONNX layout).
-    /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight]
+    /// in [X, W, B?] out [Y]; W is [C, M/group, kH, kW] (ONNX layout). `ConvParams`
     /// (output_padding and output_shape are already resolved into Y's shape)
     case convTranspose = 2
     /// in [A, B, C?] out [Y]; Y = act(A' * B^T + C) with A' = transA ? A^T : A.
     /// B is pre-packed as [N, K]; ONNX alpha/beta are folded into B and C by the compiler.
-    /// C holds 1, N or M*N elements (scalar, row bias, full matrix).
-    /// ints [act, transA]
+    /// C holds 1, N or M*N elements (scalar, row bias, full matrix). `GemmParams`
     case gemm = 3
-    /// in [A, B] out [Y]; numpy matmul, batch dims broadcast. ints [act]
+    /// in [A, B] out [Y]; numpy matmul, batch dims broadcast. `ActivationParams`
     case matMul = 4
-    /// in [X] out [Y]. ints [kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight]
+    /// in [X] out [Y]. `MaxPoolParams`
     case maxPool = 5
-    /// in [X] out [Y]. ints [kH, kW, strideH, strideW, padTop, padLeft, padBottom, padRight, countIncludePad]
+    /// in [X] out [Y]. `AveragePoolParams`
     case averagePool = 6
-    /// in [X] out [Y] ([N, C, 1, 1]).
+    /// in [X] out [Y] ([N, C, 1, 1]). `NoParams`
     case globalAveragePool = 7
-    /// in [X] out [Y] ([N, C, 1, 1]).
+    /// in [X] out [Y] ([N, C, 1, 1]). `NoParams`
     case globalMaxPool = 8
     /// in [A, B] out [Y]; numpy broadcasting from the tensors' shapes.
-    /// ints [act, kind] with kind a `BinaryKind`
+    /// `BinaryParams`
     case binary = 9
-    /// in [X] out [Y]. ints [kind] with kind a `UnaryKind`; floats [alpha, beta]
+    /// in [X] out [Y]. `UnaryParams`
     case unary = 10
     /// in [X, scale, shift] out [Y]: Y = act(X * scale[c] + shift[c]) over axis 1
-    /// (a BatchNormalization that had no producer to fold into). ints [act]
+    /// (a BatchNormalization that had no producer to fold into). `ActivationParams`
     case channelAffine = 11
-    /// in [X0, X1, ...] out [Y]. ints [axis] (non-negative)
+    /// in [X0, X1, ...] out [Y]. `AxisParams`
     case concat = 12
-    /// in [X] out [Y0, Y1, ...]; part sizes from the outputs' shapes. ints [axis]
+    /// in [X] out [Y0, Y1, ...]; part sizes from the outputs' shapes. `AxisParams`
     case split = 13
     /// in [X] out [Y]; Y[i] = X[start + i * step] per dim, Y's shape gives the counts.
-    /// ints [start0, step0, start1, step1, ...] one pair per dim of X (steps may be negative)
+    /// `SliceParams` (a start and a step per dim of X; steps may be negative)
     case slice = 14
     /// in [X] out [Y]; same element count, bytes copied (Reshape/Flatten/Squeeze/Unsqueeze
-    /// that the memory planner could not alias).
+    /// that the memory planner could not alias). `NoParams`
     case copy = 15
-    /// in [X] out [Y]. ints [perm0, perm1, ...]
+    /// in [X] out [Y]. `TransposeParams`
     case transpose = 16
-    /// in [X] out [Y]. ints [mode, begin0, begin1, ..., end0, end1, ...] (a `PadMode`,
-    /// then rank begins and rank ends, non-negative); floats [value]
+    /// in [X] out [Y]. `PadParams` (a `PadMode`, non-negative begins and ends per dim, a value)
     case pad = 17
-    /// in [X] out [Y]; 2-D resize over the last two dims.
-    /// ints [mode, coordinateTransform, nearestMode] (`ResizeMode`,
-    /// `ResizeCoordinateTransform`, `ResizeNearestMode`); floats [scaleH, scaleW]
-    /// (the scales ONNX uses in the coordinate transform: given scales, or out/in).
+    /// in [X] out [Y]; 2-D resize over the last two dims. `ResizeParams` (its scales are
+    /// the ones ONNX uses in the coordinate transform: given scales, or out/in).
     case resize = 18
-    /// in [X] out [Y]; softmax along one axis (opset-13 semantics). ints [axis]
+    /// in [X] out [Y]; softmax along one axis (opset-13 semantics). `AxisParams`
     case softmax = 19
-    /// in [X] out [Y]; across channels. ints [size]; floats [alpha, beta, bias]
+    /// in [X] out [Y]; across channels. `LRNParams`
     case lrn = 20
     /// in [X] out [Y]; mean over the listed axes; Y's shape says whether dims are kept.
-    /// ints [axis0, axis1, ...] (non-negative, ascending)
+    /// `ReduceMeanParams` (non-negative, ascending axes)
     case reduceMean = 21
 
     /// The case name: in messages, `edgec inspect --ops` and the firmware's `OPS=` list.

@@ -53,7 +53,7 @@ public enum ConvReference {
                             }
                         }
                         y[((bi * m + oc) * outH + oh) * outW + ow] =
-                            FusedActivationReference.apply(activation, alpha: alpha, beta: beta, Float(acc))
+                            referenceActivation(activation, alpha: alpha, beta: beta, value: Float(acc))
                     }
                 }
             }
@@ -104,7 +104,7 @@ public enum ConvReference {
                 }
             }
         }
-        let y = acc.map { FusedActivationReference.apply(activation, alpha: alpha, beta: beta, Float($0)) }
+        let y = acc.map { referenceActivation(activation, alpha: alpha, beta: beta, value: Float($0)) }
         return (y, [n, m, outH, outW])
     }
 }

@@ -108,6 +108,11 @@ public func referenceUnaryScalar(_ kind: UnaryKind, _ value: Float, alpha: Float
 /// The fused activation of an op record, as a reference: `ActivationKind` values 1...8
 /// are `UnaryKind`s with the same raw value; `.none` is the identity.
 public func referenceActivation(_ kind: ActivationKind, _ x: [Float], alpha: Float, beta: Float) -> [Float] {
-    guard let unary = UnaryKind(rawValue: kind.rawValue) else { return x }
-    return referenceUnary(unary, x, alpha: alpha, beta: beta)
+    x.map { referenceActivation(kind, alpha: alpha, beta: beta, value: $0) }
+}
+
+/// One value: the kernels' epilogues (conv, gemm, matmul, channel affine) apply this.
+public func referenceActivation(_ kind: ActivationKind, alpha: Float, beta: Float, value: Float) -> Float {
+    guard let unary = UnaryKind(rawValue: kind.rawValue) else { return value }
+    return referenceUnaryScalar(unary, value, alpha: alpha, beta: beta)
 }

@@ -30,7 +30,7 @@ public enum GemmReference {
                     let ci = (cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)
                     v += Double(beta) * Double(c[ci])
                 }
-                y[i * n + j] = FusedActivationReference.apply(activation, alpha: actAlpha, beta: actBeta, Float(v))
+                y[i * n + j] = referenceActivation(activation, alpha: actAlpha, beta: actBeta, value: Float(v))
             }
         }
         return (y, [m, n])
@@ -76,7 +76,7 @@ public enum GemmReference {
                     for p in 0..<k {
                         acc += Double(a[(ai * m + i) * k + p]) * Double(b[(bi * k + p) * n + j])
                     }
-                    y[(item * m + i) * n + j] = FusedActivationReference.apply(activation, alpha: alpha, beta: beta, Float(acc))
+                    y[(item * m + i) * n + j] = referenceActivation(activation, alpha: alpha, beta: beta, value: Float(acc))
                 }
             }
         }
@@ -93,7 +93,7 @@ public enum GemmReference {
         for i in 0..<x.count {
             let ch = (i / inner) % c
             let v = Double(x[i]) * Double(scale[ch]) + Double(shift[ch])
-            y[i] = FusedActivationReference.apply(activation, alpha: alpha, beta: beta, Float(v))
+            y[i] = referenceActivation(activation, alpha: alpha, beta: beta, value: Float(v))
         }
         return y
     }

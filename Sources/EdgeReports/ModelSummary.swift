@@ -66,10 +66,10 @@ public struct ModelSummary {
     public static func opName(_ op: OpDescription) -> String {
         switch op.code {
         case .binary:
-            let kind = op.ints.count > 1 ? BinaryKind(rawValue: op.ints[1]) : nil
+            let kind = (try? BinaryParams(op))?.kind
             return kind.map { "\($0)".capitalized } ?? "Binary"
         case .unary:
-            let kind = op.ints.first.flatMap { UnaryKind(rawValue: $0) }
+            let kind = (try? UnaryParams(op))?.kind
             return kind.map { "\($0)".capitalized } ?? "Unary"
         default:
             var s = op.code.name
@@ -80,12 +80,7 @@ public struct ModelSummary {
 
     /// " + Relu" style suffix for a fused activation.
     public static func fusedSuffix(_ op: OpDescription) -> String {
-        switch op.code {
-        case .conv, .convTranspose, .gemm, .matMul, .binary, .channelAffine:
-            guard let raw = op.ints.first, let k = ActivationKind(rawValue: raw), k != .none else { return "" }
-            return "+" + "\(k)".capitalized
-        default:
-            return ""
-        }
+        guard let k = op.fusedActivation?.kind, k != .none else { return "" }
+        return "+" + "\(k)".capitalized
     }
 }

@@ -96,8 +96,10 @@ struct TransferLayer {
         case .pool2:
             let y = d.addArena("transfer.pooled", shape: transferShape(shape))
             let padH = Int64(shape[2] % 2), padW = Int64(shape[3] % 2)
+            let window = Window2D(kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padBottom: padH, padRight: padW)
+            let params = MaxPoolParams(window: window)
             d.ops.append(OpDescription(code: .maxPool, name: "transfer.pool2", inputs: [Int32(cut)], outputs: [Int32(y)],
-                                       ints: [2, 2, 2, 2, 1, 1, 0, 0, padH, padW], floats: []))
+                                       params: params))
             d.outputs = [y]
         case .pca, .pcaAuto:
             let c = shape[1]
@@ -127,10 +129,9 @@ struct TransferLayer {
             return
         case .pool2:
             let x = d.addArena("transfer.received", shape: transferShape(shape))
+            let params = ResizeParams(mode: .nearest, transform: .asymmetric, nearest: .floor, scaleH: 2, scaleW: 2)
             let op = OpDescription(code: .resize, name: "transfer.upsample2", inputs: [Int32(x)], outputs: [Int32(cut)],
-                                   ints: [ResizeMode.nearest.rawValue, ResizeCoordinateTransform.asymmetric.rawValue,
-                                          ResizeNearestMode.floor.rawValue],
-                                   floats: [2, 2])
+                                   params: params)
             d.ops.insert(op, at: 0)
             d.inputs = [x]
         case .pca, .pcaAuto:
@@ -154,13 +155,15 @@ struct TransferLayer {
         if rank == 4 {
             let w = d.addWeight(name + ".weight", shape: [rows, cols, 1, 1], weight)
             let b = d.addWeight(name + ".bias", shape: [rows], bias)
+            let params = ConvParams(window: Window2D(kernelH: 1, kernelW: 1))
             return OpDescription(code: .conv, name: name, inputs: [Int32(input), Int32(w), Int32(b)], outputs: [Int32(output)],
-                                 ints: [ActivationKind.none.rawValue, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0], floats: [0, 0])
+                                 params: params)
         }
         // Gemm's B is stored [N, K] = [rows, cols]: Y = X B^T + C.
         let w = d.addWeight(name + ".weight", shape: [rows, cols], weight)
         let b = d.addWeight(name + ".bias", shape: [rows], bias)
+        let params = GemmParams()
         return OpDescription(code: .gemm, name: name, inputs: [Int32(input), Int32(w), Int32(b)], outputs: [Int32(output)],
-                             ints: [ActivationKind.none.rawValue, 0], floats: [0, 0])
+                             params: params)
     }
 }

@@ -29,7 +29,7 @@ final class BinaryKernelTests: XCTestCase {
         let bv = values(&rng, kind, bShape.reduce(1, *), operand: 1)
         let a = TestTensor(shape: aShape, values: av), b = TestTensor(shape: bShape, values: bv)
         let y = inPlace ? a : TestTensor(shape: outShape)
-        let op = ewOp(.binary, ints: [act.kind.rawValue, kind.rawValue], floats: [act.alpha, act.beta], inputs: 2)
+        let op = ewOp(.binary, params: BinaryParams(kind, activation: FusedActivation(act.kind, alpha: act.alpha, beta: act.beta)), inputs: 2)
         let label = "\(kind) \(aShape) \(bShape) \(act.kind)\(inPlace ? " in place" : "")"
         do {
             let layer = try BinaryLayer(op, inputs: [a.ref, b.ref], outputs: [y.ref])
@@ -118,7 +118,7 @@ final class BinaryKernelTests: XCTestCase {
             let a = TestTensor(shape: [4], values: [.nan, 1, 2, .nan])
             let b = TestTensor(shape: [4], values: [1, .nan, 3, .nan])
             let y = TestTensor(shape: [4])
-            let layer = try BinaryLayer(ewOp(.binary, ints: [0, kind.rawValue], floats: [0, 0], inputs: 2),
+            let layer = try BinaryLayer(ewOp(.binary, params: BinaryParams(kind), inputs: 2),
                                         inputs: [a.ref, b.ref], outputs: [y.ref])
             ewRun(layer)
             XCTAssertTrue(y.values[0].isNaN && y.values[1].isNaN && y.values[3].isNaN, "\(kind)")
@@ -130,7 +130,7 @@ final class BinaryKernelTests: XCTestCase {
         let a = TestTensor(shape: [2, 3], values: [Float](repeating: 1, count: 6))
         let b = TestTensor(shape: [3], values: [1, 2, 3])
         let y = TestTensor(shape: [2, 3])
-        let good = ewOp(.binary, ints: [0, 0], floats: [0, 0], inputs: 2)
+        let good = ewOp(.binary, params: BinaryParams(.add), inputs: 2)
         XCTAssertNoThrow(try BinaryLayer(good, inputs: [a.ref, b.ref], outputs: [y.ref]))
         ewAssertThrows(.format, "short ints") {
             _ = try BinaryLayer(ewOp(.binary, ints: [0], floats: [0, 0], inputs: 2), inputs: [a.ref, b.ref], outputs: [y.ref])

@@ -15,7 +15,7 @@ final class ChannelAffineKernelTests: XCTestCase {
         let expected = GemmReference.channelAffine(x: x.values, xShape: shape, scale: scale.values, shift: shift.values,
                                                    activation: act.kind, alpha: act.alpha, beta: act.beta)
         let y = inPlace ? x : makeTensor(shape: shape)
-        let op = makeOp(.channelAffine, inputs: [x, scale, shift], outputs: [y], ints: [act.int], floats: act.floats)
+        let op = makeOp(.channelAffine, inputs: [x, scale, shift], outputs: [y], params: ActivationParams(activation: act.fused))
         if buildAndRun(op, inputs: [x, scale, shift], outputs: [y], file: file, line: line) {
             assertClose(y.values, expected, "\(shape) act \(act.kind) inPlace \(inPlace)", file: file, line: line)
         }
@@ -43,13 +43,12 @@ final class ChannelAffineKernelTests: XCTestCase {
         let x = makeTensor(shape: [1, 3, 4, 4]), s = makeTensor(shape: [3]), b = makeTensor(shape: [3])
         let y = makeTensor(shape: [1, 3, 4, 4])
         func reject(_ kind: EdgeError.Kind?, _ what: String, x: TestTensor = x, s: TestTensor = s, b: TestTensor = b,
-                    y: TestTensor = y, ints: [Int64] = [0], floats: [Float] = [0, 0]) {
+                    y: TestTensor = y, ints: [Int64] = ActivationParams().ints, floats: [Float] = ActivationParams().floats) {
             let op = makeOp(.channelAffine, name: "bad_affine", inputs: [x, s, b], outputs: [y], ints: ints,
                             floats: floats)
             assertRejects(op, inputs: [x, s, b], outputs: [y], kind: kind, what)
         }
-        XCTAssertNoThrow(try buildLayer(makeOp(.channelAffine, inputs: [x, s, b], outputs: [y], ints: [0],
-                                               floats: [0, 0]), inputs: [x, s, b], outputs: [y]))
+        XCTAssertNoThrow(try buildLayer(makeOp(.channelAffine, inputs: [x, s, b], outputs: [y], params: ActivationParams()), inputs: [x, s, b], outputs: [y]))
         reject(.format, "no ints", ints: [])
         reject(.format, "2 ints", ints: [0, 1])
         reject(.format, "3 floats", floats: [0, 0, 0])
@@ -60,8 +59,7 @@ final class ChannelAffineKernelTests: XCTestCase {
         reject(.shape, "rank 1", x: makeTensor(shape: [3]), y: makeTensor(shape: [3]))
         reject(.shape, "absurd X", x: TestTensor(declaredShape: [1 << 33, 3, 1 << 33, 1]),
                y: TestTensor(declaredShape: [1 << 33, 3, 1 << 33, 1]))
-        assertRejects(makeOp(.channelAffine, name: "bad_affine", inputs: [x, s, nil], outputs: [y], ints: [0],
-                             floats: [0, 0]),
+        assertRejects(makeOp(.channelAffine, name: "bad_affine", inputs: [x, s, nil], outputs: [y], params: ActivationParams()),
                       inputs: [x, s, nil], outputs: [y], kind: .format, "absent shift")
     }
 }

@@ -86,12 +86,10 @@ final class ConvBenchmarkTests: XCTestCase {
             let w = makeRandomTensor(shape: [s.m, s.c / s.group, s.k, s.k], rng: &rng)
             let bias = makeRandomTensor(shape: [s.m], rng: &rng)
             let y = makeTensor(shape: [1, s.m, out, out])
-            let ints: [Int64] = [ActivationKind.relu.rawValue, Int64(s.group), Int64(s.k), Int64(s.k),
-                                 Int64(s.stride), Int64(s.stride), 1, 1] + [Int64](repeating: Int64(s.pad), count: 4)
-            var ints2 = ints
-            ints2[6] = Int64(dilation)
-            ints2[7] = Int64(dilation)
-            let op = makeOp(.conv, inputs: [x, w, bias], outputs: [y], ints: ints2, floats: [0, 0])
+            let window = Window2D(kernel: [s.k, s.k], strides: [s.stride, s.stride], dilations: [dilation, dilation],
+                                  pads: [s.pad, s.pad, s.pad, s.pad])
+            let params = ConvParams(activation: FusedActivation(.relu), group: Int64(s.group), window: window)
+            let op = makeOp(.conv, inputs: [x, w, bias], outputs: [y], params: params)
             let layer = try buildLayer(op, inputs: [x, w, bias], outputs: [y])
             let scratch = makeTensor(shape: [layer.scratchFloats])
             let seconds = time { layer.run(scratch: scratch.data) }

@@ -19,9 +19,9 @@ final class ConvKernelTests: XCTestCase {
                 + "bias \(bias) act \(act.kind)"
         }
 
-        var ints: [Int64] {
-            [act.int, Int64(group), Int64(kernel[0]), Int64(kernel[1]), Int64(strides[0]), Int64(strides[1]),
-             Int64(dilations[0]), Int64(dilations[1])] + pads.map { Int64($0) }
+        var params: ConvParams {
+            ConvParams(activation: act.fused, group: Int64(group),
+                       window: Window2D(kernel: kernel, strides: strides, dilations: dilations, pads: pads))
         }
 
         /// Picks an input extent so the padded input holds at least one window.
@@ -101,7 +101,7 @@ final class ConvKernelTests: XCTestCase {
                                      group: t.group, strides: t.strides, dilations: t.dilations, pads: t.pads,
                                      activation: t.act.kind, alpha: t.act.alpha, beta: t.act.beta)
         let y = makeTensor(shape: ref.shape)
-        let op = makeOp(.conv, inputs: [x, wt, b], outputs: [y], ints: t.ints, floats: t.act.floats)
+        let op = makeOp(.conv, inputs: [x, wt, b], outputs: [y], params: t.params)
         if buildAndRun(op, inputs: [x, wt, b], outputs: [y], file: file, line: line) {
             assertClose(y.values, ref.values, "\(t)", file: file, line: line)
             XCTAssertTrue(x.guardIntact && wt.guardIntact, "inputs overwritten: \(t)", file: file, line: line)
@@ -190,8 +190,10 @@ final class ConvKernelTests: XCTestCase {
         var w = makeTensor(shape: [6, 2, 3, 3], values: [Float](repeating: 1, count: 108))
         var b: TestTensor? = makeTensor(shape: [6], values: [Float](repeating: 0, count: 6))
         var y = makeTensor(shape: [1, 6, 8, 8])
-        var ints: [Int64] = [0, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]
-        var floats: [Float] = [0, 0]
+        var record = TestRecord(ConvParams(group: 2, window: Window2D(kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1,
+                                                                        padBottom: 1, padRight: 1)))
+        var ints: [Int64] { record.ints }
+        var floats: [Float] { record.floats }
 
         var op: OpDescription { makeOp(.conv, name: "bad_conv", inputs: [x, w, b], outputs: [y], ints: ints, floats: floats) }
         var inputs: [TestTensor?] { [x, w, b] }
@@ -208,17 +210,17 @@ final class ConvKernelTests: XCTestCase {
             edit(&v)
             assertRejects(v.op, inputs: v.inputs, outputs: [v.y], kind: kind, what)
         }
-        reject(.format, "11 ints") { $0.ints.removeLast() }
-        reject(.format, "13 ints") { $0.ints.append(0) }
-        reject(.format, "no floats") { $0.floats = [] }
-        reject(.format, "unknown activation") { $0.ints[0] = 99 }
-        reject(.format, "group 0") { $0.ints[1] = 0 }
-        reject(.shape, "group does not divide C") { $0.ints[1] = 3 }
-        reject(.format, "stride 0") { $0.ints[4] = 0 }
-        reject(.format, "negative pad") { $0.ints[9] = -1 }
-        reject(.format, "dilation 2^40") { $0.ints[6] = 1 << 40 }
-        reject(.format, "kernel 0") { $0.ints[2] = 0 }
-        reject(.shape, "kernel disagrees with W") { $0.ints[3] = 2 }
+        reject(.format, "11 ints") { $0.record.ints.removeLast() }
+        reject(.format, "13 ints") { $0.record.ints.append(0) }
+        reject(.format, "no floats") { $0.record.floats = [] }
+        reject(.format, "unknown activation") { $0.record.ints[0] = 99 }
+        reject(.format, "group 0") { $0.record.params.group = 0 }
+        reject(.shape, "group does not divide C") { $0.record.params.group = 3 }
+        reject(.format, "stride 0") { $0.record.params.window.strideH = 0 }
+        reject(.format, "negative pad") { $0.record.params.window.padLeft = -1 }
+        reject(.format, "dilation 2^40") { $0.record.params.window.dilationH = 1 << 40 }
+        reject(.format, "kernel 0") { $0.record.params.window.kernelH = 0 }
+        reject(.shape, "kernel disagrees with W") { $0.record.params.window.kernelW = 2 }
         reject(.shape, "W element count") { $0.w = makeTensor(shape: [6, 4, 3, 3]) }
         reject(.shape, "M not divisible by group") {
             $0.w = makeTensor(shape: [5, 2, 3, 3]); $0.b = makeTensor(shape: [5]); $0.y = makeTensor(shape: [1, 5, 8, 8])
@@ -228,7 +230,7 @@ final class ConvKernelTests: XCTestCase {
         reject(.shape, "Y channels") { $0.y = makeTensor(shape: [1, 5, 8, 8]) }
         reject(.shape, "Y rank") { $0.y = makeTensor(shape: [6, 8, 8]) }
         reject(.shape, "X rank") { $0.x = makeTensor(shape: [4, 8, 8]) }
-        reject(.shape, "window larger than input") { $0.ints[8...11] = [0, 0, 0, 0]; $0.x = makeTensor(shape: [1, 4, 2, 8]) }
+        reject(.shape, "window larger than input") { $0.record.params.window = Window2D(kernelH: 3, kernelW: 3); $0.x = makeTensor(shape: [1, 4, 2, 8]) }
         reject(.shape, "absurd X") { $0.x = TestTensor(declaredShape: [1, 4, 1 << 40, 1 << 40]) }
         reject(.shape, "overflowing X") { $0.x = TestTensor(declaredShape: [1 << 62, 4, 1 << 62, 8]) }
         reject(.shape, "negative dim") { $0.x = TestTensor(declaredShape: [1, 4, -8, 8]) }

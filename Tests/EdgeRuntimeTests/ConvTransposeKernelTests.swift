@@ -17,9 +17,9 @@ final class ConvTransposeKernelTests: XCTestCase {
                 + "op\(outputPadding) bias \(bias) act \(act.kind)"
         }
 
-        var ints: [Int64] {
-            [act.int, Int64(group), Int64(kernel[0]), Int64(kernel[1]), Int64(strides[0]), Int64(strides[1]),
-             Int64(dilations[0]), Int64(dilations[1])] + pads.map { Int64($0) }
+        var params: ConvParams {
+            ConvParams(activation: act.fused, group: Int64(group),
+                       window: Window2D(kernel: kernel, strides: strides, dilations: dilations, pads: pads))
         }
     }
 
@@ -62,7 +62,7 @@ final class ConvTransposeKernelTests: XCTestCase {
                                               pads: t.pads, outputPadding: t.outputPadding,
                                               activation: t.act.kind, alpha: t.act.alpha, beta: t.act.beta)
         let y = makeTensor(shape: ref.shape)
-        let op = makeOp(.convTranspose, inputs: [x, wt, b], outputs: [y], ints: t.ints, floats: t.act.floats)
+        let op = makeOp(.convTranspose, inputs: [x, wt, b], outputs: [y], params: t.params)
         if buildAndRun(op, inputs: [x, wt, b], outputs: [y], file: file, line: line) {
             assertClose(y.values, ref.values, "\(t)", file: file, line: line)
         }
@@ -117,8 +117,10 @@ final class ConvTransposeKernelTests: XCTestCase {
         var w = makeTensor(shape: [4, 3, 3, 3], values: [Float](repeating: 1, count: 108))
         var b: TestTensor? = makeTensor(shape: [6], values: [Float](repeating: 0, count: 6))
         var y = makeTensor(shape: [1, 6, 9, 9])
-        var ints: [Int64] = [0, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1]
-        var floats: [Float] = [0, 0]
+        var record = TestRecord(ConvParams(group: 2, window: Window2D(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2,
+                                                                        padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)))
+        var ints: [Int64] { record.ints }
+        var floats: [Float] { record.floats }
 
         var op: OpDescription {
             makeOp(.convTranspose, name: "bad_deconv", inputs: [x, w, b], outputs: [y], ints: ints, floats: floats)
@@ -140,20 +142,23 @@ final class ConvTransposeKernelTests: XCTestCase {
             edit(&v)
             assertRejects(v.op, inputs: v.inputs, outputs: [v.y], kind: kind, what)
         }
-        reject(.format, "11 ints") { $0.ints.removeLast() }
-        reject(.format, "1 float") { $0.floats = [0] }
-        reject(.format, "unknown activation") { $0.ints[0] = -1 }
-        reject(.shape, "group does not divide C") { $0.ints[1] = 3 }
-        reject(.format, "group 0") { $0.ints[1] = 0 }
-        reject(.format, "stride 0") { $0.ints[5] = 0 }
-        reject(.format, "negative pad") { $0.ints[8] = -2 }
+        reject(.format, "11 ints") { $0.record.ints.removeLast() }
+        reject(.format, "1 float") { $0.record.floats = [0] }
+        reject(.format, "unknown activation") { $0.record.ints[0] = -1 }
+        reject(.shape, "group does not divide C") { $0.record.params.group = 3 }
+        reject(.format, "group 0") { $0.record.params.group = 0 }
+        reject(.format, "stride 0") { $0.record.params.window.strideW = 0 }
+        reject(.format, "negative pad") { $0.record.params.window.padTop = -2 }
         reject(.shape, "W's first dim is not C") { $0.w = makeTensor(shape: [2, 3, 3, 3]) }
-        reject(.shape, "kernel disagrees with W") { $0.ints[2] = 2 }
+        reject(.shape, "kernel disagrees with W") { $0.record.params.window.kernelH = 2 }
         reject(.shape, "bias count") { $0.b = makeTensor(shape: [3]) }
         reject(.shape, "Y channels") { $0.y = makeTensor(shape: [1, 3, 9, 9]) }
         reject(.shape, "Y too small") { $0.y = makeTensor(shape: [1, 6, 8, 9]) }
         reject(.shape, "output padding >= stride") { $0.y = makeTensor(shape: [1, 6, 11, 9]) }
-        reject(.shape, "pads crop everything") { $0.ints[8...11] = [6, 6, 6, 6] }
+        reject(.shape, "pads crop everything") {
+            $0.record.params.window = Window2D(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2,
+                                               padTop: 6, padLeft: 6, padBottom: 6, padRight: 6)
+        }
         reject(.shape, "absurd X") { $0.x = TestTensor(declaredShape: [1, 4, 1 << 40, 5]) }
         reject(.shape, "absurd W") { $0.w = TestTensor(declaredShape: [4, 1 << 60, 3, 3]) }
         reject(.shape, "zero dim") { $0.x = TestTensor(declaredShape: [1, 4, 0, 5]) }

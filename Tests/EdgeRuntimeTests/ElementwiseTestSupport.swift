@@ -28,6 +28,11 @@ func ewOp(_ code: OpCode, ints: [Int64], floats: [Float] = [], inputs: Int = 1, 
                   outputs: (0..<outputs).map { Int32(inputs + $0) }, ints: ints, floats: floats)
 }
 
+/// The same, with the lists from the op's params.
+func ewOp<P: OpRecord>(_ code: OpCode, params: P, inputs: Int = 1, outputs: Int = 1, name: String = "test") -> OpDescription {
+    ewOp(code, ints: params.ints, floats: params.floats, inputs: inputs, outputs: outputs, name: name)
+}
+
 /// Runs a layer struct with a guarded scratch buffer of the size it asks for, filled with
 /// NaN so a kernel reading scratch before writing it shows up in the results.
 func ewRun<L: LayerKernel>(_ layer: L, file: StaticString = #filePath, line: UInt = #line) {

@@ -68,8 +68,8 @@ final class GemmKernelTests: XCTestCase {
         b.isConstant = rng.int(0...3) > 0
         let c = cOnnx.map { makeTensor(shape: t.cShape, values: $0.map { t.beta * $0 }) }
         let y = makeTensor(shape: [t.m, t.n])
-        let op = makeOp(.gemm, inputs: [a, b, c], outputs: [y], ints: [t.act.int, t.transA ? 1 : 0],
-                        floats: t.act.floats)
+        let op = makeOp(.gemm, inputs: [a, b, c], outputs: [y],
+                        params: GemmParams(activation: t.act.fused, transA: t.transA))
         if buildAndRun(op, inputs: [a, b, c], outputs: [y], file: file, line: line) {
             assertClose(y.values, ref.values, "\(t)", file: file, line: line)
         }
@@ -107,8 +107,9 @@ final class GemmKernelTests: XCTestCase {
         var b = makeTensor(shape: [4, 5], values: [Float](repeating: 1, count: 20))
         var c: TestTensor? = makeTensor(shape: [4], values: [Float](repeating: 0, count: 4))
         var y = makeTensor(shape: [3, 4])
-        var ints: [Int64] = [0, 0]
-        var floats: [Float] = [0, 0]
+        var record = TestRecord(GemmParams())
+        var ints: [Int64] { record.ints }
+        var floats: [Float] { record.floats }
 
         var op: OpDescription { makeOp(.gemm, name: "bad_gemm", inputs: [a, b, c], outputs: [y], ints: ints, floats: floats) }
         var inputs: [TestTensor?] { [a, b, c] }
@@ -126,13 +127,13 @@ final class GemmKernelTests: XCTestCase {
             edit(&v)
             assertRejects(v.op, inputs: v.inputs, outputs: [v.y], kind: kind, what)
         }
-        reject(.format, "1 int") { $0.ints = [0] }
-        reject(.format, "3 ints") { $0.ints = [0, 0, 1] }
-        reject(.format, "no floats") { $0.floats = [] }
-        reject(.format, "transA 2") { $0.ints[1] = 2 }
-        reject(.format, "unknown activation") { $0.ints[0] = 42 }
+        reject(.format, "1 int") { $0.record.ints = [0] }
+        reject(.format, "3 ints") { $0.record.ints = [0, 0, 1] }
+        reject(.format, "no floats") { $0.record.floats = [] }
+        reject(.format, "transA 2") { $0.record.ints[1] = 2 }
+        reject(.format, "unknown activation") { $0.record.ints[0] = 42 }
         reject(.shape, "B not packed [N, K]") { $0.b = makeTensor(shape: [5, 4]) }
-        reject(.shape, "transA with untransposed A") { $0.ints[1] = 1 }
+        reject(.shape, "transA with untransposed A") { $0.record.params.transA = true }
         reject(.shape, "C count") { $0.c = makeTensor(shape: [3]) }
         reject(.shape, "C count 5") { $0.c = makeTensor(shape: [5]) }
         reject(.shape, "Y shape") { $0.y = makeTensor(shape: [4, 3]) }

@@ -17,7 +17,7 @@ final class LRNKernelTests: XCTestCase {
             let x = TestTensor(shape: shape, values: xv)
             let inPlace = i % 3 == 0
             let y = inPlace ? x : TestTensor(shape: shape)
-            let layer = try LRNLayer(ewOp(.lrn, ints: [Int64(size)], floats: [alpha, beta, bias]),
+            let layer = try LRNLayer(ewOp(.lrn, params: LRNParams(size: Int64(size), alpha: alpha, beta: beta, bias: bias)),
                                      inputs: [x.ref], outputs: [y.ref])
             ewRun(layer)
             ewAssertClose(y.values, referenceLRN(xv, shape: shape, size: size, alpha: alpha, beta: beta, bias: bias),

@@ -116,6 +116,33 @@ func makeOp(_ code: OpCode, name: String = "test", inputs: [TestTensor?], output
     return OpDescription(code: code, name: name, inputs: inIds, outputs: outIds, ints: ints, floats: floats)
 }
 
+/// The same, with the lists from the op's params.
+func makeOp<P: OpRecord>(_ code: OpCode, name: String = "test", inputs: [TestTensor?], outputs: [TestTensor],
+                         params: P) -> OpDescription {
+    makeOp(code, name: name, inputs: inputs, outputs: outputs, ints: params.ints, floats: params.floats)
+}
+
+/// A record's lists: its params' unless a test breaks them directly (wrong lengths,
+/// values no typed field can hold).
+struct TestRecord<P: OpRecord> {
+    var params: P
+    var rawInts: [Int64]? = nil
+    var rawFloats: [Float]? = nil
+
+    init(_ params: P) {
+        self.params = params
+    }
+
+    var ints: [Int64] {
+        get { rawInts ?? params.ints }
+        set { rawInts = newValue }
+    }
+    var floats: [Float] {
+        get { rawFloats ?? params.floats }
+        set { rawFloats = newValue }
+    }
+}
+
 /// Builds the layer as the interpreter does (through `Layer`).
 func buildLayer(_ op: OpDescription, inputs: [TestTensor?], outputs: [TestTensor]) throws(EdgeError) -> Layer {
     try Layer(op, inputs: inputs.map { $0?.ref }, outputs: outputs.map { $0.ref })
@@ -206,7 +233,6 @@ struct TestActivation {
         }
     }
 
-    /// `ints[0]` and `floats` of an op carrying this activation.
-    var int: Int64 { kind.rawValue }
-    var floats: [Float] { [alpha, beta] }
+    /// As an op's params carry it.
+    var fused: FusedActivation { FusedActivation(kind, alpha: alpha, beta: beta) }
 }

@@ -14,7 +14,7 @@ final class MatMulKernelTests: XCTestCase {
         let ref = GemmReference.matMul(a: a.values, aShape: aShape, b: b.values, bShape: bShape,
                                        activation: act.kind, alpha: act.alpha, beta: act.beta)
         let y = makeTensor(shape: ref.shape)
-        let op = makeOp(.matMul, inputs: [a, b], outputs: [y], ints: [act.int], floats: act.floats)
+        let op = makeOp(.matMul, inputs: [a, b], outputs: [y], params: ActivationParams(activation: act.fused))
         if buildAndRun(op, inputs: [a, b], outputs: [y], file: file, line: line) {
             assertClose(y.values, ref.values, "A \(aShape) B \(bShape) act \(act.kind)", file: file, line: line)
         }
@@ -72,12 +72,12 @@ final class MatMulKernelTests: XCTestCase {
     // MARK: - Malformed records
 
     func testRejectsMalformedRecords() {
-        func op(_ a: TestTensor, _ b: TestTensor, _ y: TestTensor, ints: [Int64] = [0], floats: [Float] = [0, 0])
+        func op(_ a: TestTensor, _ b: TestTensor, _ y: TestTensor, ints: [Int64] = ActivationParams().ints, floats: [Float] = ActivationParams().floats)
             -> OpDescription {
             makeOp(.matMul, name: "bad_matmul", inputs: [a, b], outputs: [y], ints: ints, floats: floats)
         }
         func reject(_ kind: EdgeError.Kind?, _ what: String, _ a: TestTensor, _ b: TestTensor, _ y: TestTensor,
-                    ints: [Int64] = [0], floats: [Float] = [0, 0]) {
+                    ints: [Int64] = ActivationParams().ints, floats: [Float] = ActivationParams().floats) {
             assertRejects(op(a, b, y, ints: ints, floats: floats), inputs: [a, b], outputs: [y], kind: kind, what)
         }
         let a = makeTensor(shape: [2, 3, 4]), b = makeTensor(shape: [4, 5]), y = makeTensor(shape: [2, 3, 5])
@@ -96,7 +96,7 @@ final class MatMulKernelTests: XCTestCase {
         reject(.shape, "absurd A", TestTensor(declaredShape: [1 << 30, 1 << 30, 4]), b,
                TestTensor(declaredShape: [1 << 30, 1 << 30, 5]))
         reject(.shape, "zero dim", TestTensor(declaredShape: [2, 0, 4]), b, TestTensor(declaredShape: [2, 0, 5]))
-        assertRejects(makeOp(.matMul, name: "bad_matmul", inputs: [a], outputs: [y], ints: [0], floats: [0, 0]),
+        assertRejects(makeOp(.matMul, name: "bad_matmul", inputs: [a], outputs: [y], params: ActivationParams()),
                       inputs: [a], outputs: [y], kind: .format, "one input")
     }
 }

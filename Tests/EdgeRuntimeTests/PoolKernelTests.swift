@@ -44,8 +44,8 @@ final class PoolKernelTests: XCTestCase {
         let ref = PoolReference.maxPool(x: x.values, xShape: x.shape, kernel: t.kernel, strides: t.strides,
                                         dilations: t.dilations, pads: t.pads, ceilMode: t.ceilMode)
         let y = makeTensor(shape: ref.shape)
-        let ints = (t.kernel + t.strides + t.dilations + t.pads).map { Int64($0) }
-        let op = makeOp(.maxPool, inputs: [x], outputs: [y], ints: ints)
+        let window = Window2D(kernel: t.kernel, strides: t.strides, dilations: t.dilations, pads: t.pads)
+        let op = makeOp(.maxPool, inputs: [x], outputs: [y], params: MaxPoolParams(window: window))
         if buildAndRun(op, inputs: [x], outputs: [y], file: file, line: line) {
             assertClose(y.values, ref.values, "max \(t)", file: file, line: line)
         }
@@ -56,8 +56,9 @@ final class PoolKernelTests: XCTestCase {
         let ref = PoolReference.averagePool(x: x.values, xShape: x.shape, kernel: t.kernel, strides: t.strides,
                                             pads: t.pads, ceilMode: t.ceilMode, countIncludePad: t.countIncludePad)
         let y = makeTensor(shape: ref.shape)
-        let ints = (t.kernel + t.strides + t.pads + [t.countIncludePad ? 1 : 0]).map { Int64($0) }
-        let op = makeOp(.averagePool, inputs: [x], outputs: [y], ints: ints)
+        let window = Window2D(kernel: t.kernel, strides: t.strides, dilations: [1, 1], pads: t.pads)
+        let op = makeOp(.averagePool, inputs: [x], outputs: [y],
+                        params: AveragePoolParams(window: window, countIncludePad: t.countIncludePad))
         if buildAndRun(op, inputs: [x], outputs: [y], file: file, line: line) {
             assertClose(y.values, ref.values, "avg \(t)", file: file, line: line)
         }
@@ -115,7 +116,10 @@ final class PoolKernelTests: XCTestCase {
         // row/col windows start at 3 and cover rows 3, 4 (pad), 5 (beyond the pad).
         let x = makeTensor(shape: [1, 1, 4, 4], values: [Float](repeating: 1, count: 16))
         let y = makeTensor(shape: [1, 1, 3, 3])
-        let op = makeOp(.averagePool, inputs: [x], outputs: [y], ints: [3, 3, 2, 2, 1, 1, 1, 1, 1])
+        let op = makeOp(.averagePool, inputs: [x], outputs: [y],
+                        params: AveragePoolParams(window: Window2D(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padTop: 1,
+                                                                   padLeft: 1, padBottom: 1, padRight: 1),
+                                                  countIncludePad: true))
         XCTAssertTrue(buildAndRun(op, inputs: [x], outputs: [y]))
         // Corner (0,0): 4 real of 9 padded = 4/9. Last corner: rows 3..4 x cols 3..4 = 4
         // cells of which 1 real → 1/4.
@@ -133,7 +137,7 @@ final class PoolKernelTests: XCTestCase {
             for isMax in [false, true] {
                 let ref = PoolReference.globalPool(x: x.values, xShape: shape, max: isMax)
                 let y = makeTensor(shape: ref.shape)
-                let op = makeOp(isMax ? .globalMaxPool : .globalAveragePool, inputs: [x], outputs: [y], ints: [])
+                let op = makeOp(isMax ? .globalMaxPool : .globalAveragePool, inputs: [x], outputs: [y], params: NoParams())
                 if buildAndRun(op, inputs: [x], outputs: [y]) {
                     assertClose(y.values, ref.values, "global \(isMax ? "max" : "avg") \(shape)")
                 }
@@ -145,7 +149,13 @@ final class PoolKernelTests: XCTestCase {
 
     func testRejectsMalformedMaxPool() {
         let x = makeTensor(shape: [1, 2, 8, 8]), y = makeTensor(shape: [1, 2, 4, 4])
-        let good: [Int64] = [3, 3, 2, 2, 1, 1, 1, 1, 1, 1]
+        let window = Window2D(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let good = MaxPoolParams(window: window).ints
+        func with(_ edit: (inout Window2D) -> Void) -> [Int64] {
+            var w = window
+            edit(&w)
+            return MaxPoolParams(window: w).ints
+        }
         func op(_ ints: [Int64], floats: [Float] = [], x: TestTensor = x, y: TestTensor = y) -> OpDescription {
             makeOp(.maxPool, name: "bad_maxpool", inputs: [x], outputs: [y], ints: ints, floats: floats)
         }
@@ -156,16 +166,16 @@ final class PoolKernelTests: XCTestCase {
         }
         reject(.format, "9 ints", Array(good.dropLast()))
         reject(.format, "a float", good, floats: [1])
-        reject(.format, "kernel 0", [0, 3, 2, 2, 1, 1, 1, 1, 1, 1])
-        reject(.format, "stride 0", [3, 3, 0, 2, 1, 1, 1, 1, 1, 1])
-        reject(.format, "dilation 0", [3, 3, 2, 2, 0, 1, 1, 1, 1, 1])
-        reject(.format, "negative pad", [3, 3, 2, 2, 1, 1, -1, 1, 1, 1])
-        reject(.format, "huge kernel", [1 << 40, 3, 2, 2, 1, 1, 1, 1, 1, 1])
-        reject(.unsupported, "pad >= kernel", [3, 3, 2, 2, 1, 1, 3, 1, 1, 1])
+        reject(.format, "kernel 0", with { $0.kernelH = 0 })
+        reject(.format, "stride 0", with { $0.strideH = 0 })
+        reject(.format, "dilation 0", with { $0.dilationH = 0 })
+        reject(.format, "negative pad", with { $0.padTop = -1 })
+        reject(.format, "huge kernel", with { $0.kernelH = 1 << 40 })
+        reject(.unsupported, "pad >= kernel", with { $0.padTop = 3 })
         reject(.shape, "Y too large", good, y: makeTensor(shape: [1, 2, 6, 4]))
         reject(.shape, "Y too small", good, y: makeTensor(shape: [1, 2, 3, 4]))
         reject(.shape, "Y channels", good, y: makeTensor(shape: [1, 3, 4, 4]))
-        reject(.shape, "window larger than input", [3, 3, 1, 1, 1, 1, 0, 0, 0, 0], x: makeTensor(shape: [1, 2, 2, 8]),
+        reject(.shape, "window larger than input", MaxPoolParams(window: Window2D(kernelH: 3, kernelW: 3)).ints, x: makeTensor(shape: [1, 2, 2, 8]),
                y: makeTensor(shape: [1, 2, 1, 6]))
         reject(.shape, "X rank", good, x: makeTensor(shape: [2, 8, 8]))
         reject(.shape, "absurd X", good, x: TestTensor(declaredShape: [1 << 40, 2, 8, 8]),
@@ -176,7 +186,8 @@ final class PoolKernelTests: XCTestCase {
 
     func testRejectsMalformedAveragePool() {
         let x = makeTensor(shape: [1, 2, 8, 8]), y = makeTensor(shape: [1, 2, 4, 4])
-        let good: [Int64] = [2, 2, 2, 2, 0, 0, 0, 0, 0]
+        let params = AveragePoolParams(window: Window2D(kernelH: 2, kernelW: 2, strideH: 2, strideW: 2), countIncludePad: false)
+        let good = params.ints
         func reject(_ kind: EdgeError.Kind?, _ what: String, _ ints: [Int64], y: TestTensor = y) {
             let op = makeOp(.averagePool, name: "bad_avgpool", inputs: [x], outputs: [y], ints: ints)
             assertRejects(op, inputs: [x], outputs: [y], kind: kind, what)
@@ -184,8 +195,10 @@ final class PoolKernelTests: XCTestCase {
         XCTAssertNoThrow(try buildLayer(makeOp(.averagePool, inputs: [x], outputs: [y], ints: good),
                                         inputs: [x], outputs: [y]))
         reject(.format, "10 ints", good + [0])
-        reject(.format, "countIncludePad 2", [2, 2, 2, 2, 0, 0, 0, 0, 2])
-        reject(.unsupported, "pad >= kernel", [2, 2, 2, 2, 2, 0, 0, 0, 0])
+        reject(.format, "countIncludePad 2", Array(good.dropLast()) + [2])
+        var padded = params
+        padded.window.padTop = 2
+        reject(.unsupported, "pad >= kernel", padded.ints)
         reject(.shape, "Y shape", good, y: makeTensor(shape: [1, 2, 5, 5]))
     }
 

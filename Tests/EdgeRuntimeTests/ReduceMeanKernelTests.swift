@@ -8,7 +8,7 @@ final class ReduceMeanKernelTests: XCTestCase {
         let xv = rng.floats(shape.reduce(1, *))
         let want = referenceReduceMean(xv, shape: shape, axes: axes, keepDims: keepDims)
         let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: want.shape)
-        let layer = try ReduceMeanLayer(ewOp(.reduceMean, ints: axes.map(Int64.init)), inputs: [x.ref], outputs: [y.ref])
+        let layer = try ReduceMeanLayer(ewOp(.reduceMean, params: ReduceMeanParams(axes: axes.map(Int64.init))), inputs: [x.ref], outputs: [y.ref])
         ewRun(layer)
         ewAssertClose(y.values, want.values, "reduceMean \(shape) axes \(axes) keepDims \(keepDims)")
         XCTAssertTrue(y.guardIntact)

@@ -12,7 +12,7 @@ final class ResizeKernelTests: XCTestCase {
         outShape[r - 1] = outW
         let xv = rng.floats(shape.reduce(1, *))
         let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: outShape)
-        let op = ewOp(.resize, ints: [mode.rawValue, transform.rawValue, nearest.rawValue], floats: [scaleH, scaleW])
+        let op = ewOp(.resize, params: ResizeParams(mode: mode, transform: transform, nearest: nearest, scaleH: scaleH, scaleW: scaleW))
         let layer = try ResizeLayer(op, inputs: [x.ref], outputs: [y.ref])
         ewRun(layer)
         let want = referenceResize(xv, shape: shape, outH: outH, outW: outW, mode: mode, transform: transform,
@@ -59,14 +59,14 @@ final class ResizeKernelTests: XCTestCase {
         // 2x nearest upsampling (asymmetric, floor): each pixel becomes a 2x2 block.
         let x = TestTensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4])
         let y = TestTensor(shape: [1, 1, 4, 4])
-        ewRun(try ResizeLayer(ewOp(.resize, ints: [0, 1, 2], floats: [2, 2]), inputs: [x.ref], outputs: [y.ref]))
+        ewRun(try ResizeLayer(ewOp(.resize, params: ResizeParams(mode: .nearest, transform: .asymmetric, nearest: .floor, scaleH: 2, scaleW: 2)), inputs: [x.ref], outputs: [y.ref]))
         XCTAssertEqual(y.values, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
         // Bilinear half_pixel 2x on one row: [1, 2] -> [1, 1.25, 1.75, 2] (numpy/ORT values).
         let r = TestTensor(shape: [1, 2], values: [1, 2]), ry = TestTensor(shape: [1, 4])
-        ewRun(try ResizeLayer(ewOp(.resize, ints: [1, 0, 0], floats: [1, 2]), inputs: [r.ref], outputs: [ry.ref]))
+        ewRun(try ResizeLayer(ewOp(.resize, params: ResizeParams(mode: .linear, transform: .halfPixel, nearest: .roundPreferFloor, scaleH: 1, scaleW: 2)), inputs: [r.ref], outputs: [ry.ref]))
         XCTAssertEqual(ry.values, [1, 1.25, 1.75, 2])
         // align_corners: [1, 2] -> [1, 4/3, 5/3, 2].
-        ewRun(try ResizeLayer(ewOp(.resize, ints: [1, 2, 0], floats: [1, 2]), inputs: [r.ref], outputs: [ry.ref]))
+        ewRun(try ResizeLayer(ewOp(.resize, params: ResizeParams(mode: .linear, transform: .alignCorners, nearest: .roundPreferFloor, scaleH: 1, scaleW: 2)), inputs: [r.ref], outputs: [ry.ref]))
         ewAssertClose(ry.values, [1, 4.0 / 3, 5.0 / 3, 2], "align corners")
     }
 

@@ -25,7 +25,7 @@ final class ConcatKernelTests: XCTestCase {
             outShape[axis] = shapes.reduce(0) { $0 + $1[axis] }
             let xs = zip(shapes, values).map { TestTensor(shape: $0, values: $1) }
             let y = TestTensor(shape: outShape)
-            let layer = try ConcatLayer(ewOp(.concat, ints: [Int64(axis)], inputs: n),
+            let layer = try ConcatLayer(ewOp(.concat, params: AxisParams(axis: Int64(axis)), inputs: n),
                                         inputs: xs.map { $0.ref }, outputs: [y.ref])
             ewRun(layer)
             ewAssertClose(y.values, referenceConcat(values, shapes: shapes, axis: axis), tol: 0, "concat \(shapes) axis \(axis)")
@@ -80,7 +80,7 @@ final class SplitKernelTests: XCTestCase {
             let xv = rng.floats(shape.reduce(1, *))
             let x = TestTensor(shape: shape, values: xv)
             let ys = sizes.map { s -> TestTensor in var o = shape; o[axis] = s; return TestTensor(shape: o) }
-            let layer = try SplitLayer(ewOp(.split, ints: [Int64(axis)], outputs: sizes.count),
+            let layer = try SplitLayer(ewOp(.split, params: AxisParams(axis: Int64(axis)), outputs: sizes.count),
                                        inputs: [x.ref], outputs: ys.map { $0.ref })
             ewRun(layer)
             let want = referenceSplit(xv, shape: shape, axis: axis, sizes: sizes)
@@ -141,9 +141,8 @@ final class SliceKernelTests: XCTestCase {
             }
             let xv = rng.floats(shape.reduce(1, *))
             let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: counts)
-            var ints: [Int64] = []
-            for d in 0..<rank { ints += [Int64(starts[d]), Int64(steps[d])] }
-            let layer = try SliceLayer(ewOp(.slice, ints: ints), inputs: [x.ref], outputs: [y.ref])
+            let params = SliceParams(starts: starts.map(Int64.init), steps: steps.map(Int64.init))
+            let layer = try SliceLayer(ewOp(.slice, params: params), inputs: [x.ref], outputs: [y.ref])
             ewRun(layer)
             ewAssertClose(y.values, referenceSlice(xv, shape: shape, starts: starts, steps: steps, counts: counts),
                           tol: 0, "slice \(shape) starts \(starts) steps \(steps) counts \(counts)")
@@ -190,11 +189,11 @@ final class CopyKernelTests: XCTestCase {
         for shape in [[1], [7], [2, 3, 4], [3, 1000]] {
             let xv = rng.floats(shape.reduce(1, *))
             let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: [xv.count])
-            ewRun(try CopyLayer(ewOp(.copy, ints: []), inputs: [x.ref], outputs: [y.ref]))
+            ewRun(try CopyLayer(ewOp(.copy, params: NoParams()), inputs: [x.ref], outputs: [y.ref]))
             ewAssertClose(y.values, xv, tol: 0, "copy \(shape)")
             XCTAssertTrue(y.guardIntact)
             // Same buffer: nothing to do, nothing broken.
-            ewRun(try CopyLayer(ewOp(.copy, ints: []), inputs: [x.ref], outputs: [x.ref]))
+            ewRun(try CopyLayer(ewOp(.copy, params: NoParams()), inputs: [x.ref], outputs: [x.ref]))
             ewAssertClose(x.values, xv, tol: 0, "copy in place \(shape)")
         }
         let x = TestTensor(shape: [6], values: [1, 2, 3, 4, 5, 6])
@@ -216,7 +215,7 @@ final class TransposeKernelTests: XCTestCase {
     private func checkTranspose(_ rng: inout SeededRNG, _ shape: [Int], _ perm: [Int]) throws -> TransposeLayer.Path {
         let xv = rng.floats(shape.reduce(1, *))
         let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: perm.map { shape[$0] })
-        let layer = try TransposeLayer(ewOp(.transpose, ints: perm.map(Int64.init)), inputs: [x.ref], outputs: [y.ref])
+        let layer = try TransposeLayer(ewOp(.transpose, params: TransposeParams(perm: perm.map(Int64.init))), inputs: [x.ref], outputs: [y.ref])
         ewRun(layer)
         ewAssertClose(y.values, referenceTranspose(xv, shape: shape, perm: perm), tol: 0, "transpose \(shape) \(perm)")
         XCTAssertTrue(y.guardIntact)
@@ -289,8 +288,8 @@ final class PadKernelTests: XCTestCase {
             let xv = rng.floats(shape.reduce(1, *))
             let outShape = (0..<rank).map { shape[$0] + begins[$0] + ends[$0] }
             let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: outShape)
-            let ints = [mode.rawValue] + (begins + ends).map(Int64.init)
-            let layer = try PadLayer(ewOp(.pad, ints: ints, floats: [value]), inputs: [x.ref], outputs: [y.ref])
+            let params = PadParams(mode: mode, begins: begins.map(Int64.init), ends: ends.map(Int64.init), value: value)
+            let layer = try PadLayer(ewOp(.pad, params: params), inputs: [x.ref], outputs: [y.ref])
             ewRun(layer)
             ewAssertClose(y.values, referencePad(xv, shape: shape, mode: mode, begins: begins, ends: ends, value: value),
                           tol: 0, "pad \(mode) \(shape) begins \(begins) ends \(ends)")
@@ -311,8 +310,8 @@ final class PadKernelTests: XCTestCase {
                 let xv = rng.floats(shape.reduce(1, *))
                 let outShape = (0..<4).map { shape[$0] + begins[$0] + ends[$0] }
                 let x = TestTensor(shape: shape, values: xv), y = TestTensor(shape: outShape)
-                let ints = [mode.rawValue] + (begins + ends).map(Int64.init)
-                ewRun(try PadLayer(ewOp(.pad, ints: ints, floats: [0.25]), inputs: [x.ref], outputs: [y.ref]))
+                let params = PadParams(mode: mode, begins: begins.map(Int64.init), ends: ends.map(Int64.init), value: 0.25)
+                ewRun(try PadLayer(ewOp(.pad, params: params), inputs: [x.ref], outputs: [y.ref]))
                 ewAssertClose(y.values, referencePad(xv, shape: shape, mode: mode, begins: begins, ends: ends, value: 0.25),
                               tol: 0, "pad \(mode) \(shape) \(begins) \(ends)")
                 XCTAssertTrue(y.guardIntact)

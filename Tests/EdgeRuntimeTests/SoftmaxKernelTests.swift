@@ -8,7 +8,7 @@ final class SoftmaxKernelTests: XCTestCase {
         let xv = rng.floats(shape.reduce(1, *), -range...range)
         let x = TestTensor(shape: shape, values: xv)
         let y = inPlace ? x : TestTensor(shape: shape)
-        let layer = try SoftmaxLayer(ewOp(.softmax, ints: [Int64(axis)]), inputs: [x.ref], outputs: [y.ref])
+        let layer = try SoftmaxLayer(ewOp(.softmax, params: AxisParams(axis: Int64(axis))), inputs: [x.ref], outputs: [y.ref])
         ewRun(layer)
         ewAssertClose(y.values, referenceSoftmax(xv, shape: shape, axis: axis),
                       "softmax \(shape) axis \(axis)\(inPlace ? " in place" : "")")

@@ -30,7 +30,7 @@ final class UnaryKernelTests: XCTestCase {
         let y = inPlace ? x : TestTensor(shape: [shape.reduce(1, *)])  // Y may have another shape
         let label = "\(kind) \(shape) alpha \(alpha)\(inPlace ? " in place" : "")"
         do {
-            let layer = try UnaryLayer(ewOp(.unary, ints: [kind.rawValue], floats: [alpha, beta]),
+            let layer = try UnaryLayer(ewOp(.unary, params: UnaryParams(kind, alpha: alpha, beta: beta)),
                                        inputs: [x.ref], outputs: [y.ref])
             ewRun(layer)
             ewAssertClose(y.values, referenceUnary(kind, xv, alpha: alpha, beta: beta), label)

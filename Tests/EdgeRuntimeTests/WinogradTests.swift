@@ -22,7 +22,7 @@ final class WinogradTests: XCTestCase {
                                      group: t.group, strides: t.strides, dilations: t.dilations, pads: t.pads,
                                      activation: t.act.kind, alpha: t.act.alpha, beta: t.act.beta)
         let y = makeTensor(shape: ref.shape)
-        let op = makeOp(.conv, inputs: [x, wt, b], outputs: [y], ints: t.ints, floats: t.act.floats)
+        let op = makeOp(.conv, inputs: [x, wt, b], outputs: [y], params: t.params)
         do {
             let layer = try buildLayer(op, inputs: [x, wt, b], outputs: [y])
             guard case .conv(let conv) = layer else { return XCTFail("not a conv layer", file: file, line: line) }

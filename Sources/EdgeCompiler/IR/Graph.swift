@@ -65,19 +65,6 @@ public struct Node {
     public func input(_ i: Int) -> String { i < inputs.count ? inputs[i] : "" }
 }
 
-/// An activation the runtime applies in a producer's epilogue.
-public struct FusedActivation: Equatable {
-    public var kind: ActivationKind
-    public var alpha: Float
-    public var beta: Float
-
-    public init(_ kind: ActivationKind, alpha: Float = 0, beta: Float = 0) {
-        self.kind = kind
-        self.alpha = alpha
-        self.beta = beta
-    }
-}
-
 /// The whole model between import and lowering.
 public final class Graph {
     public var nodes: [Node]

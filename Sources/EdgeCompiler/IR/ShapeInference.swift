@@ -37,13 +37,14 @@ struct ShapeInference {
     }
 
     /// Largest dimension and element count the compiler accepts: beyond them a model is
-    /// corrupt or hostile, and shape arithmetic could overflow.
+    /// corrupt or hostile, shape arithmetic could overflow, and the runtime would refuse
+    /// the tensor at load (EdgeLimits).
     static let maxDimension = 1 << 31
-    static let maxElements = 1 << 34
+    static let maxElements = EdgeLimits.maxElements
     /// Largest tensor the compiler materializes itself (folded constants): 256 MiB of floats.
     static let maxConstantElements = 1 << 24
-    /// Largest kernel size, stride, dilation or pad: keeps window arithmetic far from overflow.
-    static let maxWindow = 1 << 20
+    /// Largest kernel size, stride, dilation or pad: the runtime's bound (EdgeLimits).
+    static let maxWindow = Int(EdgeLimits.maxAttribute)
 
     static func checkWindow(_ values: [Int], _ what: String, _ node: Node, allowZero: Bool) throws {
         for v in values where v > maxWindow || v < (allowZero ? 0 : 1) {
@@ -95,176 +96,18 @@ struct ShapeInference {
         return a
     }
 
-    /// Inputs each op cannot do without (more may be optional).
-    static let requiredInputs: [String: Int] = [
-        "Conv": 2, "ConvTranspose": 2, "Gemm": 2, "MatMul": 2, "PRelu": 2, "BatchNormalization": 5,
-        "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "Equal": 2, "Greater": 2, "Less": 2,
-        "And": 2, "Or": 2, "Where": 3,
-    ]
-
-    /// Infers output shapes; may rewrite `node`'s attributes into resolved form.
-    func infer(_ node: inout Node) throws -> [[Int]] {
+    /// Infers output shapes and rewrites `node`'s attributes into their resolved form
+    /// (explicit pads, per-dim slices, `edge.*` keys): both, hence the name.
+    func inferAndResolve(_ node: inout Node) throws -> [[Int]] {
         let ins = try node.inputs.map { $0.isEmpty ? [] : try shape($0, node) }
-        let required = ShapeInference.requiredInputs[node.opType] ?? 1
+        let required = OnnxOps.table[node.opType]?.requiredInputs ?? 1
         guard node.inputs.count >= required, node.inputs.prefix(required).allSatisfy({ !$0.isEmpty }) else {
             throw EdgeError(.format, "\(node.label): needs at least \(required) inputs, has \(node.inputs.filter { !$0.isEmpty }.count)")
         }
-
-        func x() throws -> [Int] {
-            guard let first = ins.first, !node.input(0).isEmpty else {
-                throw EdgeError(.format, "\(node.label): missing input 0")
-            }
-            return first
-        }
-        switch node.opType {
-        case "Identity", "Dropout", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish",
-             "Softmax", "LRN", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "BatchNormalization", "Elu",
-             "Softplus", "Erf", "Floor", "Ceil", "Round", "Sign", "Cast", "Selu", "LogSoftmax":
-            if node.opType == "Dropout" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
-                node.outputs[1] = ""  // the mask is unused at inference; drop it
-            }
-            return [try x()]
-        case "PRelu":
-            let s = try x()
-            if Broadcast.shape(s, ins[1]) != s, s.count >= 2, ins[1] == [s[1]], var slope = graph.constants[node.input(1)] {
-                // PRelu before opset 7 applied a [C] slope per channel (axis 1).
-                slope.shape = [s[1]] + [Int](repeating: 1, count: s.count - 2)
-                let name = node.input(1) + "::per_channel"
-                graph.constants[name] = slope
-                graph.shapes[name] = slope.shape
-                node.inputs[1] = name
-                return [s]
-            }
-            guard Broadcast.shape(s, ins[1]) == s else {
-                throw EdgeError(.shape, "\(node.label): slope \(ShapeText.of(ins[1])) does not broadcast to \(ShapeText.of(s))")
-            }
-            return [s]
-        case "Add", "Sub", "Mul", "Div", "Pow", "Sum", "Max", "Min", "Mean", "Equal", "Greater", "Less", "Where", "And", "Or":
-            return [try Broadcast.shape(ins.enumerated().filter { !node.input($0.offset).isEmpty }.map(\.element), for: node)]
-        case "Conv":
-            if try x().count == 3 {
-                // 1-D: run as 2-D with H = 1 (Lowering views the tensors that way).
-                ShapeInference.liftTo2D(&node)
-                let x3 = try x(), w3 = ins[1]
-                guard w3.count == 3 else { throw EdgeError(.shape, "\(node.label): 1-D Conv needs a 3-D weight") }
-                let out = try convShape(&node, x: [x3[0], x3[1], 1, x3[2]], w: [w3[0], w3[1], 1, w3[2]])
-                return [[out[0], out[1], out[3]]]
-            }
-            return [try convShape(&node, x: try x(), w: ins[1])]
-        case "ConvTranspose":
-            return [try convTransposeShape(&node, x: try x(), w: ins[1])]
-        case "MaxPool", "AveragePool", "LpPool":
-            if node.opType == "MaxPool" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
-                throw EdgeError(.unsupported, "\(node.label): the Indices output of MaxPool is not supported")
-            }
-            if try x().count == 3 {
-                ShapeInference.liftTo2D(&node)
-                let x3 = try x()
-                let out = try poolShape(&node, x: [x3[0], x3[1], 1, x3[2]])
-                return [[out[0], out[1], out[3]]]
-            }
-            return [try poolShape(&node, x: try x())]
-        case "GlobalAveragePool", "GlobalMaxPool":
-            let s = try x()
-            guard s.count >= 3 else { throw EdgeError(.shape, "\(node.label): input must be N x C x spatial") }
-            return [Array(s[0..<2]) + [Int](repeating: 1, count: s.count - 2)]
-        case "Gemm":
-            let a = try x(), b = ins[1]
-            guard a.count == 2, b.count == 2 else {
-                throw EdgeError(.shape, "\(node.label): Gemm needs 2-D A and B, got \(ShapeText.of(a)) and \(ShapeText.of(b))")
-            }
-            let (m, k) = node.int("transA", 0) != 0 ? (a[1], a[0]) : (a[0], a[1])
-            let (kb, n) = node.int("transB", 0) != 0 ? (b[1], b[0]) : (b[0], b[1])
-            guard k == kb else {
-                throw EdgeError(.shape, "\(node.label): inner dimensions differ (A \(ShapeText.of(a)), B \(ShapeText.of(b)))")
-            }
-            if ins.count > 2, !node.input(2).isEmpty, Broadcast.shape([m, n], ins[2]) != [m, n] {
-                throw EdgeError(.shape, "\(node.label): C \(ShapeText.of(ins[2])) does not broadcast to [\(m)x\(n)]")
-            }
-            return [[m, n]]
-        case "MatMul":
-            return [try matMulShape(node, try x(), ins[1])]
-        case "Concat":
-            let axis = try ShapeInference.normalize(node.int("axis", 0), rank: try x().count, node)
-            var out = try x()
-            out[axis] = 0
-            for s in ins {
-                guard s.count == out.count else { throw EdgeError(.shape, "\(node.label): inputs differ in rank") }
-                for d in 0..<s.count where d != axis && s[d] != out[d] {
-                    throw EdgeError(.shape, "\(node.label): inputs differ in dimension \(d)")
-                }
-                out[axis] += s[axis]
-            }
-            node.attributes["axis"] = .int(Int64(axis))
-            return [out]
-        case "Split":
-            return try splitShapes(&node, x: try x())
-        case "Slice":
-            return [try sliceShape(&node, x: try x())]
-        case "Reshape":
-            return [try reshapeShape(node, x: try x())]
-        case "Flatten":
-            let s = try x()
-            var axis = node.int("axis", 1)
-            if axis < 0 { axis += s.count }
-            guard axis >= 0 && axis <= s.count else { throw EdgeError(.shape, "\(node.label): axis out of range") }
-            return [[s[0..<axis].reduce(1, *), s[axis...].reduce(1, *)]]
-        case "Squeeze":
-            let s = try x()
-            let axesRaw = opset >= 13 ? try constInts(node, 1, "axes") : node.ints("axes")
-            let axes = try Set((axesRaw ?? s.indices.filter { s[$0] == 1 }).map { try ShapeInference.normalize($0, rank: s.count, node) })
-            for a in axes where s[a] != 1 {
-                throw EdgeError(.shape, "\(node.label): cannot squeeze dimension \(a) of size \(s[a])")
-            }
-            return [s.indices.filter { !axes.contains($0) }.map { s[$0] }]
-        case "Unsqueeze":
-            let s = try x()
-            guard let axesRaw = opset >= 13 ? try constInts(node, 1, "axes") : node.ints("axes") else {
-                throw EdgeError(.format, "\(node.label): Unsqueeze needs axes")
-            }
-            let rank = s.count + axesRaw.count
-            let axes = try Set(axesRaw.map { try ShapeInference.normalize($0, rank: rank, node) })
-            var out: [Int] = []
-            var next = 0
-            for d in 0..<rank {
-                if axes.contains(d) { out.append(1) } else { out.append(s[next]); next += 1 }
-            }
-            return [out]
-        case "Transpose":
-            let s = try x()
-            let perm = node.ints("perm") ?? Array((0..<s.count).reversed())
-            guard perm.count == s.count, Set(perm) == Set(0..<s.count) else {
-                throw EdgeError(.shape, "\(node.label): perm \(perm) is not a permutation of rank \(s.count)")
-            }
-            node.attributes["perm"] = .ints(perm.map { Int64($0) })
-            return [perm.map { s[$0] }]
-        case "Pad":
-            return [try padShape(&node, x: try x())]
-        case "Resize", "Upsample":
-            return [try resizeShape(&node, x: try x())]
-        case "ReduceMean", "ReduceSum", "ReduceMax":
-            let s = try x()
-            let axesRaw = opset >= 18 ? try constInts(node, 1, "axes") : node.ints("axes")
-            let axes: [Int]
-            if let a = axesRaw, !a.isEmpty {
-                axes = try a.map { try ShapeInference.normalize($0, rank: s.count, node) }.sorted()
-            } else if node.int("noop_with_empty_axes", 0) != 0 {
-                axes = []
-            } else {
-                axes = Array(s.indices)
-            }
-            node.attributes["edge.axes"] = .ints(axes.map { Int64($0) })
-            let keep = node.int("keepdims", 1) != 0
-            var out: [Int] = []
-            for d in s.indices {
-                if axes.contains(d) { if keep { out.append(1) } } else { out.append(s[d]) }
-            }
-            return [out]
-        case "Shape":
-            return [[try x().count]]
-        default:
+        guard let rule = OnnxOps.table[node.opType]?.shape else {
             throw EdgeError(.unsupported, "unsupported operator \(node.opType)\(node.domain.isEmpty ? "" : " (domain \(node.domain))") at node '\(node.name)'")
         }
+        return try rule(self)(&node, ins)
     }
 
     // MARK: convolution and pooling
@@ -641,5 +484,223 @@ struct ShapeInference {
         guard out.allSatisfy({ $0 > 0 }) else { throw EdgeError(.shape, "\(node.label): empty output") }
         node.attributes["edge.scales"] = .floats([effective[2], effective[3]])
         return out
+    }
+}
+
+// MARK: - Shape rules (OnnxOps.table names one per ONNX op type)
+
+extension ShapeInference {
+    /// Input 0's shape, or an error if the node has none.
+    func first(_ node: Node, _ ins: [[Int]]) throws -> [Int] {
+        guard let first = ins.first, !node.input(0).isEmpty else {
+            throw EdgeError(.format, "\(node.label): missing input 0")
+        }
+        return first
+    }
+
+    /// Identity, Dropout, Relu, Sigmoid, Tanh, LeakyRelu, Clip, HardSigmoid, HardSwish, Softmax, LRN, Sqrt, Exp, Log, Neg, Abs, Reciprocal, BatchNormalization, Elu, Softplus, Erf, Floor, Ceil, Round, Sign, Cast, Selu, LogSoftmax
+    func sameShapeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        if node.opType == "Dropout" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
+            node.outputs[1] = ""  // the mask is unused at inference; drop it
+        }
+        return [try first(node, ins)]
+    }
+
+    /// PRelu
+    func preluRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        if Broadcast.shape(s, ins[1]) != s, s.count >= 2, ins[1] == [s[1]], var slope = graph.constants[node.input(1)] {
+            // PRelu before opset 7 applied a [C] slope per channel (axis 1).
+            slope.shape = [s[1]] + [Int](repeating: 1, count: s.count - 2)
+            let name = node.input(1) + "::per_channel"
+            graph.constants[name] = slope
+            graph.shapes[name] = slope.shape
+            node.inputs[1] = name
+            return [s]
+        }
+        guard Broadcast.shape(s, ins[1]) == s else {
+            throw EdgeError(.shape, "\(node.label): slope \(ShapeText.of(ins[1])) does not broadcast to \(ShapeText.of(s))")
+        }
+        return [s]
+    }
+
+    /// Add, Sub, Mul, Div, Pow, Sum, Max, Min, Mean, Equal, Greater, Less, Where, And, Or
+    func broadcastRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try Broadcast.shape(ins.enumerated().filter { !node.input($0.offset).isEmpty }.map(\.element), for: node)]
+    }
+
+    /// Conv
+    func convRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        if try first(node, ins).count == 3 {
+            // 1-D: run as 2-D with H = 1 (Lowering views the tensors that way).
+            ShapeInference.liftTo2D(&node)
+            let x3 = try first(node, ins), w3 = ins[1]
+            guard w3.count == 3 else { throw EdgeError(.shape, "\(node.label): 1-D Conv needs a 3-D weight") }
+            let out = try convShape(&node, x: [x3[0], x3[1], 1, x3[2]], w: [w3[0], w3[1], 1, w3[2]])
+            return [[out[0], out[1], out[3]]]
+        }
+        return [try convShape(&node, x: try first(node, ins), w: ins[1])]
+    }
+
+    /// ConvTranspose
+    func convTransposeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try convTransposeShape(&node, x: try first(node, ins), w: ins[1])]
+    }
+
+    /// MaxPool, AveragePool, LpPool
+    func poolRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        if node.opType == "MaxPool" && node.outputs.count > 1 && !node.outputs[1].isEmpty {
+            throw EdgeError(.unsupported, "\(node.label): the Indices output of MaxPool is not supported")
+        }
+        if try first(node, ins).count == 3 {
+            ShapeInference.liftTo2D(&node)
+            let x3 = try first(node, ins)
+            let out = try poolShape(&node, x: [x3[0], x3[1], 1, x3[2]])
+            return [[out[0], out[1], out[3]]]
+        }
+        return [try poolShape(&node, x: try first(node, ins))]
+    }
+
+    /// GlobalAveragePool, GlobalMaxPool
+    func globalPoolRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        guard s.count >= 3 else { throw EdgeError(.shape, "\(node.label): input must be N x C x spatial") }
+        return [Array(s[0..<2]) + [Int](repeating: 1, count: s.count - 2)]
+    }
+
+    /// Gemm
+    func gemmRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let a = try first(node, ins), b = ins[1]
+        guard a.count == 2, b.count == 2 else {
+            throw EdgeError(.shape, "\(node.label): Gemm needs 2-D A and B, got \(ShapeText.of(a)) and \(ShapeText.of(b))")
+        }
+        let (m, k) = node.int("transA", 0) != 0 ? (a[1], a[0]) : (a[0], a[1])
+        let (kb, n) = node.int("transB", 0) != 0 ? (b[1], b[0]) : (b[0], b[1])
+        guard k == kb else {
+            throw EdgeError(.shape, "\(node.label): inner dimensions differ (A \(ShapeText.of(a)), B \(ShapeText.of(b)))")
+        }
+        if ins.count > 2, !node.input(2).isEmpty, Broadcast.shape([m, n], ins[2]) != [m, n] {
+            throw EdgeError(.shape, "\(node.label): C \(ShapeText.of(ins[2])) does not broadcast to [\(m)x\(n)]")
+        }
+        return [[m, n]]
+    }
+
+    /// MatMul
+    func matMulRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try matMulShape(node, try first(node, ins), ins[1])]
+    }
+
+    /// Concat
+    func concatRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let axis = try ShapeInference.normalize(node.int("axis", 0), rank: try first(node, ins).count, node)
+        var out = try first(node, ins)
+        out[axis] = 0
+        for s in ins {
+            guard s.count == out.count else { throw EdgeError(.shape, "\(node.label): inputs differ in rank") }
+            for d in 0..<s.count where d != axis && s[d] != out[d] {
+                throw EdgeError(.shape, "\(node.label): inputs differ in dimension \(d)")
+            }
+            out[axis] += s[axis]
+        }
+        node.attributes["axis"] = .int(Int64(axis))
+        return [out]
+    }
+
+    /// Split
+    func splitRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return try splitShapes(&node, x: try first(node, ins))
+    }
+
+    /// Slice
+    func sliceRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try sliceShape(&node, x: try first(node, ins))]
+    }
+
+    /// Reshape
+    func reshapeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try reshapeShape(node, x: try first(node, ins))]
+    }
+
+    /// Flatten
+    func flattenRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        var axis = node.int("axis", 1)
+        if axis < 0 { axis += s.count }
+        guard axis >= 0 && axis <= s.count else { throw EdgeError(.shape, "\(node.label): axis out of range") }
+        return [[s[0..<axis].reduce(1, *), s[axis...].reduce(1, *)]]
+    }
+
+    /// Squeeze
+    func squeezeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        let axesRaw = opset >= 13 ? try constInts(node, 1, "axes") : node.ints("axes")
+        let axes = try Set((axesRaw ?? s.indices.filter { s[$0] == 1 }).map { try ShapeInference.normalize($0, rank: s.count, node) })
+        for a in axes where s[a] != 1 {
+            throw EdgeError(.shape, "\(node.label): cannot squeeze dimension \(a) of size \(s[a])")
+        }
+        return [s.indices.filter { !axes.contains($0) }.map { s[$0] }]
+    }
+
+    /// Unsqueeze
+    func unsqueezeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        guard let axesRaw = opset >= 13 ? try constInts(node, 1, "axes") : node.ints("axes") else {
+            throw EdgeError(.format, "\(node.label): Unsqueeze needs axes")
+        }
+        let rank = s.count + axesRaw.count
+        let axes = try Set(axesRaw.map { try ShapeInference.normalize($0, rank: rank, node) })
+        var out: [Int] = []
+        var next = 0
+        for d in 0..<rank {
+            if axes.contains(d) { out.append(1) } else { out.append(s[next]); next += 1 }
+        }
+        return [out]
+    }
+
+    /// Transpose
+    func transposeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        let perm = node.ints("perm") ?? Array((0..<s.count).reversed())
+        guard perm.count == s.count, Set(perm) == Set(0..<s.count) else {
+            throw EdgeError(.shape, "\(node.label): perm \(perm) is not a permutation of rank \(s.count)")
+        }
+        node.attributes["perm"] = .ints(perm.map { Int64($0) })
+        return [perm.map { s[$0] }]
+    }
+
+    /// Pad
+    func padRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try padShape(&node, x: try first(node, ins))]
+    }
+
+    /// Resize, Upsample
+    func resizeRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [try resizeShape(&node, x: try first(node, ins))]
+    }
+
+    /// ReduceMean, ReduceSum, ReduceMax
+    func reduceRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        let s = try first(node, ins)
+        let axesRaw = opset >= 18 ? try constInts(node, 1, "axes") : node.ints("axes")
+        let axes: [Int]
+        if let a = axesRaw, !a.isEmpty {
+            axes = try a.map { try ShapeInference.normalize($0, rank: s.count, node) }.sorted()
+        } else if node.int("noop_with_empty_axes", 0) != 0 {
+            axes = []
+        } else {
+            axes = Array(s.indices)
+        }
+        node.attributes["edge.axes"] = .ints(axes.map { Int64($0) })
+        let keep = node.int("keepdims", 1) != 0
+        var out: [Int] = []
+        for d in s.indices {
+            if axes.contains(d) { if keep { out.append(1) } } else { out.append(s[d]) }
+        }
+        return [out]
+    }
+
+    /// Shape
+    func shapeOfRule(_ node: inout Node, _ ins: [[Int]]) throws -> [[Int]] {
+        return [[try first(node, ins).count]]
     }
 }

@@ -63,14 +63,8 @@ final class Lowering {
         return add(LoweredTensor(name: name, shape: shape, storage: .arena, aliasOf: Int(base)), key: key)
     }
 
-    func emit(_ code: OpCode, _ node: Node, inputs: [Int32], outputs: [Int32], ints: [Int64] = [], floats: [Float] = []) {
-        model.ops.append(OpDescription(code: code, name: node.name, inputs: inputs, outputs: outputs, ints: ints, floats: floats))
-    }
-
-    /// ints/floats prefix of ops carrying a fused activation.
-    func act(_ node: Node) -> (Int64, [Float]) {
-        guard let a = node.fused else { return (ActivationKind.none.rawValue, [0, 0]) }
-        return (a.kind.rawValue, [a.alpha, a.beta])
+    func emit<P: OpRecord>(_ code: OpCode, _ node: Node, inputs: [Int32], outputs: [Int32], _ params: P) {
+        model.ops.append(OpDescription(code: code, name: node.name, inputs: inputs, outputs: outputs, params: params))
     }
 
     func out(_ node: Node, _ k: Int = 0) throws -> Int32 { try value(node.outputs[k]) }
@@ -82,136 +76,14 @@ final class Lowering {
     // MARK: nodes
 
     func lower(_ node: Node) throws {
-        let (actKind, actFloats) = act(node)
-        switch node.opType {
-        case "Conv", "ConvTranspose":
-            var w = try shape(node.input(1))
-            let pads = node.ints("pads") ?? [0, 0, 0, 0]
-            let strides = node.ints("strides") ?? [1, 1]
-            let dil = node.ints("dilations") ?? [1, 1]
-            var ins = [try value(node.input(0)), try value(node.input(1))]
-            ins.append(node.input(2).isEmpty ? -1 : try value(node.input(2)))
-            var y = try out(node)
-            if node.int("edge.as2d", 0) == 1 {
-                w = [w[0], w[1], 1, w[2]]
-                ins[0] = try viewAs2D(ins[0], node.input(0))
-                ins[1] = try promoted(ins[1], w, node.input(1) + "::2d")
-                y = try viewAs2D(y, node.outputs[0])
-            }
-            let ints = [actKind, Int64(node.int("group", 1)), Int64(w[2]), Int64(w[3])]
-                + (strides + dil + pads).map { Int64($0) }
-            emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [y], ints: ints, floats: actFloats)
-        case "Gemm":
-            try lowerGemm(node, actKind, actFloats)
-        case "MatMul":
-            try lowerMatMul(node, actKind, actFloats)
-        case "MaxPool", "AveragePool":
-            let k = node.ints("kernel_shape")!, s = node.ints("strides")!, p = node.ints("pads")!
-            var x = try value(node.input(0)), y = try out(node)
-            if node.int("edge.as2d", 0) == 1 {
-                x = try viewAs2D(x, node.input(0))
-                y = try viewAs2D(y, node.outputs[0])
-            }
-            if node.opType == "MaxPool" {
-                let d = node.ints("dilations")!
-                emit(.maxPool, node, inputs: [x], outputs: [y], ints: (k + s + d + p).map { Int64($0) })
-            } else {
-                emit(.averagePool, node, inputs: [x], outputs: [y],
-                     ints: (k + s + p + [node.int("count_include_pad", 0)]).map { Int64($0) })
-            }
-        case "GlobalAveragePool", "GlobalMaxPool":
-            emit(node.opType == "GlobalAveragePool" ? .globalAveragePool : .globalMaxPool, node,
-                 inputs: [try value(node.input(0))], outputs: [try out(node)])
-        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum":
-            try lowerBinary(node, actKind, actFloats)
-        case "edge.Activation":
-            let a = node.fused!
-            let x = try value(node.input(0)), y = try out(node)
-            emit(.unary, node, inputs: [x], outputs: [y], ints: [a.kind.rawValue], floats: [a.alpha, a.beta])
-            markInPlace(input: x, output: y)
-        case "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Elu", "Selu", "Softplus":
-            let kinds: [String: UnaryKind] = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs,
-                                              "Reciprocal": .reciprocal, "Elu": .elu, "Selu": .selu, "Softplus": .softplus]
-            var params: [Float] = [0, 0]
-            if node.opType == "Elu" { params = [node.float("alpha", 1), 0] }
-            if node.opType == "Selu" { params = [node.float("alpha", 1.67326319217681884765625), node.float("gamma", 1.05070102214813232421875)] }
-            let x = try value(node.input(0)), y = try out(node)
-            emit(.unary, node, inputs: [x], outputs: [y], ints: [kinds[node.opType]!.rawValue], floats: params)
-            markInPlace(input: x, output: y)
-        case "PRelu":
-            let x = try value(node.input(0)), y = try out(node)
-            emit(.binary, node, inputs: [x, try value(node.input(1))], outputs: [y],
-                 ints: [ActivationKind.none.rawValue, BinaryKind.prelu.rawValue], floats: [0, 0])
-            markInPlace(input: x, output: y)
-        case "LogSoftmax":
-            // softmax then log: exact except where softmax underflows to 0 (x - max < -87).
-            try lowerSoftmax(node)
-            let y = try out(node)
-            emit(.unary, node, inputs: [y], outputs: [y], ints: [UnaryKind.log.rawValue], floats: [0, 0])
-        case "ReduceSum":
-            // The mean times the count of reduced elements.
-            let axes = node.ints("edge.axes")!
-            let inShape = try shape(node.input(0))
-            let n = axes.reduce(1) { $0 * inShape[$1] }
-            let y = try out(node)
-            emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [y], ints: axes.map { Int64($0) })
-            emit(.binary, node, inputs: [y, weight(node.name + "::count", shape: [1], [Float(n)])], outputs: [y],
-                 ints: [ActivationKind.none.rawValue, BinaryKind.mul.rawValue], floats: [0, 0])
-        case "BatchNormalization":
-            guard let (scale, shift) = try BatchNormFolding.affine(node, graph) else {
-                throw EdgeError(.unsupported, "\(node.label): BatchNormalization needs constant scale, bias, mean and var")
-            }
-            let c = scale.count
-            let x = try value(node.input(0)), y = try out(node)
-            let inputShape = try shape(node.input(0))
-            guard inputShape.count >= 2, inputShape[1] == c else {
-                throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(inputShape))")
-            }
-            emit(.channelAffine, node, inputs: [x, weight(node.name + "::scale", shape: [c], scale), weight(node.name + "::shift", shape: [c], shift)],
-                 outputs: [y], ints: [actKind], floats: actFloats)
-            markInPlace(input: x, output: y)
-        case "Concat":
-            emit(.concat, node, inputs: try node.inputs.filter { !$0.isEmpty }.map { try value($0) }, outputs: [try out(node)],
-                 ints: [Int64(node.int("axis", 0))])
-        case "Split":
-            emit(.split, node, inputs: [try value(node.input(0))], outputs: try node.outputs.map { try value($0) },
-                 ints: [Int64(node.int("axis", 0))])
-        case "Slice":
-            emit(.slice, node, inputs: [try value(node.input(0))], outputs: [try out(node)], ints: node.ints("edge.slice")!.map { Int64($0) })
-        case "Transpose":
-            emit(.transpose, node, inputs: [try value(node.input(0))], outputs: [try out(node)], ints: node.ints("perm")!.map { Int64($0) })
-        case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Cast":
-            let x = try value(node.input(0))
-            let name = node.outputs[0]
-            if model.tensors[Int(x)].isArena {
-                _ = try alias(x, shape: try shape(name), name: name, key: name)
-            } else {
-                emit(.copy, node, inputs: [x], outputs: [try out(node)])
-            }
-        case "Pad":
-            let mode: PadMode = ["constant": .constant, "reflect": .reflect, "edge": .edge][node.string("mode", "constant")]!
-            var value: Float = 0
-            if case .float(let v)? = node.attributes["edge.value"] { value = v }
-            emit(.pad, node, inputs: [try self.value(node.input(0))], outputs: [try out(node)],
-                 ints: [mode.rawValue] + node.ints("edge.pads")!.map { Int64($0) }, floats: [value])
-        case "Resize", "Upsample":
-            try lowerResize(node)
-        case "Softmax":
-            try lowerSoftmax(node)
-        case "LRN":
-            let size = node.int("size", 0)
-            guard size > 0 else { throw EdgeError(.format, "\(node.label): size must be positive") }
-            emit(.lrn, node, inputs: [try value(node.input(0))], outputs: [try out(node)], ints: [Int64(size)],
-                 floats: [node.float("alpha", 1e-4), node.float("beta", 0.75), node.float("bias", 1)])
-        case "ReduceMean":
-            emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
-                 ints: node.ints("edge.axes")!.map { Int64($0) })
-        default:
+        let act = node.fused ?? .none
+        guard let rule = OnnxOps.table[node.opType]?.lower else {
             throw EdgeError(.unsupported, "unsupported operator \(node.opType) at node '\(node.name)'")
         }
+        try rule(self)(node, act)
     }
 
-    func lowerGemm(_ node: Node, _ actKind: Int64, _ actFloats: [Float]) throws {
+    func lowerGemm(_ node: Node, _ act: FusedActivation) throws {
         let a = try shape(node.input(0))
         let transA = node.int("transA", 0) != 0, transB = node.int("transB", 0) != 0
         let alpha = node.float("alpha", 1), beta = node.float("beta", 1)
@@ -235,7 +107,7 @@ final class Lowering {
             if !transB {
                 // The kernel reads B as [N, K]: transpose the runtime value first.
                 let packed = add(LoweredTensor(name: node.input(1) + "::nk", shape: [n, k], storage: .arena), key: nil)
-                emit(.transpose, node, inputs: [bId], outputs: [packed], ints: [1, 0])
+                emit(.transpose, node, inputs: [bId], outputs: [packed], TransposeParams(perm: [1, 0]))
                 bId = packed
             }
         }
@@ -248,7 +120,7 @@ final class Lowering {
                     cId = weight(node.input(2) + "::scaled", shape: [v.count], v)
                 } else {
                     // e.g. [M, 1]: expand to the full matrix.
-                    let idx = HostEvaluator.broadcastIndex(cShape, to: [m, n])
+                    let idx = ConstantFolder.broadcastIndex(cShape, to: [m, n])
                     cId = weight(node.input(2) + "::expanded", shape: [m * n], idx.map { v[$0] })
                 }
             } else {
@@ -257,10 +129,10 @@ final class Lowering {
             }
         }
         emit(.gemm, node, inputs: [try value(node.input(0)), bId, cId], outputs: [try out(node)],
-             ints: [actKind, transA ? 1 : 0], floats: actFloats)
+             GemmParams(activation: act, transA: transA))
     }
 
-    func lowerMatMul(_ node: Node, _ actKind: Int64, _ actFloats: [Float]) throws {
+    func lowerMatMul(_ node: Node, _ act: FusedActivation) throws {
         let aShape = try shape(node.input(0)), bShape = try shape(node.input(1))
         var a = try value(node.input(0)), b = try value(node.input(1))
         var y = try out(node)
@@ -277,7 +149,7 @@ final class Lowering {
             if bShape.count == 1 { yShape.append(1) }
             y = try alias(y, shape: yShape, name: node.outputs[0] + "::matrix")
         }
-        emit(.matMul, node, inputs: [a, b], outputs: [y], ints: [actKind], floats: actFloats)
+        emit(.matMul, node, inputs: [a, b], outputs: [y], ActivationParams(activation: act))
     }
 
     /// [N, C, L] seen as [N, C, 1, L].
@@ -292,19 +164,19 @@ final class Lowering {
         return try alias(id, shape: shape, name: name)
     }
 
-    func lowerBinary(_ node: Node, _ actKind: Int64, _ actFloats: [Float]) throws {
+    func lowerBinary(_ node: Node, _ act: FusedActivation) throws {
         let inputs = node.inputs.filter { !$0.isEmpty }
         let kinds: [String: BinaryKind] = ["Add": .add, "Sum": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Pow": .pow, "Max": .max, "Min": .min]
         let kind = kinds[node.opType]!
         let y = try out(node)
         if inputs.count == 1 {
             let x = try value(inputs[0])
-            emit(.copy, node, inputs: [x], outputs: [y])
+            emit(.copy, node, inputs: [x], outputs: [y], NoParams())
             return
         }
         if kind == .pow, let e = graph.constants[inputs[1]]?.scalar, node.fused == nil {
             let x = try value(inputs[0])
-            emit(.unary, node, inputs: [x], outputs: [y], ints: [UnaryKind.powScalar.rawValue], floats: [e, 0])
+            emit(.unary, node, inputs: [x], outputs: [y], UnaryParams(.powScalar, alpha: e))
             markInPlace(input: x, output: y)
             return
         }
@@ -317,8 +189,7 @@ final class Lowering {
             let rhsShape = try shape(name)
             let outShape = Broadcast.shape(accShape, rhsShape)!
             let target = last ? y : add(LoweredTensor(name: "\(node.outputs[0])::partial\(k)", shape: outShape, storage: .arena), key: nil)
-            emit(.binary, node, inputs: [acc, rhs], outputs: [target],
-                 ints: [last ? actKind : ActivationKind.none.rawValue, kind.rawValue], floats: last ? actFloats : [0, 0])
+            emit(.binary, node, inputs: [acc, rhs], outputs: [target], BinaryParams(kind, activation: last ? act : .none))
             if accShape == outShape { markInPlace(input: acc, output: target) }
             else if rhsShape == outShape { markInPlace(input: rhs, output: target) }
             acc = target
@@ -326,7 +197,8 @@ final class Lowering {
         }
     }
 
-    func lowerResize(_ node: Node) throws {
+    /// Resize, Upsample (no fused activation)
+    func lowerResize(_ node: Node, _ act: FusedActivation) throws {
         let modeName = node.string("mode", "nearest")
         let mode: ResizeMode
         switch modeName {
@@ -356,10 +228,11 @@ final class Lowering {
         }
         let scales = node.floats("edge.scales")!
         emit(.resize, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
-             ints: [mode.rawValue, transform.rawValue, nearest.rawValue], floats: scales)
+             ResizeParams(mode: mode, transform: transform, nearest: nearest, scaleH: scales[0], scaleW: scales[1]))
     }
 
-    func lowerSoftmax(_ node: Node) throws {
+    /// Softmax (no fused activation)
+    func lowerSoftmax(_ node: Node, _ act: FusedActivation) throws {
         let s = try shape(node.input(0))
         let defaultAxis = graph.opset >= 13 ? -1 : 1
         let axis = try ShapeInference.normalize(node.int("axis", defaultAxis), rank: s.count, node)
@@ -370,9 +243,185 @@ final class Lowering {
             let flat = [s[..<axis].reduce(1, *), s[axis...].reduce(1, *)]
             x = try alias(x, shape: flat, name: node.input(0) + "::rows")
             y = try alias(y, shape: flat, name: node.outputs[0] + "::rows")
-            emit(.softmax, node, inputs: [x], outputs: [y], ints: [1])
+            emit(.softmax, node, inputs: [x], outputs: [y], AxisParams(axis: 1))
             return
         }
-        emit(.softmax, node, inputs: [x], outputs: [y], ints: [Int64(axis)])
+        emit(.softmax, node, inputs: [x], outputs: [y], AxisParams(axis: Int64(axis)))
+    }
+}
+
+// MARK: - Lowering rules (OnnxOps.table names one per ONNX op type)
+
+extension Lowering {
+    /// Conv, ConvTranspose
+    func lowerConvolution(_ node: Node, _ act: FusedActivation) throws {
+        var w = try shape(node.input(1))
+        let pads = node.ints("pads") ?? [0, 0, 0, 0]
+        let strides = node.ints("strides") ?? [1, 1]
+        let dil = node.ints("dilations") ?? [1, 1]
+        var ins = [try value(node.input(0)), try value(node.input(1))]
+        ins.append(node.input(2).isEmpty ? -1 : try value(node.input(2)))
+        var y = try out(node)
+        if node.int("edge.as2d", 0) == 1 {
+            w = [w[0], w[1], 1, w[2]]
+            ins[0] = try viewAs2D(ins[0], node.input(0))
+            ins[1] = try promoted(ins[1], w, node.input(1) + "::2d")
+            y = try viewAs2D(y, node.outputs[0])
+        }
+        let window = Window2D(kernel: [w[2], w[3]], strides: strides, dilations: dil, pads: pads)
+        emit(node.opType == "Conv" ? .conv : .convTranspose, node, inputs: ins, outputs: [y],
+             ConvParams(activation: act, group: Int64(node.int("group", 1)), window: window))
+    }
+
+    /// MaxPool, AveragePool
+    func lowerPool(_ node: Node, _ act: FusedActivation) throws {
+        let k = node.ints("kernel_shape")!, s = node.ints("strides")!, p = node.ints("pads")!
+        var x = try value(node.input(0)), y = try out(node)
+        if node.int("edge.as2d", 0) == 1 {
+            x = try viewAs2D(x, node.input(0))
+            y = try viewAs2D(y, node.outputs[0])
+        }
+        if node.opType == "MaxPool" {
+            let window = Window2D(kernel: k, strides: s, dilations: node.ints("dilations")!, pads: p)
+            emit(.maxPool, node, inputs: [x], outputs: [y], MaxPoolParams(window: window))
+        } else {
+            let window = Window2D(kernel: k, strides: s, dilations: [1, 1], pads: p)
+            emit(.averagePool, node, inputs: [x], outputs: [y],
+                 AveragePoolParams(window: window, countIncludePad: node.int("count_include_pad", 0) != 0))
+        }
+    }
+
+    /// GlobalAveragePool, GlobalMaxPool
+    func lowerGlobalPool(_ node: Node, _ act: FusedActivation) throws {
+        emit(node.opType == "GlobalAveragePool" ? .globalAveragePool : .globalMaxPool, node,
+             inputs: [try value(node.input(0))], outputs: [try out(node)], NoParams())
+    }
+
+    /// edge.Activation
+    func lowerActivation(_ node: Node, _ act: FusedActivation) throws {
+        let a = node.fused!
+        let x = try value(node.input(0)), y = try out(node)
+        guard let params = UnaryParams(a) else { throw EdgeError(.unsupported, "\(node.label): an empty activation") }
+        emit(.unary, node, inputs: [x], outputs: [y], params)
+        markInPlace(input: x, output: y)
+    }
+
+    /// Sqrt, Exp, Log, Neg, Abs, Reciprocal, Elu, Selu, Softplus
+    func lowerUnaryMath(_ node: Node, _ act: FusedActivation) throws {
+        let kinds: [String: UnaryKind] = ["Sqrt": .sqrt, "Exp": .exp, "Log": .log, "Neg": .neg, "Abs": .abs,
+                                          "Reciprocal": .reciprocal, "Elu": .elu, "Selu": .selu, "Softplus": .softplus]
+        var params = UnaryParams(kinds[node.opType]!)
+        if node.opType == "Elu" { params.alpha = node.float("alpha", 1) }
+        if node.opType == "Selu" {
+            params.alpha = node.float("alpha", 1.67326319217681884765625)
+            params.beta = node.float("gamma", 1.05070102214813232421875)
+        }
+        let x = try value(node.input(0)), y = try out(node)
+        emit(.unary, node, inputs: [x], outputs: [y], params)
+        markInPlace(input: x, output: y)
+    }
+
+    /// PRelu
+    func lowerPRelu(_ node: Node, _ act: FusedActivation) throws {
+        let x = try value(node.input(0)), y = try out(node)
+        emit(.binary, node, inputs: [x, try value(node.input(1))], outputs: [y], BinaryParams(.prelu))
+        markInPlace(input: x, output: y)
+    }
+
+    /// LogSoftmax
+    func lowerLogSoftmax(_ node: Node, _ act: FusedActivation) throws {
+        // softmax then log: exact except where softmax underflows to 0 (x - max < -87).
+        try lowerSoftmax(node, .none)
+        let y = try out(node)
+        emit(.unary, node, inputs: [y], outputs: [y], UnaryParams(.log))
+    }
+
+    /// ReduceSum
+    func lowerReduceSum(_ node: Node, _ act: FusedActivation) throws {
+        // The mean times the count of reduced elements.
+        let axes = node.ints("edge.axes")!
+        let inShape = try shape(node.input(0))
+        let n = axes.reduce(1) { $0 * inShape[$1] }
+        let y = try out(node)
+        emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [y], ReduceMeanParams(axes: axes.map { Int64($0) }))
+        emit(.binary, node, inputs: [y, weight(node.name + "::count", shape: [1], [Float(n)])], outputs: [y], BinaryParams(.mul))
+    }
+
+    /// BatchNormalization
+    func lowerBatchNorm(_ node: Node, _ act: FusedActivation) throws {
+        guard let (scale, shift) = try BatchNormFolding.affine(node, graph) else {
+            throw EdgeError(.unsupported, "\(node.label): BatchNormalization needs constant scale, bias, mean and var")
+        }
+        let c = scale.count
+        let x = try value(node.input(0)), y = try out(node)
+        let inputShape = try shape(node.input(0))
+        guard inputShape.count >= 2, inputShape[1] == c else {
+            throw EdgeError(.shape, "\(node.label): \(c) statistics for input \(ShapeText.of(inputShape))")
+        }
+        emit(.channelAffine, node, inputs: [x, weight(node.name + "::scale", shape: [c], scale), weight(node.name + "::shift", shape: [c], shift)],
+             outputs: [y], ActivationParams(activation: act))
+        markInPlace(input: x, output: y)
+    }
+
+    /// Concat
+    func lowerConcat(_ node: Node, _ act: FusedActivation) throws {
+        emit(.concat, node, inputs: try node.inputs.filter { !$0.isEmpty }.map { try value($0) }, outputs: [try out(node)],
+             AxisParams(axis: Int64(node.int("axis", 0))))
+    }
+
+    /// Split
+    func lowerSplit(_ node: Node, _ act: FusedActivation) throws {
+        emit(.split, node, inputs: [try value(node.input(0))], outputs: try node.outputs.map { try value($0) },
+             AxisParams(axis: Int64(node.int("axis", 0))))
+    }
+
+    /// Slice
+    func lowerSlice(_ node: Node, _ act: FusedActivation) throws {
+        let pairs = node.ints("edge.slice")!.map { Int64($0) }
+        let starts = stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] }
+        let steps = stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] }
+        emit(.slice, node, inputs: [try value(node.input(0))], outputs: [try out(node)], SliceParams(starts: starts, steps: steps))
+    }
+
+    /// Transpose
+    func lowerTranspose(_ node: Node, _ act: FusedActivation) throws {
+        emit(.transpose, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             TransposeParams(perm: node.ints("perm")!.map { Int64($0) }))
+    }
+
+    /// Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, Cast
+    func lowerView(_ node: Node, _ act: FusedActivation) throws {
+        let x = try value(node.input(0))
+        let name = node.outputs[0]
+        if model.tensors[Int(x)].isArena {
+            _ = try alias(x, shape: try shape(name), name: name, key: name)
+        } else {
+            emit(.copy, node, inputs: [x], outputs: [try out(node)], NoParams())
+        }
+    }
+
+    /// Pad
+    func lowerPad(_ node: Node, _ act: FusedActivation) throws {
+        let mode: PadMode = ["constant": .constant, "reflect": .reflect, "edge": .edge][node.string("mode", "constant")]!
+        var value: Float = 0
+        if case .float(let v)? = node.attributes["edge.value"] { value = v }
+        let pads = node.ints("edge.pads")!.map { Int64($0) }
+        let rank = pads.count / 2
+        emit(.pad, node, inputs: [try self.value(node.input(0))], outputs: [try out(node)],
+             PadParams(mode: mode, begins: Array(pads[..<rank]), ends: Array(pads[rank...]), value: value))
+    }
+
+    /// LRN
+    func lowerLRN(_ node: Node, _ act: FusedActivation) throws {
+        let size = node.int("size", 0)
+        guard size > 0 else { throw EdgeError(.format, "\(node.label): size must be positive") }
+        emit(.lrn, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             LRNParams(size: Int64(size), alpha: node.float("alpha", 1e-4), beta: node.float("beta", 0.75), bias: node.float("bias", 1)))
+    }
+
+    /// ReduceMean
+    func lowerReduceMean(_ node: Node, _ act: FusedActivation) throws {
+        emit(.reduceMean, node, inputs: [try value(node.input(0))], outputs: [try out(node)],
+             ReduceMeanParams(axes: node.ints("edge.axes")!.map { Int64($0) }))
     }
 }

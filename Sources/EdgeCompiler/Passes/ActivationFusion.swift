@@ -8,10 +8,6 @@ import EdgeFormat
 /// MatMul, elementwise binary, per-channel affine) and nothing else reads the
 /// pre-activation value. The rest run as unary ops.
 enum ActivationFusion {
-    static let fusibleProducers: Set<String> = [
-        "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "BatchNormalization",
-    ]
-
     static func run(_ graph: Graph) throws {
         try canonicalize(graph)
         collapseProducts(graph)
@@ -88,7 +84,7 @@ enum ActivationFusion {
             let act = graph.nodes[i]
             guard act.opType == "edge.Activation", let kind = act.fused else { i += 1; continue }
             let x = act.inputs[0]
-            guard let p = graph.producer(of: x), fusibleProducers.contains(graph.nodes[p].opType),
+            guard let p = graph.producer(of: x), OnnxOps.table[graph.nodes[p].opType]?.fusesActivation == true,
                   graph.nodes[p].fused == nil, graph.consumers(of: x).count == 1, !graph.outputs.contains(x),
                   graph.nodes[p].outputs.count == 1 else { i += 1; continue }
             graph.nodes[p].fused = kind

@@ -66,7 +66,7 @@ enum Propagation {
                 throw EdgeError(.unsupported, "unsupported operator \(node.opType) (domain \(node.domain)) at node '\(node.name)'")
             }
             if node.opType == "Constant" {
-                let value = try HostEvaluator.constantValue(node)
+                let value = try ConstantFolder.constantValue(node)
                 define(graph, node.outputs[0], value)
                 continue
             }
@@ -83,11 +83,11 @@ enum Propagation {
             }
             let present = node.inputs.filter { !$0.isEmpty }
             let allConstant = !present.isEmpty && present.allSatisfy { graph.constants[$0] != nil }
-            if allConstant, let values = try HostEvaluator.evaluate(node, node.inputs.map { $0.isEmpty ? nil : graph.constants[$0] }, opset: graph.opset) {
+            if allConstant, let values = try ConstantFolder.evaluate(node, node.inputs.map { $0.isEmpty ? nil : graph.constants[$0] }, opset: graph.opset) {
                 for (k, out) in node.outputs.enumerated() where !out.isEmpty && k < values.count { define(graph, out, values[k]) }
                 continue
             }
-            let outShapes = try inference.infer(&node)
+            let outShapes = try inference.inferAndResolve(&node)
             for s in outShapes { try ShapeInference.validate(s, node) }
             for (k, out) in node.outputs.enumerated() where !out.isEmpty {
                 guard k < outShapes.count else {
@@ -124,7 +124,7 @@ enum Propagation {
             return [t]
         case "Slice":
             guard let x = inputs[0] else { return nil }
-            return [try HostEvaluator.slice(node, x, outShape: outShapes[0])]
+            return [try ConstantFolder.slice(node, x, outShape: outShapes[0])]
         default:
             return nil
         }

@@ -182,62 +182,47 @@ final class ChannelAnalysis {
     }
 
     func visit(_ i: Int, _ node: Node) {
-        let op = node.opType
-        switch op {
-        case "Conv":
-            conv(i, node)
-        case "ConvTranspose":
-            convTranspose(i, node)
-        case "Gemm":
-            gemm(i, node)
-        case "MatMul":
-            matMul(i, node)
-        case "BatchNormalization":
-            batchNorm(i, node)
-        case "edge.Activation":
-            let act = node.fused
-            perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v.map { ChannelMath.apply(act, $0) } }
-        case _ where ChannelMath.unaryOps.contains(op):
-            let act = node.fused
-            perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in
-                v.flatMap { ChannelMath.unary(node, $0) }.map { ChannelMath.apply(act, $0) }
-            }
-        case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool":
-            pool(i, node)
-        case "Resize", "Upsample":
-            guard let xs = spaces[node.input(0)], xs.axis < 2 else { pinAll(node, "pinned by \(op)"); return }
-            if op == "Resize", node.inputs.count > 3, !node.input(3).isEmpty { resizeFixes.append(i) }
-            perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v }
-        case "Pad":
-            pad(i, node)
-        case "Slice":
-            slice(i, node)
-        case "Split":
-            split(i, node)
-        case "Concat":
-            concat(i, node)
-        case _ where ChannelMath.elementwiseOps.contains(op):
-            elementwise(i, node)
-        case "Reshape", "Flatten", "Squeeze", "Unsqueeze":
-            reshape(i, node)
-        case "Transpose":
-            guard let xs = spaces[node.input(0)], let perm = node.ints("perm"), let a = perm.firstIndex(of: xs.axis) else {
-                pinAll(node, "pinned by Transpose"); return
-            }
-            perChannel(i, node, from: node.input(0), to: node.outputs[0], axis: a) { _, v in v }
-        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin":
-            reduce(i, node)
-        case "Softmax", "LogSoftmax":
-            softmax(i, node)
-        default:
+        if let rule = OnnxOps.table[node.opType]?.channels {
+            rule(self)(i, node)
+        } else if let act = try? ActivationFusion.activation(of: node, graph) {
             // A standalone ONNX activation (graphs analysed before ActivationFusion, as
             // `edgec prune` does) is the same per-channel op as its edge.Activation form.
-            if let act = try? ActivationFusion.activation(of: node, graph) {
-                perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v.map { ChannelMath.apply(act, $0) } }
-            } else {
-                pinAll(node, "pinned by \(op)")
-            }
+            perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v.map { ChannelMath.apply(act, $0) } }
+        } else {
+            pinAll(node, "pinned by \(node.opType)")
         }
+    }
+
+    // MARK: channel rules without a section of their own (OnnxOps.table names them)
+
+    /// edge.Activation: per channel, the activation of a known constant channel.
+    func activation(_ i: Int, _ node: Node) {
+        let act = node.fused
+        perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v.map { ChannelMath.apply(act, $0) } }
+    }
+
+    /// Elementwise math of one input (Neg, Sqrt, Cast, ...), with its fused activation if any.
+    func unaryMath(_ i: Int, _ node: Node) {
+        let act = node.fused
+        perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in
+            v.flatMap { ChannelMath.unary(node, $0) }.map { ChannelMath.apply(act, $0) }
+        }
+    }
+
+    /// Resize, Upsample: channels pass through when they are not resized.
+    func resize(_ i: Int, _ node: Node) {
+        let op = node.opType
+        guard let xs = spaces[node.input(0)], xs.axis < 2 else { pinAll(node, "pinned by \(op)"); return }
+        if op == "Resize", node.inputs.count > 3, !node.input(3).isEmpty { resizeFixes.append(i) }
+        perChannel(i, node, from: node.input(0), to: node.outputs[0]) { _, v in v }
+    }
+
+    /// Transpose: the channel axis moves with the permutation.
+    func transpose(_ i: Int, _ node: Node) {
+        guard let xs = spaces[node.input(0)], let perm = node.ints("perm"), let a = perm.firstIndex(of: xs.axis) else {
+            pinAll(node, "pinned by Transpose"); return
+        }
+        perChannel(i, node, from: node.input(0), to: node.outputs[0], axis: a) { _, v in v }
     }
 
     // MARK: producers

@@ -1,21 +1,11 @@
 import Foundation
+import EdgeFormat
 
 /// Scalar evaluation of what the runtime applies per element, for channels whose value is
 /// a known constant (a zero filter gives act(bias) everywhere).
 enum ChannelMath {
     static func apply(_ a: FusedActivation?, _ x: Float) -> Float {
-        guard let a = a else { return x }
-        switch a.kind {
-        case .none: return x
-        case .relu: return max(x, 0)
-        case .clip: return min(max(x, a.alpha), a.beta)
-        case .leakyRelu: return x >= 0 ? x : a.alpha * x
-        case .hardSigmoid: return max(0, min(1, a.alpha * x + a.beta))
-        case .hardSwish: return x * max(0, min(1, a.alpha * x + a.beta))
-        case .sigmoid: return 1 / (1 + expf(-x))
-        case .swish: return x / (1 + expf(-x))
-        case .tanh: return tanhf(x)
-        }
+        a?.apply(x) ?? x
     }
 
     static func name(_ a: FusedActivation) -> String {
@@ -94,9 +84,6 @@ enum ChannelMath {
         return acc.isFinite ? acc : nil
     }
 
+    /// The elementwise ops the pruning cost model counts (channel rules: OnnxOps.table).
     static let elementwiseOps: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu"]
-    static let unaryOps: Set<String> = [
-        "Identity", "Dropout", "Cast", "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Floor", "Ceil",
-        "Round", "Sign", "Erf", "Softplus", "Elu", "Selu",
-    ]
 }

@@ -79,7 +79,7 @@ public enum ChannelPruning {
                 outs = [try graph.shape(node.input(0))]
             } else {
                 var copy = node
-                outs = try inference.infer(&copy)
+                outs = try inference.inferAndResolve(&copy)
             }
             for (k, v) in node.outputs.enumerated() where !v.isEmpty && k < outs.count {
                 guard graph.shapes[v] == outs[k] else {
@@ -222,21 +222,21 @@ final class Decision {
 
 final class Rewriter {
     let graph: Graph
-    let a: ChannelAnalysis
-    let d: Decision
+    let analysis: ChannelAnalysis
+    let decision: Decision
     var folded = 0
 
     init(_ graph: Graph, _ analysis: ChannelAnalysis, _ decision: Decision) {
         self.graph = graph
-        a = analysis
-        d = decision
+        self.analysis = analysis
+        self.decision = decision
     }
 
-    func isRemoved(_ s: ChannelAnalysis.Space, _ c: Int) -> Bool { d.removed[a.find(s.element(c))] == true }
+    func isRemoved(_ s: ChannelAnalysis.Space, _ c: Int) -> Bool { decision.removed[analysis.find(s.element(c))] == true }
 
     /// Kept channel indices of `v`, or nil when nothing is removed.
     func keep(_ v: String) -> [Int]? {
-        guard let s = a.spaces[v] else { return nil }
+        guard let s = analysis.spaces[v] else { return nil }
         let kept = (0..<s.count).filter { !isRemoved(s, $0) }
         return kept.count == s.count ? nil : kept
     }
@@ -301,27 +301,27 @@ final class Rewriter {
             default: break
             }
         }
-        for cs in a.constSlices {
-            guard let s = a.spaces[cs.space], let kept = keep(cs.space) else { continue }
+        for cs in analysis.constSlices {
+            guard let s = analysis.spaces[cs.space], let kept = keep(cs.space) else { continue }
             let name = graph.nodes[cs.node].input(cs.input)
             guard let t = graph.constants[name] else { continue }
             _ = s
             setInput(cs.node, cs.input, Self.take(t, axis: cs.axis, features(kept, block: cs.block)), "c\(cs.input)")
         }
-        for (i, dim) in a.reshapeFixes {
+        for (i, dim) in analysis.reshapeFixes {
             let node = graph.nodes[i]
-            guard let s = a.spaces[node.outputs[0]], let kept = keep(node.outputs[0]),
+            guard let s = analysis.spaces[node.outputs[0]], let kept = keep(node.outputs[0]),
                   var target = graph.constants[node.input(1)] else { continue }
             var ints = target.ints
             ints[dim] = Int64(kept.count * s.block)
             target.data = .int(ints)
             setInput(i, 1, target, "shape")
         }
-        for i in a.splitFixes {
+        for i in analysis.splitFixes {
             let node = graph.nodes[i]
             guard node.outputs.contains(where: { keep($0) != nil }) || keep(node.input(0)) != nil else { continue }
             let sizes = node.outputs.map { v -> Int64 in
-                guard let s = a.spaces[v] else { return 0 }
+                guard let s = analysis.spaces[v] else { return 0 }
                 return Int64((keep(v)?.count ?? s.count) * s.block)
             }
             if graph.opset >= 13 {
@@ -330,9 +330,9 @@ final class Rewriter {
                 graph.nodes[i].attributes["split"] = .ints(sizes)
             }
         }
-        for i in a.resizeFixes {
+        for i in analysis.resizeFixes {
             let node = graph.nodes[i]
-            guard let s = a.spaces[node.input(0)], let kept = keep(node.input(0)),
+            guard let s = analysis.spaces[node.input(0)], let kept = keep(node.input(0)),
                   var sizes = graph.constants[node.input(3)], sizes.count > s.axis else { continue }
             var ints = sizes.ints
             ints[s.axis] = Int64(kept.count * s.block)
@@ -340,7 +340,7 @@ final class Rewriter {
             setInput(i, 3, sizes, "sizes")
         }
         // Shapes of every value that lost channels.
-        for (v, s) in a.spaces {
+        for (v, s) in analysis.spaces {
             guard let kept = keep(v), var shape = graph.shapes[v] else { continue }
             shape[s.axis] = kept.count * s.block
             graph.shapes[v] = shape
@@ -356,7 +356,7 @@ final class Rewriter {
 
     /// The folded contribution of removed constant input channels (value k, weight sums).
     func constantOf(_ v: String, _ c: Int) -> Float {
-        (a.states[v]?[c] ?? nil) ?? 0
+        (analysis.states[v]?[c] ?? nil) ?? 0
     }
 
     func conv(_ i: Int) throws {
@@ -435,7 +435,7 @@ final class Rewriter {
         var featureKeep: [Int]? = nil
         var delta = [Float](repeating: 0, count: n)
         var anyFold = false
-        if let s = a.spaces[a0], let kept = keep(a0) {
+        if let s = analysis.spaces[a0], let kept = keep(a0) {
             featureKeep = features(kept, block: s.block)
             let keptSet = Set(kept)
             let b = bT.floats
@@ -492,7 +492,7 @@ final class Rewriter {
         let n = bT.shape[1]
         let outKeep = keep(out)
         var featureKeep: [Int]? = nil
-        if let s = a.spaces[a0], let kept = keep(a0) {
+        if let s = analysis.spaces[a0], let kept = keep(a0) {
             featureKeep = features(kept, block: s.block)
             // Constant channels fold into the Add after the MatMul.
             let keptSet = Set(kept)
@@ -512,7 +512,7 @@ final class Rewriter {
                 if used { folded += 1; anyFold = true }
             }
             if anyFold {
-                guard let (j, input) = a.matMulFolds[i], let c = graph.constants[graph.nodes[j].input(input)] else {
+                guard let (j, input) = analysis.matMulFolds[i], let c = graph.constants[graph.nodes[j].input(input)] else {
                     throw EdgeError(.shape, "channel pruning: \(node.label) has no bias to fold a constant channel into")
                 }
                 if c.count == 1 {
@@ -538,15 +538,15 @@ final class Rewriter {
 
 /// Params and FLOPs per weight-holding node, from shapes (as the runtime will store them).
 struct Stats {
-    struct Layer {
+    struct LayerCost {
         var op: String
         var channels: Int
         var params: Int
         var flops: Int
     }
 
-    var layers: [(String, Layer)] = []
-    var byName: [String: Layer] = [:]
+    var layers: [(String, LayerCost)] = []
+    var byName: [String: LayerCost] = [:]
     var params = 0
     var flops = 0
 
@@ -612,7 +612,7 @@ struct Stats {
             }
             if p > 0 {
                 let channels = os.isEmpty ? 0 : (node.opType == "MatMul" ? os[os.count - 1] : os[min(1, os.count - 1)])
-                let layer = Layer(op: node.opType, channels: channels, params: p, flops: f)
+                let layer = LayerCost(op: node.opType, channels: channels, params: p, flops: f)
                 st.layers.append((node.name, layer))
                 st.byName[node.name] = layer
             }

@@ -2,45 +2,11 @@ import CEdgeSupport
 import EdgeFormat
 
 /// A fused activation, applied in a producer's epilogue while its output is still in cache.
-public struct Activation {
-    public var kind: ActivationKind
-    public var alpha: Float
-    public var beta: Float
+/// The record's `FusedActivation` itself (its scalar `apply` is in EdgeFormat); the
+/// runtime adds the in-place loops.
+public typealias Activation = FusedActivation
 
-    public static let none = Activation(kind: .none, alpha: 0, beta: 0)
-
-    public init(kind: ActivationKind, alpha: Float, beta: Float) {
-        self.kind = kind
-        self.alpha = alpha
-        self.beta = beta
-    }
-
-    /// Decodes the `ints[0]`, `floats[0...1]` convention of ops that carry an activation.
-    public init(_ op: OpDescription) throws(EdgeError) {
-        guard let raw = op.ints.first, let kind = ActivationKind(rawValue: raw) else {
-            throw EdgeError(.format, "op '\(op.name)': missing or unknown activation kind")
-        }
-        guard op.floats.count >= 2 else {
-            throw EdgeError(.format, "op '\(op.name)': activation needs alpha and beta")
-        }
-        self.init(kind: kind, alpha: op.floats[0], beta: op.floats[1])
-    }
-
-    @inline(__always)
-    public func apply(_ x: Float) -> Float {
-        switch kind {
-        case .none: return x
-        case .relu: return x > 0 ? x : 0
-        case .clip: return Swift.min(Swift.max(x, alpha), beta)
-        case .leakyRelu: return x >= 0 ? x : alpha * x
-        case .hardSigmoid: return Swift.max(0, Swift.min(1, alpha * x + beta))
-        case .hardSwish: return x * Swift.max(0, Swift.min(1, alpha * x + beta))
-        case .sigmoid: return Activation.sigmoid(x)
-        case .swish: return x * Activation.sigmoid(x)
-        case .tanh: return tanhf(x)
-        }
-    }
-
+extension FusedActivation {
     /// Applies the activation in place; the switch sits outside the loop so each case
     /// is a tight loop the compiler can vectorize.
     public func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
@@ -62,11 +28,11 @@ public struct Activation {
             let a = alpha, b = beta
             for i in 0..<count { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, a * x + b)) }
         case .sigmoid:
-            Activation.lanes(p, count, vectorSigmoid) { Activation.sigmoid($0) }
+            FusedActivation.lanes(p, count, vectorSigmoid) { FusedActivation.sigmoid($0) }
         case .swish:
-            Activation.lanes(p, count, { $0 * vectorSigmoid($0) }) { $0 * Activation.sigmoid($0) }
+            FusedActivation.lanes(p, count, { $0 * vectorSigmoid($0) }) { $0 * FusedActivation.sigmoid($0) }
         case .tanh:
-            Activation.lanes(p, count, vectorTanh) { tanhf($0) }
+            FusedActivation.lanes(p, count, vectorTanh) { tanhf($0) }
         }
     }
 
@@ -84,15 +50,5 @@ public struct Activation {
             p[i] = scalar(p[i])
             i += 1
         }
-    }
-
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float {
-        // Split by sign so expf never overflows to inf/inf.
-        if x >= 0 {
-            return 1 / (1 + expf(-x))
-        }
-        let e = expf(x)
-        return e / (1 + e)
     }
 }

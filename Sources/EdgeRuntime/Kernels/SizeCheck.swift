@@ -6,33 +6,14 @@ import EdgeFormat
 /// count a layer derives from file data (shapes, attributes, their products) passes
 /// through here before `run` can ever see it.
 enum SizeCheck {
-    /// Largest element count of any tensor, matrix dimension or scratch buffer.
-    /// OpenBLAS takes `int` sizes and leading dimensions, so nothing larger could reach
-    /// it; on an edge device such a tensor is absurd long before that. Where `Int` has
-    /// 32 bits the bound is lower still, so that a count plus pads, or a window extent,
-    /// cannot overflow while it is being checked.
-    #if arch(arm) || arch(i386) || arch(wasm32) || arch(arm64_32)
-    static let maxElements = 1 << 28
-    #else
-    static let maxElements = Int(Int32.max)
-    #endif
+    /// Largest element count of any tensor, matrix dimension or scratch buffer (EdgeLimits).
+    static let maxElements = EdgeLimits.maxElements
 
-    /// Bound for kernel sizes, strides, dilations and pads: far beyond any real model,
-    /// small enough that a window extent (dilation * kernel) fits in 31 bits.
-    static let maxAttribute: Int64 = 1 << 15
+    /// Bound for kernel sizes, strides, dilations and pads (EdgeLimits).
+    static let maxAttribute = EdgeLimits.maxAttribute
 
     /// Shape text for messages (same style as the interpreter's).
     static func describe(_ shape: [Int]) -> String { ShapeText.of(shape) }
-
-    /// Exact counts of the record's `ints` and `floats`.
-    static func lists(_ op: OpDescription, ints: Int, floats: Int) throws(EdgeError) {
-        guard op.ints.count == ints else {
-            throw EdgeError(.format, "op '\(op.name)': expected \(ints) ints, found \(op.ints.count)")
-        }
-        guard op.floats.count == floats else {
-            throw EdgeError(.format, "op '\(op.name)': expected \(floats) floats, found \(op.floats.count)")
-        }
-    }
 
     /// `required` inputs that must be present, then up to `optional` ones that may be
     /// absent (nil) or missing from the end; exactly `outputs` outputs.
@@ -64,10 +45,8 @@ enum SizeCheck {
     }
 
     /// X and Y of a 2-D pooling op: one 4-D input, one 4-D output with X's batch and
-    /// channels, `ints` attributes and no floats.
-    static func poolOperands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef],
-                             ints: Int) throws(EdgeError) -> (TensorRef, TensorRef) {
-        try lists(op, ints: ints, floats: 0)
+    /// channels (the record is checked by the op's params).
+    static func poolOperands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) -> (TensorRef, TensorRef) {
         try operands(op, inputs: inputs, outputs: outputs, required: 1)
         guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
         let yt = outputs[0]

@@ -24,18 +24,16 @@ public struct AveragePoolLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        let (xt, yt) = try SizeCheck.poolOperands(op, inputs: inputs, outputs: outputs, ints: 9)
-        let v = op.ints
-        guard v[8] == 0 || v[8] == 1 else {
-            throw EdgeError(.format, "op '\(op.name)': countIncludePad must be 0 or 1, found \(v[8])")
-        }
-        h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: v[0], stride: v[2],
-                           dilation: 1, padBefore: v[4], padAfter: v[6], axis: "H", op: op)
-        w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: v[1], stride: v[3],
-                           dilation: 1, padBefore: v[5], padAfter: v[7], axis: "W", op: op)
+        let params = try AveragePoolParams(op)
+        let win = params.window
+        let (xt, yt) = try SizeCheck.poolOperands(op, inputs: inputs, outputs: outputs)
+        h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: win.kernelH, stride: win.strideH,
+                           dilation: 1, padBefore: win.padTop, padAfter: win.padBottom, axis: "H", op: op)
+        w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: win.kernelW, stride: win.strideW,
+                           dilation: 1, padBefore: win.padLeft, padAfter: win.padRight, axis: "W", op: op)
         try h.validatePool(axis: "H", op: op)
         try w.validatePool(axis: "W", op: op)
-        let includePad = v[8] == 1
+        let includePad = params.countIncludePad
         rowDivisor = AveragePoolLayer.divisors(h, includePad: includePad)
         colDivisor = AveragePoolLayer.divisors(w, includePad: includePad)
         var lo: [Int] = [], hi: [Int] = []

@@ -36,12 +36,9 @@ public struct BinaryLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2)
-        try SizeCheck.lists(op, ints: 2, floats: 2)
-        activation = try Activation(op)
-        guard let kind = BinaryKind(rawValue: op.ints[1]) else {
-            throw EdgeError(.format, "op '\(op.name)': unknown binary kind \(op.ints[1])")
-        }
-        self.kind = kind
+        let params = try BinaryParams(op)
+        activation = params.activation
+        kind = params.kind
         let ta = inputs[0]!, tb = inputs[1]!, ty = outputs[0]
         guard ty.shape.count <= BinaryLayer.maxRank else {
             throw EdgeError(.unsupported, "op '\(op.name)': rank \(ty.shape.count) is above \(BinaryLayer.maxRank)")

@@ -22,9 +22,9 @@ public struct ChannelAffineLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        try SizeCheck.lists(op, ints: 1, floats: 2)
+        let params = try ActivationParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 3)
-        activation = try Activation(op)
+        activation = params.activation
         guard let xt = inputs[0], let st = inputs[1], let bt = inputs[2] else {
             throw EdgeError(.format, "op '\(op.name)': missing X, scale or shift")
         }

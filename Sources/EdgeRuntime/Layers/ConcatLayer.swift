@@ -16,11 +16,10 @@ public struct ConcatLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         guard !inputs.isEmpty else { throw EdgeError(.format, "op '\(op.name)': concat needs at least one input") }
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: inputs.count)
-        try SizeCheck.lists(op, ints: 1, floats: 0)
+        let axis = try AxisParams(op).axis
         let ty = outputs[0]
         let rank = ty.shape.count
         try SizeCheck.count(ty.shape, op: op, tensor: "Y")
-        let axis = op.ints[0]
         guard axis >= 0, axis < Int64(rank) else {
             throw EdgeError(.format, "op '\(op.name)': axis \(axis) is out of range for rank \(rank)")
         }

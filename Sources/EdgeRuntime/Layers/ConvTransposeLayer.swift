@@ -43,9 +43,9 @@ public struct ConvTransposeLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        try SizeCheck.lists(op, ints: 12, floats: 2)
+        let params = try ConvParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2, optional: 1)
-        activation = try Activation(op)
+        activation = params.activation
         guard let xt = inputs[0], let wt = inputs[1] else {
             throw EdgeError(.format, "op '\(op.name)': missing X or W")
         }
@@ -55,17 +55,17 @@ public struct ConvTransposeLayer: LayerKernel {
         try SizeCheck.tensor(wt, rank: 4, op: op, tensor: "W")
         try SizeCheck.tensor(yt, rank: 4, op: op, tensor: "Y")
 
-        let ints = op.ints
+        let win = params.window
         let n = xt.shape[0], c = xt.shape[1]
-        let g = try SizeCheck.attribute(ints[1], min: 1, op: op, what: "group")
+        let g = try SizeCheck.attribute(params.group, min: 1, op: op, what: "group")
         guard c % g == 0 else {
             throw EdgeError(.shape, "op '\(op.name)': group \(g) does not divide the \(c) input channels")
         }
         let m = try SizeCheck.multiply(wt.shape[1], g, op: op, what: "output channels")
-        h = try WindowAxis(input: yt.shape[2], output: xt.shape[2], kernel: ints[2], stride: ints[4],
-                           dilation: ints[6], padBefore: ints[8], padAfter: ints[10], axis: "H", op: op)
-        w = try WindowAxis(input: yt.shape[3], output: xt.shape[3], kernel: ints[3], stride: ints[5],
-                           dilation: ints[7], padBefore: ints[9], padAfter: ints[11], axis: "W", op: op)
+        h = try WindowAxis(input: yt.shape[2], output: xt.shape[2], kernel: win.kernelH, stride: win.strideH,
+                           dilation: win.dilationH, padBefore: win.padTop, padAfter: win.padBottom, axis: "H", op: op)
+        w = try WindowAxis(input: yt.shape[3], output: xt.shape[3], kernel: win.kernelW, stride: win.strideW,
+                           dilation: win.dilationW, padBefore: win.padLeft, padAfter: win.padRight, axis: "W", op: op)
         try SizeCheck.same(wt.shape, [c, m / g, h.kernel, w.kernel], op: op, what: "W's shape")
         try SizeCheck.same(Array(yt.shape[0..<2]), [n, m], op: op, what: "Y's batch and channels")
         for axis in [h, w] {

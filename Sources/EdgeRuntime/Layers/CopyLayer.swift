@@ -10,7 +10,7 @@ public struct CopyLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        try SizeCheck.lists(op, ints: 0, floats: 0)
+        _ = try NoParams(op)
         let tx = inputs[0]!, ty = outputs[0]
         count = try SizeCheck.count(tx.shape, op: op, tensor: "X")
         let yCount = try SizeCheck.count(ty.shape, op: op, tensor: "Y")

@@ -36,9 +36,9 @@ public struct GemmLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        try SizeCheck.lists(op, ints: 2, floats: 2)
+        let params = try GemmParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2, optional: 1)
-        activation = try Activation(op)
+        activation = params.activation
         guard let at = inputs[0], let bt = inputs[1] else {
             throw EdgeError(.format, "op '\(op.name)': missing A or B")
         }
@@ -47,10 +47,7 @@ public struct GemmLayer: LayerKernel {
         try SizeCheck.tensor(at, rank: 2, op: op, tensor: "A")
         try SizeCheck.tensor(bt, rank: 2, op: op, tensor: "B")
         try SizeCheck.tensor(yt, rank: 2, op: op, tensor: "Y")
-        guard op.ints[1] == 0 || op.ints[1] == 1 else {
-            throw EdgeError(.format, "op '\(op.name)': transA must be 0 or 1, found \(op.ints[1])")
-        }
-        transA = op.ints[1] == 1
+        transA = params.transA
         m = transA ? at.shape[1] : at.shape[0]
         k = transA ? at.shape[0] : at.shape[1]
         n = bt.shape[0]

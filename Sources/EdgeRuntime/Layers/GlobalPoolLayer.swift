@@ -21,7 +21,7 @@ public struct GlobalPoolLayer: LayerKernel {
         guard op.code == .globalAveragePool || op.code == .globalMaxPool else {
             throw EdgeError(.format, "op '\(op.name)': not a global pool")
         }
-        try SizeCheck.lists(op, ints: 0, floats: 0)
+        _ = try NoParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
         guard let xt = inputs[0] else { throw EdgeError(.format, "op '\(op.name)': missing X") }
         let yt = outputs[0]

@@ -20,13 +20,13 @@ public struct LRNLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        try SizeCheck.lists(op, ints: 1, floats: 3)
-        size = try SizeCheck.attribute(op.ints[0], min: 1, op: op, what: "size")
+        let params = try LRNParams(op)
+        size = try SizeCheck.attribute(params.size, min: 1, op: op, what: "size")
         lo = (size - 1) / 2
         hi = size - 1 - lo
-        let alpha = op.floats[0]
-        beta = op.floats[1]
-        bias = op.floats[2]
+        let alpha = params.alpha
+        beta = params.beta
+        bias = params.bias
         guard alpha.isFinite, beta.isFinite, bias.isFinite else {
             throw EdgeError(.format, "op '\(op.name)': alpha, beta and bias must be finite")
         }

@@ -33,9 +33,9 @@ public struct MatMulLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        try SizeCheck.lists(op, ints: 1, floats: 2)
+        let params = try ActivationParams(op)
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 2)
-        activation = try Activation(op)
+        activation = params.activation
         guard let at = inputs[0], let bt = inputs[1] else {
             throw EdgeError(.format, "op '\(op.name)': missing A or B")
         }

@@ -26,12 +26,12 @@ public struct MaxPoolLayer: LayerKernel {
     public let flops: Int
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
-        let (xt, yt) = try SizeCheck.poolOperands(op, inputs: inputs, outputs: outputs, ints: 10)
-        let v = op.ints
-        h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: v[0], stride: v[2],
-                           dilation: v[4], padBefore: v[6], padAfter: v[8], axis: "H", op: op)
-        w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: v[1], stride: v[3],
-                           dilation: v[5], padBefore: v[7], padAfter: v[9], axis: "W", op: op)
+        let win = try MaxPoolParams(op).window
+        let (xt, yt) = try SizeCheck.poolOperands(op, inputs: inputs, outputs: outputs)
+        h = try WindowAxis(input: xt.shape[2], output: yt.shape[2], kernel: win.kernelH, stride: win.strideH,
+                           dilation: win.dilationH, padBefore: win.padTop, padAfter: win.padBottom, axis: "H", op: op)
+        w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: win.kernelW, stride: win.strideW,
+                           dilation: win.dilationW, padBefore: win.padLeft, padAfter: win.padRight, axis: "W", op: op)
         try h.validatePool(axis: "H", op: op)
         try w.validatePool(axis: "W", op: op)
         var lo: [Int] = [], hi: [Int] = []

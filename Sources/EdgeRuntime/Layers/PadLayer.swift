@@ -25,12 +25,10 @@ public struct PadLayer: LayerKernel {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
         let tx = inputs[0]!, ty = outputs[0]
         let r = tx.shape.count
-        try SizeCheck.lists(op, ints: 1 + 2 * r, floats: 1)
-        guard let mode = PadMode(rawValue: op.ints[0]) else {
-            throw EdgeError(.format, "op '\(op.name)': unknown pad mode \(op.ints[0])")
-        }
+        let params = try PadParams(op, rank: r)
+        let mode = params.mode
         self.mode = mode
-        value = op.floats[0]
+        value = params.value
         try SizeCheck.count(tx.shape, op: op, tensor: "X")
         count = try SizeCheck.count(ty.shape, op: op, tensor: "Y")
         guard ty.shape.count == r else {
@@ -40,8 +38,8 @@ public struct PadLayer: LayerKernel {
         var begins: [Int] = []
         for d in 0..<r {
             let size = tx.shape[d]
-            let b = try SizeCheck.attribute(op.ints[1 + d], min: 0, op: op, what: "pad begin \(d)")
-            let e = try SizeCheck.attribute(op.ints[1 + r + d], min: 0, op: op, what: "pad end \(d)")
+            let b = try SizeCheck.attribute(params.begins[d], min: 0, op: op, what: "pad begin \(d)")
+            let e = try SizeCheck.attribute(params.ends[d], min: 0, op: op, what: "pad end \(d)")
             guard ty.shape[d] == size + b + e else {
                 throw EdgeError(.shape, "op '\(op.name)': dim \(d): \(size) + pads \(b), \(e) is not Y's \(ty.shape[d])")
             }

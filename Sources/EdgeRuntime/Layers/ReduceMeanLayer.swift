@@ -22,15 +22,12 @@ public struct ReduceMeanLayer: LayerKernel {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
         let tx = inputs[0]!, ty = outputs[0]
         let r = tx.shape.count
-        guard !op.ints.isEmpty, op.ints.count <= r else {
-            throw EdgeError(.format, "op '\(op.name)': expected 1 to \(r) axes, found \(op.ints.count)")
-        }
-        try SizeCheck.lists(op, ints: op.ints.count, floats: 0)
+        let axes = try ReduceMeanParams(op, rank: r).axes
         inCount = try SizeCheck.count(tx.shape, op: op, tensor: "X")
         outCount = try SizeCheck.count(ty.shape, op: op, tensor: "Y")
         var isReduced = [Bool](repeating: false, count: r)
         var previous: Int64 = -1
-        for a in op.ints {
+        for a in axes {
             guard a > previous, a < Int64(r) else {
                 throw EdgeError(.format, "op '\(op.name)': axes must be ascending, unique and below rank \(r)")
             }

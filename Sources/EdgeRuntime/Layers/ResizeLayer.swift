@@ -19,17 +19,9 @@ public struct ResizeLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        try SizeCheck.lists(op, ints: 3, floats: 2)
-        guard let mode = ResizeMode(rawValue: op.ints[0]) else {
-            throw EdgeError(.format, "op '\(op.name)': unknown resize mode \(op.ints[0])")
-        }
-        guard let transform = ResizeCoordinateTransform(rawValue: op.ints[1]) else {
-            throw EdgeError(.format, "op '\(op.name)': unknown coordinate transform \(op.ints[1])")
-        }
-        guard let nearest = ResizeNearestMode(rawValue: op.ints[2]) else {
-            throw EdgeError(.format, "op '\(op.name)': unknown nearest mode \(op.ints[2])")
-        }
-        let scaleH = op.floats[0], scaleW = op.floats[1]
+        let params = try ResizeParams(op)
+        let mode = params.mode, transform = params.transform, nearest = params.nearest
+        let scaleH = params.scaleH, scaleW = params.scaleW
         guard scaleH.isFinite, scaleW.isFinite, scaleH > 0, scaleW > 0 else {
             throw EdgeError(.format, "op '\(op.name)': resize scales must be finite and positive")
         }

@@ -12,7 +12,7 @@ public struct SliceLayer: LayerKernel {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
         let tx = inputs[0]!, ty = outputs[0]
         let rank = tx.shape.count
-        try SizeCheck.lists(op, ints: 2 * rank, floats: 0)
+        let params = try SliceParams(op, rank: rank)
         try SizeCheck.count(tx.shape, op: op, tensor: "X")
         try SizeCheck.count(ty.shape, op: op, tensor: "Y")
         guard ty.shape.count == rank else {
@@ -23,7 +23,7 @@ public struct SliceLayer: LayerKernel {
         var base = 0
         var dims: [LoopDim] = []
         for d in 0..<rank {
-            let start = op.ints[2 * d], step = op.ints[2 * d + 1], n = Int64(ty.shape[d]), size = Int64(tx.shape[d])
+            let start = params.starts[d], step = params.steps[d], n = Int64(ty.shape[d]), size = Int64(tx.shape[d])
             // The last index read is start + (n-1)*step; both ends must lie inside X.
             let (span, overflow1) = (n - 1).multipliedReportingOverflow(by: step)
             let (last, overflow2) = start.addingReportingOverflow(span)

@@ -15,12 +15,11 @@ public struct SoftmaxLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        try SizeCheck.lists(op, ints: 1, floats: 0)
+        let axis = try AxisParams(op).axis
         let tx = inputs[0]!, ty = outputs[0]
         let rank = tx.shape.count
         try SizeCheck.count(tx.shape, op: op, tensor: "X")
         try SizeCheck.same(ty.shape, tx.shape, op: op, what: "Y")
-        let axis = op.ints[0]
         guard axis >= 0, axis < Int64(rank) else {
             throw EdgeError(.format, "op '\(op.name)': axis \(axis) is out of range for rank \(rank)")
         }
@@ -49,7 +48,7 @@ public struct SoftmaxLayer: LayerKernel {
         for i in 1..<n { m = Swift.max(m, src[i]) }
         // exp first, sum after: a serial sum inside the exp loop would keep it scalar.
         for i in 0..<n { dst[i] = src[i] - m }
-        Activation.lanes(dst, n, vectorExp) { expf($0) }
+        FusedActivation.lanes(dst, n, vectorExp) { expf($0) }
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0
         while i + 4 <= n {
@@ -72,7 +71,7 @@ public struct SoftmaxLayer: LayerKernel {
         for a in 0..<n {
             let r = src + a * k, d = dst + a * k
             for j in 0..<k { d[j] = r[j] - m[j] }
-            Activation.lanes(d, k, vectorExp) { expf($0) }
+            FusedActivation.lanes(d, k, vectorExp) { expf($0) }
             for j in 0..<k { s[j] += d[j] }
         }
         for j in 0..<k { s[j] = 1 / s[j] }

@@ -16,11 +16,10 @@ public struct SplitLayer: LayerKernel {
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         guard !outputs.isEmpty else { throw EdgeError(.format, "op '\(op.name)': split needs at least one output") }
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1, outputCount: outputs.count)
-        try SizeCheck.lists(op, ints: 1, floats: 0)
+        let axis = try AxisParams(op).axis
         let tx = inputs[0]!
         let rank = tx.shape.count
         try SizeCheck.count(tx.shape, op: op, tensor: "X")
-        let axis = op.ints[0]
         guard axis >= 0, axis < Int64(rank) else {
             throw EdgeError(.format, "op '\(op.name)': axis \(axis) is out of range for rank \(rank)")
         }

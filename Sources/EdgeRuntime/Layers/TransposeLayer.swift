@@ -35,12 +35,12 @@ public struct TransposeLayer: LayerKernel {
         guard rank <= TransposeLayer.maxRank else {
             throw EdgeError(.unsupported, "op '\(op.name)': rank \(rank) is above \(TransposeLayer.maxRank)")
         }
-        try SizeCheck.lists(op, ints: rank, floats: 0)
+        let perm = try TransposeParams(op, rank: rank).perm
         try SizeCheck.count(tx.shape, op: op, tensor: "X")
         try SizeCheck.count(ty.shape, op: op, tensor: "Y")
         var seen = [Bool](repeating: false, count: rank)
         var expected: [Int] = []
-        for p in op.ints {
+        for p in perm {
             guard p >= 0, p < Int64(rank), !seen[Int(p)] else {
                 throw EdgeError(.format, "op '\(op.name)': perm is not a permutation of 0..<\(rank)")
             }
@@ -51,7 +51,7 @@ public struct TransposeLayer: LayerKernel {
         let xStrides = Strides.contiguous(tx.shape), yStrides = Strides.contiguous(ty.shape)
         var dims: [LoopDim] = []
         for i in 0..<rank {
-            dims.append(LoopDim(count: ty.shape[i], source: xStrides[Int(op.ints[i])], destination: yStrides[i]))
+            dims.append(LoopDim(count: ty.shape[i], source: xStrides[Int(perm[i])], destination: yStrides[i]))
         }
         let collapsed = LoopDim.collapse(dims)
         let k = collapsed.count

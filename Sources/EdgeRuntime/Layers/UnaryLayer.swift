@@ -15,13 +15,10 @@ public struct UnaryLayer: LayerKernel {
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         try SizeCheck.operands(op, inputs: inputs, outputs: outputs, required: 1)
-        try SizeCheck.lists(op, ints: 1, floats: 2)
-        guard let kind = UnaryKind(rawValue: op.ints[0]) else {
-            throw EdgeError(.format, "op '\(op.name)': unknown unary kind \(op.ints[0])")
-        }
-        self.kind = kind
-        alpha = op.floats[0]
-        beta = op.floats[1]
+        let params = try UnaryParams(op)
+        kind = params.kind
+        alpha = params.alpha
+        beta = params.beta
         let tx = inputs[0]!, ty = outputs[0]
         count = try SizeCheck.count(tx.shape, op: op, tensor: "X")
         let yCount = try SizeCheck.count(ty.shape, op: op, tensor: "Y")
@@ -29,8 +26,7 @@ public struct UnaryLayer: LayerKernel {
             throw EdgeError(.shape, "op '\(op.name)': X \(SizeCheck.describe(tx.shape)) and Y "
                 + "\(SizeCheck.describe(ty.shape)) differ in element count")
         }
-        // Kinds 1...8 share raw values with ActivationKind (OpCode.swift).
-        activation = Activation(kind: ActivationKind(rawValue: kind.rawValue) ?? .none, alpha: alpha, beta: beta)
+        activation = params.activation ?? .none
         x = UnsafePointer(tx.data)
         y = ty.data
     }

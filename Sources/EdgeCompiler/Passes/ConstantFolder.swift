@@ -8,122 +8,12 @@ import EdgeFormat
 /// plain arithmetic on small integer tensors once shapes are static. It also folds float
 /// arithmetic on weights (e.g. a Mul by a constant scale feeding another constant).
 /// Returns nil for ops it does not evaluate; the node then stays for the runtime.
-enum HostEvaluator {
+enum ConstantFolder {
     static func evaluate(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
-        func input(_ i: Int) throws -> HostTensor {
-            guard i < inputs.count, let t = inputs[i] else {
-                throw EdgeError(.format, "\(node.label): missing input \(i)")
-            }
-            return t
-        }
-        switch node.opType {
-        case "Constant":
-            return [try constantValue(node)]
-        case "Identity", "Dropout":
-            return [try input(0)]
-        case "Cast":
-            let to = node.int("to", 1)
-            let x = try input(0)
-            switch to {
-            case 1, 10, 11, 16: return [HostTensor(shape: x.shape, floats: x.floats)]
-            case 9: return [HostTensor(shape: x.shape, ints: x.floats.map { $0 != 0 ? 1 : 0 })]
-            default: return [HostTensor(shape: x.shape, ints: x.ints)]
-            }
-        case "ConstantOfShape":
-            let shape = try input(0).ints.map { Int($0) }
-            try ShapeInference.checkConstantSize(shape, node)
-            let value: HostTensor
-            if case .tensor(let t)? = node.attributes["value"] { value = HostTensor(t) } else { value = HostTensor(shape: [1], floats: [0]) }
-            let n = shape.reduce(1, *)
-            switch value.data {
-            case .float(let f): return [HostTensor(shape: shape, floats: [Float](repeating: f.first ?? 0, count: n))]
-            case .int(let i): return [HostTensor(shape: shape, ints: [Int64](repeating: i.first ?? 0, count: n))]
-            }
-        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Equal", "Less", "Greater", "Sum", "And", "Or", "Mod":
-            var acc = try input(0)
-            for i in 1..<max(1, node.inputs.count) { acc = try binary(node, acc, try input(i)) }
-            return [acc]
-        case "Where":
-            let c = try input(0), a = try input(1), b = try input(2)
-            let shape = try Broadcast.shape([c.shape, a.shape, b.shape], for: node)
-            try ShapeInference.checkConstantSize(shape, node)
-            let ci = broadcastIndex(c.shape, to: shape), ai = broadcastIndex(a.shape, to: shape), bi = broadcastIndex(b.shape, to: shape)
-            let cond = c.floats
-            if a.isInteger && b.isInteger {
-                let av = a.ints, bv = b.ints
-                return [HostTensor(shape: shape, ints: (0..<ci.count).map { cond[ci[$0]] != 0 ? av[ai[$0]] : bv[bi[$0]] })]
-            }
-            let av = a.floats, bv = b.floats
-            return [HostTensor(shape: shape, floats: (0..<ci.count).map { cond[ci[$0]] != 0 ? av[ai[$0]] : bv[bi[$0]] })]
-        case "Neg", "Sqrt", "Reciprocal", "Abs", "Exp", "Log", "Relu", "Sigmoid", "Tanh", "Floor", "Ceil":
-            let x = try input(0)
-            if x.isInteger && (node.opType == "Neg" || node.opType == "Abs" || node.opType == "Relu") {
-                let f: (Int64) -> Int64 = node.opType == "Neg" ? { -$0 } : node.opType == "Abs" ? { abs($0) } : { max(0, $0) }
-                return [HostTensor(shape: x.shape, ints: x.ints.map(f))]
-            }
-            let f: (Float) -> Float
-            switch node.opType {
-            case "Neg": f = { -$0 }
-            case "Sqrt": f = { sqrtf($0) }
-            case "Reciprocal": f = { 1 / $0 }
-            case "Abs": f = { abs($0) }
-            case "Exp": f = { expf($0) }
-            case "Log": f = { logf($0) }
-            case "Relu": f = { max(0, $0) }
-            case "Sigmoid": f = { 1 / (1 + expf(-$0)) }
-            case "Tanh": f = { tanhf($0) }
-            case "Floor": f = { $0.rounded(.down) }
-            default: f = { $0.rounded(.up) }
-            }
-            return [HostTensor(shape: x.shape, floats: x.floats.map(f))]
-        case "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceMean":
-            return [try reduce(node, try input(0), axesInput: inputs.count > 1 ? inputs[1] : nil, opset: opset)]
-        case "Shape":
-            return nil  // handled by the caller from the input's shape
-        case "Size":
-            return [HostTensor(shape: [], ints: [Int64(try input(0).count)])]
-        case "Gather":
-            return [try gather(node, try input(0), try input(1))]
-        case "Unsqueeze", "Squeeze", "Reshape", "Flatten":
-            return nil  // shape-only: the caller reshapes the constant with the inferred shape
-        case "Concat":
-            return [try concat(node, try inputs.indices.map { try input($0) })]
-        case "Slice":
-            return nil  // needs the inferred output shape: the caller uses slice(_:_:outShape:)
-        case "Transpose":
-            return [try transpose(node, try input(0))]
-        case "Range":
-            let start = try input(0), limit = try input(1), delta = try input(2)
-            guard start.count == 1, limit.count == 1, delta.count == 1 else {
-                throw EdgeError(.shape, "\(node.label): start, limit and delta must be scalars")
-            }
-            if start.isInteger {
-                let s = start.ints[0], l = limit.ints[0], d = delta.ints[0]
-                guard d != 0 else { throw EdgeError(.shape, "\(node.label): delta 0") }
-                let count = (Double(l) - Double(s)) / Double(d)
-                guard count.isFinite, count <= Double(ShapeInference.maxConstantElements) else {
-                    throw EdgeError(.shape, "\(node.label): Range of \(count) elements")
-                }
-                let n = max(0, Int(count.rounded(.up)))
-                return [HostTensor(shape: [n], ints: (0..<n).map { s + Int64($0) * d })]
-            }
-            let s = start.floats[0], l = limit.floats[0], d = delta.floats[0]
-            let n = try ShapeInference.dimension(max(0, ((l - s) / d).rounded(.up)), node)
-            try ShapeInference.checkConstantSize([n], node)
-            return [HostTensor(shape: [n], floats: (0..<n).map { s + Float($0) * d })]
-        case "Expand":
-            let x = try input(0)
-            let target = try input(1).ints.map { Int($0) }
-            let shape = try Broadcast.shape([x.shape, target], for: node)
-            try ShapeInference.checkConstantSize(shape, node)
-            let idx = broadcastIndex(x.shape, to: shape)
-            switch x.data {
-            case .float(let f): return [HostTensor(shape: shape, floats: idx.map { f[$0] })]
-            case .int(let v): return [HostTensor(shape: shape, ints: idx.map { v[$0] })]
-            }
-        default:
-            return nil
-        }
+        // Shape, Reshape-like and Slice have no rule here: the caller folds them from the
+        // inferred shapes.
+        guard let rule = OnnxOps.table[node.opType]?.fold else { return nil }
+        return try rule(node, inputs, opset)
     }
 
     static func reduce(_ node: Node, _ x: HostTensor, axesInput: HostTensor?, opset: Int) throws -> HostTensor {
@@ -357,5 +247,157 @@ enum HostEvaluator {
             }
         }
         return pick(x, order, outShape)
+    }
+}
+
+// MARK: - Folding rules (OnnxOps.table names one per ONNX op type)
+
+extension ConstantFolder {
+    /// Input `i`, present.
+    static func input(_ node: Node, _ inputs: [HostTensor?], _ i: Int) throws -> HostTensor {
+        guard i < inputs.count, let t = inputs[i] else {
+            throw EdgeError(.format, "\(node.label): missing input \(i)")
+        }
+        return t
+    }
+
+    /// Constant
+    static func foldConstant(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [try constantValue(node)]
+    }
+
+    /// Identity, Dropout
+    static func foldIdentity(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [try input(node, inputs, 0)]
+    }
+
+    /// Cast
+    static func foldCast(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        let to = node.int("to", 1)
+        let x = try input(node, inputs, 0)
+        switch to {
+        case 1, 10, 11, 16: return [HostTensor(shape: x.shape, floats: x.floats)]
+        case 9: return [HostTensor(shape: x.shape, ints: x.floats.map { $0 != 0 ? 1 : 0 })]
+        default: return [HostTensor(shape: x.shape, ints: x.ints)]
+        }
+    }
+
+    /// ConstantOfShape
+    static func foldConstantOfShape(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        let shape = try input(node, inputs, 0).ints.map { Int($0) }
+        try ShapeInference.checkConstantSize(shape, node)
+        let value: HostTensor
+        if case .tensor(let t)? = node.attributes["value"] { value = HostTensor(t) } else { value = HostTensor(shape: [1], floats: [0]) }
+        let n = shape.reduce(1, *)
+        switch value.data {
+        case .float(let f): return [HostTensor(shape: shape, floats: [Float](repeating: f.first ?? 0, count: n))]
+        case .int(let i): return [HostTensor(shape: shape, ints: [Int64](repeating: i.first ?? 0, count: n))]
+        }
+    }
+
+    /// Add, Sub, Mul, Div, Pow, Max, Min, Equal, Less, Greater, Sum, And, Or, Mod
+    static func foldBinary(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        var acc = try input(node, inputs, 0)
+        for i in 1..<max(1, node.inputs.count) { acc = try binary(node, acc, try input(node, inputs, i)) }
+        return [acc]
+    }
+
+    /// Where
+    static func foldWhere(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        let c = try input(node, inputs, 0), a = try input(node, inputs, 1), b = try input(node, inputs, 2)
+        let shape = try Broadcast.shape([c.shape, a.shape, b.shape], for: node)
+        try ShapeInference.checkConstantSize(shape, node)
+        let ci = broadcastIndex(c.shape, to: shape), ai = broadcastIndex(a.shape, to: shape), bi = broadcastIndex(b.shape, to: shape)
+        let cond = c.floats
+        if a.isInteger && b.isInteger {
+            let av = a.ints, bv = b.ints
+            return [HostTensor(shape: shape, ints: (0..<ci.count).map { cond[ci[$0]] != 0 ? av[ai[$0]] : bv[bi[$0]] })]
+        }
+        let av = a.floats, bv = b.floats
+        return [HostTensor(shape: shape, floats: (0..<ci.count).map { cond[ci[$0]] != 0 ? av[ai[$0]] : bv[bi[$0]] })]
+    }
+
+    /// Neg, Sqrt, Reciprocal, Abs, Exp, Log, Relu, Sigmoid, Tanh, Floor, Ceil
+    static func foldUnary(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        let x = try input(node, inputs, 0)
+        if x.isInteger && (node.opType == "Neg" || node.opType == "Abs" || node.opType == "Relu") {
+            let f: (Int64) -> Int64 = node.opType == "Neg" ? { -$0 } : node.opType == "Abs" ? { abs($0) } : { max(0, $0) }
+            return [HostTensor(shape: x.shape, ints: x.ints.map(f))]
+        }
+        let f: (Float) -> Float
+        switch node.opType {
+        case "Neg": f = { -$0 }
+        case "Sqrt": f = { sqrtf($0) }
+        case "Reciprocal": f = { 1 / $0 }
+        case "Abs": f = { abs($0) }
+        case "Exp": f = { expf($0) }
+        case "Log": f = { logf($0) }
+        case "Relu": f = FusedActivation(.relu).apply
+        case "Sigmoid": f = FusedActivation(.sigmoid).apply
+        case "Tanh": f = FusedActivation(.tanh).apply
+        case "Floor": f = { $0.rounded(.down) }
+        default: f = { $0.rounded(.up) }
+        }
+        return [HostTensor(shape: x.shape, floats: x.floats.map(f))]
+    }
+
+    /// ReduceProd, ReduceSum, ReduceMax, ReduceMin, ReduceMean
+    static func foldReduce(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [try reduce(node, try input(node, inputs, 0), axesInput: inputs.count > 1 ? inputs[1] : nil, opset: opset)]
+    }
+
+    /// Size
+    static func foldSize(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [HostTensor(shape: [], ints: [Int64(try input(node, inputs, 0).count)])]
+    }
+
+    /// Gather
+    static func foldGather(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [try gather(node, try input(node, inputs, 0), try input(node, inputs, 1))]
+    }
+
+    /// Concat
+    static func foldConcat(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [try concat(node, try inputs.indices.map { try input(node, inputs, $0) })]
+    }
+
+    /// Transpose
+    static func foldTranspose(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        return [try transpose(node, try input(node, inputs, 0))]
+    }
+
+    /// Range
+    static func foldRange(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        let start = try input(node, inputs, 0), limit = try input(node, inputs, 1), delta = try input(node, inputs, 2)
+        guard start.count == 1, limit.count == 1, delta.count == 1 else {
+            throw EdgeError(.shape, "\(node.label): start, limit and delta must be scalars")
+        }
+        if start.isInteger {
+            let s = start.ints[0], l = limit.ints[0], d = delta.ints[0]
+            guard d != 0 else { throw EdgeError(.shape, "\(node.label): delta 0") }
+            let count = (Double(l) - Double(s)) / Double(d)
+            guard count.isFinite, count <= Double(ShapeInference.maxConstantElements) else {
+                throw EdgeError(.shape, "\(node.label): Range of \(count) elements")
+            }
+            let n = max(0, Int(count.rounded(.up)))
+            return [HostTensor(shape: [n], ints: (0..<n).map { s + Int64($0) * d })]
+        }
+        let s = start.floats[0], l = limit.floats[0], d = delta.floats[0]
+        let n = try ShapeInference.dimension(max(0, ((l - s) / d).rounded(.up)), node)
+        try ShapeInference.checkConstantSize([n], node)
+        return [HostTensor(shape: [n], floats: (0..<n).map { s + Float($0) * d })]
+    }
+
+    /// Expand
+    static func foldExpand(_ node: Node, _ inputs: [HostTensor?], opset: Int) throws -> [HostTensor]? {
+        let x = try input(node, inputs, 0)
+        let target = try input(node, inputs, 1).ints.map { Int($0) }
+        let shape = try Broadcast.shape([x.shape, target], for: node)
+        try ShapeInference.checkConstantSize(shape, node)
+        let idx = broadcastIndex(x.shape, to: shape)
+        switch x.data {
+        case .float(let f): return [HostTensor(shape: shape, floats: idx.map { f[$0] })]
+        case .int(let v): return [HostTensor(shape: shape, ints: idx.map { v[$0] })]
+        }
     }
 }
