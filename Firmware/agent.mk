@@ -1,6 +1,6 @@
 # Device build of the agent `edged` (included by Firmware/Makefile; uses its aarch64
 # toolchain variables). Like edge-run it is one Embedded Swift module: the runtime
-# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeAgent) and
+# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeTransfer, EdgeAgent) and
 # AgentMain/EdgedMain.swift, whose `import X` lines resolve to empty stub modules.
 # The C parts (protobuf-c messages, the agent's socket/thread/fsync shim) are
 # compiled with the cross gcc; libprotobuf-c, libsodium and libz come
@@ -12,6 +12,7 @@
 AGENT_SWIFT_SOURCES := $(FORMAT_SOURCES) $(RUNTIME_SOURCES) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeWire/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeTrust/*.swift)) \
+    $(sort $(wildcard $(ROOT)/Sources/EdgeTransfer/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeAgent/*.swift)) \
     $(sort $(wildcard $(FW)/AgentMain/*.swift))
 AGENT_C_INCLUDES := -I $(ROOT)/Sources/CEdgeWire/include -I $(ROOT)/Sources/CEdgeSodium/include \
@@ -21,7 +22,7 @@ AGENT_HEADERS := $(C_HEADERS) $(wildcard $(ROOT)/Sources/CEdgeWire/include/*) \
     $(wildcard $(ROOT)/Sources/CEdgeAgentSupport/include/*) $(wildcard $(ROOT)/Sources/CEdgeSodium/include/*)
 AGENT_LIBS := -lprotobuf-c -lsodium -lpthread $(LIBS)
 AGENT_OBJ := $(OUT)/aarch64/obj-agent
-AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent
+AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeTransfer EdgeAgent
 
 .PHONY: edged edged-smoke
 edged: $(OUT)/aarch64/stripped/edged
