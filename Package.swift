@@ -71,7 +71,7 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval", "EdgePlanner",
-                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit", "EdgeTransfer", "EdgeFleet", "EdgeFleetControl",
+                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit", "EdgeTransfer", "EdgeChain", "EdgeFleet", "EdgeFleetControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,9 +93,11 @@ let package = Package(
         .target(name: "EdgeFleetControl", dependencies: ["EdgeFleet", "EdgeTrust", "EdgeWire", "EdgeFormat"]),
         // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        // `edgec deploy`: the slices of a split model onto a chain of agents (host only).
+        .target(name: "EdgeChain", dependencies: ["EdgeClient", "EdgeSplit", "EdgeTransfer", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
         .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
-                                                       "EdgeFleet", "EdgeFleetControl"]),
+                                                       "EdgeFleet", "EdgeFleetControl", "EdgeChain", "EdgeSplit", "EdgeTransfer"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
