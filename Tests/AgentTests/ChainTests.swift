@@ -37,17 +37,7 @@ final class ChainTests: AgentTestCase {
     /// `calibrated`: measure on the digits images (only for a split of the whole model).
     func split(_ modelPath: String, at: Int, _ tl: TransferLayerKind, _ enc: TransferEncoding, _ name: String,
                calibrated: Bool = true) throws -> String {
-        var o = SplitOptions(at: "\(at)")
-        o.transferLayer = tl
-        o.encoding = enc
-        o.calibration = calibrated ? AgentFixtures.portfolio.path : nil
-        let r = try Splitter.split(modelPath: modelPath, options: o)
-        let dir = tmp.appendingPathComponent(name).path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try FileIO.write(dir + "/head.edgm", r.head)
-        try FileIO.write(dir + "/tail.edgm", r.tail)
-        try FileIO.write(dir + "/split.json", Array(r.report.jsonText().utf8))
-        return dir
+        try writeSplit(modelPath, at: at, tl, enc, name, calibration: calibrated ? AgentFixtures.portfolio.path : nil)
     }
 
     var digitsPath: String {
@@ -211,5 +201,23 @@ final class ChainTests: AgentTestCase {
                                                                           timeoutMs: 0)), key: key)
         let r = try AgentClient(address: chain[0]).infer(input())
         XCTAssertEqual(r.outputs[0].shape, try SplitManifest.pipeline(dir).transferShape)
+    }
+}
+
+extension AgentTestCase {
+    /// Writes a split directory into the test's scratch directory, as `edgec split -o` does.
+    func writeSplit(_ modelPath: String, at: Int, _ tl: TransferLayerKind, _ enc: TransferEncoding, _ name: String,
+                    calibration: String?) throws -> String {
+        var o = SplitOptions(at: "\(at)")
+        o.transferLayer = tl
+        o.encoding = enc
+        o.calibration = calibration
+        let r = try Splitter.split(modelPath: modelPath, options: o)
+        let dir = tmp.appendingPathComponent(name).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileIO.write(dir + "/head.edgm", r.head)
+        try FileIO.write(dir + "/tail.edgm", r.tail)
+        try FileIO.write(dir + "/split.json", Array(r.report.jsonText().utf8))
+        return dir
     }
 }
