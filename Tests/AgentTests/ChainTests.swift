@@ -221,3 +221,38 @@ extension AgentTestCase {
         return dir
     }
 }
+
+/// `edgec deploy` itself: exit codes for a bad chain, a malformed split, an unreachable agent.
+final class DeployCommandLineTests: AgentTestCase {
+    func edgec(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath).deletingLastPathComponent().appendingPathComponent("edgec")
+        p.arguments = args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(data: err.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    func testExitCodes() throws {
+        let model = tmp.appendingPathComponent("digits.edgm").path
+        try FileIO.write(model, dense.model)
+        let dir = try writeSplit(model, at: 1, .none, .u8, "d1", calibration: nil)
+        let keyPath = tmp.appendingPathComponent("ops.key").path
+        try KeyFile.secretText(key).write(toFile: keyPath, atomically: true, encoding: .utf8)
+
+        var (code, text) = try edgec(["deploy", dir, "--chain", "127.0.0.1:1", "--key", keyPath])
+        XCTAssertEqual(code, 2, text)
+        XCTAssertTrue(text.contains("2 slices"), text)
+        (code, text) = try edgec(["deploy", tmp.path, "--chain", "127.0.0.1:1,127.0.0.1:2", "--key", keyPath])
+        XCTAssertEqual(code, 3, text)  // no split.json there
+        let closed = "127.0.0.1".withCString { edge_tcp_listen($0, 0, 1) }
+        let port = edge_tcp_port(closed)
+        edge_close(closed)
+        (code, text) = try edgec(["deploy", dir, "--chain", "127.0.0.1:\(port),127.0.0.1:\(port)", "--key", keyPath])
+        XCTAssertEqual(code, 9, text)
+    }
+}
