@@ -134,6 +134,17 @@ final class NetnsChainTests: AgentTestCase {
         let scale = max(expected.map { abs($0) }.max() ?? 1, 1e-6)
         XCTAssertLessThanOrEqual(AgentFixtures.maxDiff(runs.last!.outputs, expected) / scale, device == nil ? 0 : 1e-4)
 
+        // And the unsplit model's, within the split's reported fidelity (measured by edgec split
+        // on other inputs, hence the margin).
+        let whole = try Interpreter(path: model)
+        try x.data.withUnsafeBufferPointer { try whole.write(tensor: Int(whole.model.graph.inputs[0]), $0) }
+        whole.run()
+        let unsplit = Array(whole.read(tensor: Int(whole.model.graph.outputs[0])))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: best.dir + "/split.json"))) as! [String: Any]
+        let reported = (report["fidelity"] as! [String: Any])["max_rel_error"] as! Double
+        let unsplitScale = max(unsplit.map { abs($0) }.max() ?? 1, 1e-6)
+        XCTAssertLessThanOrEqual(Double(AgentFixtures.maxDiff(runs.last!.outputs, unsplit) / unsplitScale), 10 * reported + 1e-4)
+
         let error = abs(best.measuredMs - best.predictedMs) / best.predictedMs
         XCTAssertLessThan(error, 0.10, String(format: "measured %.2f ms vs predicted %.2f ms", best.measuredMs, best.predictedMs))
         XCTAssertLessThan(Date().timeIntervalSince(started), 120, "the namespace test must stay bounded")
