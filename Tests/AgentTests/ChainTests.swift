@@ -61,6 +61,7 @@ final class ChainTests: AgentTestCase {
         XCTAssertEqual(r.variant, "digits-s1", "the last slice serves the reply")
         XCTAssertEqual(try outputs(r), expected, "same codec and interpreter: the chain reproduces edgec run --split exactly")
         XCTAssertEqual(r.chain.map(\.variant), ["digits-s0", "digits-s1"])
+        guard r.chain.count == 2 else { return }  // no trap: a crashed test process would leave its agents running
         // The first hop sent the TransferTensor inside a Forward, Envelope and frame header.
         XCTAssertGreaterThan(Int(r.chain[0].sentBytes), frame.bytes.count)
         XCTAssertLessThan(Int(r.chain[0].sentBytes), frame.bytes.count + 40)
@@ -149,7 +150,7 @@ final class ChainTests: AgentTestCase {
         guard case .inferReply(let ok) = try c.request(.forward(ForwardRequest(tensor: good, visited: [7], zlibOutputs: false))) else {
             return XCTFail("no reply")
         }
-        XCTAssertEqual(ok.outputs[0].shape, [1, 10])
+        XCTAssertEqual(ok.outputs.first?.shape, [1, 10])
         XCTAssertEqual(ok.chain.count, 1)
 
         var wrongShape = good
@@ -200,7 +201,7 @@ final class ChainTests: AgentTestCase {
         try AgentClient(address: chain[0]).command(.forward(ForwardTarget(variant: "head", host: "", port: 0, encoding: 0, zlib: false,
                                                                           timeoutMs: 0)), key: key)
         let r = try AgentClient(address: chain[0]).infer(input())
-        XCTAssertEqual(r.outputs[0].shape, try SplitManifest.pipeline(dir).transferShape)
+        XCTAssertEqual(r.outputs.first?.shape, try SplitManifest.pipeline(dir).transferShape)
     }
 }
 

@@ -37,6 +37,7 @@ final class NetnsTopology {
         base = 10 + 3 * (pid % 80)
         device = "edt-dev-\(tag)"
         edge = "edt-edge-\(tag)"
+        NetnsTopology.removeStale()
         do {
             try ip("netns", "add", device); created.append(device)
             try ip("netns", "add", edge); created.append(edge)
@@ -61,6 +62,29 @@ final class NetnsTopology {
         try ip("link", "set", rootEnd, "up")
         try ip("netns", "exec", ns, "ip", "addr", "add", nsIP + "/24", "dev", nsEnd)
         try ip("netns", "exec", ns, "ip", "link", "set", nsEnd, "up")
+    }
+
+    /// Namespaces of an earlier run of this test whose process is gone (killed before its
+    /// cleanup could run): named edt-dev-PID / edt-edge-PID.
+    static func removeStale() {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "list"]
+        let out = Pipe()
+        p.standardOutput = out
+        guard (try? p.run()) != nil else { return }
+        let text = String(data: out.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        p.waitUntilExit()
+        for line in text.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            guard name.hasPrefix("edt-dev-") || name.hasPrefix("edt-edge-"), let pid = Int(name.split(separator: "-").last ?? ""),
+                  !FileManager.default.fileExists(atPath: "/proc/\(pid)") else { continue }
+            let del = Process()
+            del.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            del.arguments = ["netns", "del", name]
+            try? del.run()
+            del.waitUntilExit()
+        }
     }
 
     /// Deleting a namespace deletes its veth ends, and with them the root ends.
