@@ -9,6 +9,7 @@
 //                     rules of `edgec run` and `edge-run` (slices, inputs)
 //     EdgeRunDevice - the device program's main (Firmware/DeviceMain), type-checked here
 //     EdgeRoma      - ROMA: detection decoding and the label-free detector selector
+//     EdgeTransfer  - the tensor that crosses the link between two slices (split runs)
 //   Host only (Foundation and packages allowed):
 //     EdgeReference - plain reference kernels the fast ones are tested against
 //     CONNX         - protobuf-c code generated from Formats/onnx.proto
@@ -61,13 +62,16 @@ let package = Package(
         .target(name: "EdgePruneInit", dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CONNX"]),
         .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
         .target(name: "EdgePlanner", dependencies: ["EdgeRuntime", "EdgeFormat"]),
-        .target(name: "EdgeSplit", dependencies: ["EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
+        // The transferred tensor of a split run (Formats/TRANSFER.md): one codec for
+        // `edgec split`/`run --split` and the agents (Embedded-safe: built into the device edged).
+        .target(name: "EdgeTransfer", dependencies: ["EdgeFormat", "EdgeWire"]),
+        .target(name: "EdgeSplit", dependencies: ["EdgeTransfer", "EdgeWire", "EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
         .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
                 "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "EdgePruneInit", "EdgeRomaEval", "EdgePlanner",
-                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit", "EdgeFleet", "EdgeFleetControl",
+                "EdgeClient", "EdgeTrust", "EdgeWire", "EdgeSplit", "EdgeTransfer", "EdgeChain", "EdgeFleet", "EdgeFleetControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,7 +83,7 @@ let package = Package(
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
-        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeTransfer", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
         // Fleet rollout over an MQTT broker (Formats/FLEET.md): CEdgeMqtt wraps libmosquitto,
         // EdgeFleet is the agent side (Embedded-safe), EdgeFleetControl the host-only
@@ -89,13 +93,16 @@ let package = Package(
         .target(name: "EdgeFleetControl", dependencies: ["EdgeFleet", "EdgeTrust", "EdgeWire", "EdgeFormat"]),
         // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        // `edgec deploy`: the slices of a split model onto a chain of agents (host only).
+        .target(name: "EdgeChain", dependencies: ["EdgeClient", "EdgeSplit", "EdgeTransfer", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
         .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
-                                                       "EdgeFleet", "EdgeFleetControl"]),
+                                                       "EdgeFleet", "EdgeFleetControl", "EdgeChain", "EdgeSplit", "EdgeTransfer", "EdgePlanner",
+                                                       "CEdgeSupport", "CEdgeAgentSupport"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeTransfer", "EdgeWire", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.

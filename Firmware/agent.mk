@@ -1,6 +1,6 @@
 # Device build of the agent `edged` (included by Firmware/Makefile; uses its aarch64
 # toolchain variables). Like edge-run it is one Embedded Swift module: the runtime
-# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeAgent), its fleet
+# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeTransfer, EdgeAgent), its fleet
 # client (EdgeFleet: `edged --mqtt`, Formats/FLEET.md) and AgentMain/EdgedMain.swift,
 # whose `import X` lines resolve to empty stub modules. The C parts (protobuf-c
 # messages, the agent's socket/thread/fsync shim, the libmosquitto shim) are compiled
@@ -13,6 +13,7 @@
 AGENT_SWIFT_SOURCES := $(FORMAT_SOURCES) $(RUNTIME_SOURCES) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeWire/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeTrust/*.swift)) \
+    $(sort $(wildcard $(ROOT)/Sources/EdgeTransfer/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeAgent/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeFleet/*.swift)) \
     $(sort $(wildcard $(FW)/AgentMain/*.swift))
@@ -25,7 +26,7 @@ AGENT_HEADERS := $(C_HEADERS) $(wildcard $(ROOT)/Sources/CEdgeWire/include/*) \
     $(wildcard $(ROOT)/Sources/CEdgeMqtt/include/*)
 AGENT_LIBS := -lprotobuf-c -lsodium -lmosquitto -lpthread $(LIBS)
 AGENT_OBJ := $(OUT)/aarch64/obj-agent
-AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent EdgeFleet
+AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeTransfer EdgeAgent EdgeFleet
 
 .PHONY: edged edged-smoke
 edged: $(OUT)/aarch64/stripped/edged

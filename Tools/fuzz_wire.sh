@@ -24,7 +24,14 @@ import Glibc
     let cmd = Command(counter: 5, action: .activate(name: "m")).encode()
     let ms: [Message] = [.infer(InferRequest(inputs: [t])), .inferReply(InferReply(outputs: [t], variant: "v", variantVersion: 1, latencyNanos: 9)),
         .signed(command: cmd, signature: [UInt8](repeating: 1, count: 64)), .pushChunk(offset: 0, data: [1, 2, 3]),
-        .status, .statusReply(AgentStatus()), .ok("ok"), .refused(.timeout, "slow")]
+        .status, .statusReply(AgentStatus()), .ok("ok"), .refused(.timeout, "slow"),
+        .forward(ForwardRequest(tensor: TransferTensor(encoding: 2, shape: [1, 2, 1, 1], zlib: false, rawBytes: 2, scale: [0.5, 1],
+                                                       offset: [0, -1], payload: [3, 200]), visited: [42], zlibOutputs: false)),
+        .inferReply(InferReply(outputs: [t], variant: "v", variantVersion: 1, latencyNanos: 9,
+                               chain: [ChainHop(variant: "h", computeNanos: 5, sentBytes: 99, totalNanos: 20)])),
+        .signed(command: Command(counter: 6, action: .forward(ForwardTarget(variant: "m", host: "127.0.0.1", port: 7001, encoding: 1,
+                                                                             zlib: true, timeoutMs: 500))).encode(),
+                signature: [UInt8](repeating: 2, count: 64))]
     for (i, m) in ms.enumerated() {
         let f = WireFrame.wrap(Envelope(requestId: UInt64(i), m).encode())
         let fp = fopen("../corpus/seed\(i)", "wb"); _ = f.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, fp) }; fclose(fp)

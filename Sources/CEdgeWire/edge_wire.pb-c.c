@@ -461,6 +461,231 @@ void   edge_wire__command__free_unpacked
   assert(message->base.descriptor == &edge_wire__command__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   edge_wire__transfer_tensor__init
+                     (EdgeWire__TransferTensor         *message)
+{
+  static const EdgeWire__TransferTensor init_value = EDGE_WIRE__TRANSFER_TENSOR__INIT;
+  *message = init_value;
+}
+size_t edge_wire__transfer_tensor__get_packed_size
+                     (const EdgeWire__TransferTensor *message)
+{
+  assert(message->base.descriptor == &edge_wire__transfer_tensor__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__transfer_tensor__pack
+                     (const EdgeWire__TransferTensor *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__transfer_tensor__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__transfer_tensor__pack_to_buffer
+                     (const EdgeWire__TransferTensor *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__transfer_tensor__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__TransferTensor *
+       edge_wire__transfer_tensor__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__TransferTensor *)
+     protobuf_c_message_unpack (&edge_wire__transfer_tensor__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__transfer_tensor__free_unpacked
+                     (EdgeWire__TransferTensor *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__transfer_tensor__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__set_forward__init
+                     (EdgeWire__SetForward         *message)
+{
+  static const EdgeWire__SetForward init_value = EDGE_WIRE__SET_FORWARD__INIT;
+  *message = init_value;
+}
+size_t edge_wire__set_forward__get_packed_size
+                     (const EdgeWire__SetForward *message)
+{
+  assert(message->base.descriptor == &edge_wire__set_forward__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__set_forward__pack
+                     (const EdgeWire__SetForward *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__set_forward__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__set_forward__pack_to_buffer
+                     (const EdgeWire__SetForward *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__set_forward__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__SetForward *
+       edge_wire__set_forward__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__SetForward *)
+     protobuf_c_message_unpack (&edge_wire__set_forward__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__set_forward__free_unpacked
+                     (EdgeWire__SetForward *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__set_forward__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__forward__init
+                     (EdgeWire__Forward         *message)
+{
+  static const EdgeWire__Forward init_value = EDGE_WIRE__FORWARD__INIT;
+  *message = init_value;
+}
+size_t edge_wire__forward__get_packed_size
+                     (const EdgeWire__Forward *message)
+{
+  assert(message->base.descriptor == &edge_wire__forward__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__forward__pack
+                     (const EdgeWire__Forward *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__forward__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__forward__pack_to_buffer
+                     (const EdgeWire__Forward *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__forward__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__Forward *
+       edge_wire__forward__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__Forward *)
+     protobuf_c_message_unpack (&edge_wire__forward__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__forward__free_unpacked
+                     (EdgeWire__Forward *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__forward__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__chain_hop__init
+                     (EdgeWire__ChainHop         *message)
+{
+  static const EdgeWire__ChainHop init_value = EDGE_WIRE__CHAIN_HOP__INIT;
+  *message = init_value;
+}
+size_t edge_wire__chain_hop__get_packed_size
+                     (const EdgeWire__ChainHop *message)
+{
+  assert(message->base.descriptor == &edge_wire__chain_hop__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__chain_hop__pack
+                     (const EdgeWire__ChainHop *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__chain_hop__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__chain_hop__pack_to_buffer
+                     (const EdgeWire__ChainHop *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__chain_hop__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__ChainHop *
+       edge_wire__chain_hop__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__ChainHop *)
+     protobuf_c_message_unpack (&edge_wire__chain_hop__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__chain_hop__free_unpacked
+                     (EdgeWire__ChainHop *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__chain_hop__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__chain_trace__init
+                     (EdgeWire__ChainTrace         *message)
+{
+  static const EdgeWire__ChainTrace init_value = EDGE_WIRE__CHAIN_TRACE__INIT;
+  *message = init_value;
+}
+size_t edge_wire__chain_trace__get_packed_size
+                     (const EdgeWire__ChainTrace *message)
+{
+  assert(message->base.descriptor == &edge_wire__chain_trace__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__chain_trace__pack
+                     (const EdgeWire__ChainTrace *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__chain_trace__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__chain_trace__pack_to_buffer
+                     (const EdgeWire__ChainTrace *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__chain_trace__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__ChainTrace *
+       edge_wire__chain_trace__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__ChainTrace *)
+     protobuf_c_message_unpack (&edge_wire__chain_trace__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__chain_trace__free_unpacked
+                     (EdgeWire__ChainTrace *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__chain_trace__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   edge_wire__signed__init
                      (EdgeWire__Signed         *message)
 {
@@ -1177,7 +1402,7 @@ const ProtobufCMessageDescriptor edge_wire__set_policy__descriptor =
   (ProtobufCMessageInit) edge_wire__set_policy__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[5] =
+static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[6] =
 {
   {
     "counter",
@@ -1239,18 +1464,32 @@ static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "forward",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Command, forward),
+    &edge_wire__set_forward__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__command__field_indices_by_name[] = {
   2,   /* field[2] = activate */
   0,   /* field[0] = counter */
+  5,   /* field[5] = forward */
   4,   /* field[4] = policy */
   1,   /* field[1] = push */
   3,   /* field[3] = rollback */
 };
-static const ProtobufCIntRange edge_wire__command__number_ranges[1 + 1] =
+static const ProtobufCIntRange edge_wire__command__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 10, 5 },
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor edge_wire__command__descriptor =
 {
@@ -1260,11 +1499,439 @@ const ProtobufCMessageDescriptor edge_wire__command__descriptor =
   "EdgeWire__Command",
   "edge_wire",
   sizeof(EdgeWire__Command),
-  5,
+  6,
   edge_wire__command__field_descriptors,
   edge_wire__command__field_indices_by_name,
-  1,  edge_wire__command__number_ranges,
+  2,  edge_wire__command__number_ranges,
   (ProtobufCMessageInit) edge_wire__command__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue edge_wire__transfer_tensor__encoding__enum_values_by_number[3] =
+{
+  { "F32", "EDGE_WIRE__TRANSFER_TENSOR__ENCODING__F32", 0 },
+  { "F16", "EDGE_WIRE__TRANSFER_TENSOR__ENCODING__F16", 1 },
+  { "U8", "EDGE_WIRE__TRANSFER_TENSOR__ENCODING__U8", 2 },
+};
+static const ProtobufCIntRange edge_wire__transfer_tensor__encoding__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex edge_wire__transfer_tensor__encoding__enum_values_by_name[3] =
+{
+  { "F16", 1 },
+  { "F32", 0 },
+  { "U8", 2 },
+};
+const ProtobufCEnumDescriptor edge_wire__transfer_tensor__encoding__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "edge_wire.TransferTensor.Encoding",
+  "Encoding",
+  "EdgeWire__TransferTensor__Encoding",
+  "edge_wire",
+  3,
+  edge_wire__transfer_tensor__encoding__enum_values_by_number,
+  3,
+  edge_wire__transfer_tensor__encoding__enum_values_by_name,
+  1,
+  edge_wire__transfer_tensor__encoding__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor edge_wire__transfer_tensor__field_descriptors[7] =
+{
+  {
+    "shape",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(EdgeWire__TransferTensor, n_shape),
+    offsetof(EdgeWire__TransferTensor, shape),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "encoding",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__TransferTensor, encoding),
+    &edge_wire__transfer_tensor__encoding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "zlib",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__TransferTensor, zlib),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "raw_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__TransferTensor, raw_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scale",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(EdgeWire__TransferTensor, n_scale),
+    offsetof(EdgeWire__TransferTensor, scale),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(EdgeWire__TransferTensor, n_offset),
+    offsetof(EdgeWire__TransferTensor, offset),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payload",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__TransferTensor, payload),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__transfer_tensor__field_indices_by_name[] = {
+  1,   /* field[1] = encoding */
+  5,   /* field[5] = offset */
+  6,   /* field[6] = payload */
+  3,   /* field[3] = raw_bytes */
+  4,   /* field[4] = scale */
+  0,   /* field[0] = shape */
+  2,   /* field[2] = zlib */
+};
+static const ProtobufCIntRange edge_wire__transfer_tensor__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor edge_wire__transfer_tensor__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.TransferTensor",
+  "TransferTensor",
+  "EdgeWire__TransferTensor",
+  "edge_wire",
+  sizeof(EdgeWire__TransferTensor),
+  7,
+  edge_wire__transfer_tensor__field_descriptors,
+  edge_wire__transfer_tensor__field_indices_by_name,
+  1,  edge_wire__transfer_tensor__number_ranges,
+  (ProtobufCMessageInit) edge_wire__transfer_tensor__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__set_forward__field_descriptors[6] =
+{
+  {
+    "variant",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetForward, variant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "host",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetForward, host),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "port",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetForward, port),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "encoding",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetForward, encoding),
+    &edge_wire__transfer_tensor__encoding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "zlib",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetForward, zlib),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timeout_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetForward, timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__set_forward__field_indices_by_name[] = {
+  3,   /* field[3] = encoding */
+  1,   /* field[1] = host */
+  2,   /* field[2] = port */
+  5,   /* field[5] = timeout_ms */
+  0,   /* field[0] = variant */
+  4,   /* field[4] = zlib */
+};
+static const ProtobufCIntRange edge_wire__set_forward__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor edge_wire__set_forward__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.SetForward",
+  "SetForward",
+  "EdgeWire__SetForward",
+  "edge_wire",
+  sizeof(EdgeWire__SetForward),
+  6,
+  edge_wire__set_forward__field_descriptors,
+  edge_wire__set_forward__field_indices_by_name,
+  1,  edge_wire__set_forward__number_ranges,
+  (ProtobufCMessageInit) edge_wire__set_forward__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__forward__field_descriptors[3] =
+{
+  {
+    "tensor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Forward, tensor),
+    &edge_wire__transfer_tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "visited",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(EdgeWire__Forward, n_visited),
+    offsetof(EdgeWire__Forward, visited),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "zlib_outputs",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Forward, zlib_outputs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__forward__field_indices_by_name[] = {
+  0,   /* field[0] = tensor */
+  1,   /* field[1] = visited */
+  2,   /* field[2] = zlib_outputs */
+};
+static const ProtobufCIntRange edge_wire__forward__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor edge_wire__forward__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.Forward",
+  "Forward",
+  "EdgeWire__Forward",
+  "edge_wire",
+  sizeof(EdgeWire__Forward),
+  3,
+  edge_wire__forward__field_descriptors,
+  edge_wire__forward__field_indices_by_name,
+  1,  edge_wire__forward__number_ranges,
+  (ProtobufCMessageInit) edge_wire__forward__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__chain_hop__field_descriptors[4] =
+{
+  {
+    "variant",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__ChainHop, variant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "compute_ns",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__ChainHop, compute_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sent_bytes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__ChainHop, sent_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_ns",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__ChainHop, total_ns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__chain_hop__field_indices_by_name[] = {
+  1,   /* field[1] = compute_ns */
+  2,   /* field[2] = sent_bytes */
+  3,   /* field[3] = total_ns */
+  0,   /* field[0] = variant */
+};
+static const ProtobufCIntRange edge_wire__chain_hop__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor edge_wire__chain_hop__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.ChainHop",
+  "ChainHop",
+  "EdgeWire__ChainHop",
+  "edge_wire",
+  sizeof(EdgeWire__ChainHop),
+  4,
+  edge_wire__chain_hop__field_descriptors,
+  edge_wire__chain_hop__field_indices_by_name,
+  1,  edge_wire__chain_hop__number_ranges,
+  (ProtobufCMessageInit) edge_wire__chain_hop__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__chain_trace__field_descriptors[1] =
+{
+  {
+    "hops",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(EdgeWire__ChainTrace, n_hops),
+    offsetof(EdgeWire__ChainTrace, hops),
+    &edge_wire__chain_hop__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__chain_trace__field_indices_by_name[] = {
+  0,   /* field[0] = hops */
+};
+static const ProtobufCIntRange edge_wire__chain_trace__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor edge_wire__chain_trace__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.ChainTrace",
+  "ChainTrace",
+  "EdgeWire__ChainTrace",
+  "edge_wire",
+  sizeof(EdgeWire__ChainTrace),
+  1,
+  edge_wire__chain_trace__field_descriptors,
+  edge_wire__chain_trace__field_indices_by_name,
+  1,  edge_wire__chain_trace__number_ranges,
+  (ProtobufCMessageInit) edge_wire__chain_trace__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor edge_wire__signed__field_descriptors[2] =
@@ -1408,7 +2075,7 @@ const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor =
   (ProtobufCMessageInit) edge_wire__variant_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[17] =
+static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[22] =
 {
   {
     "active",
@@ -1614,11 +2281,76 @@ static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[17] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "forward_to",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, forward_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "forward_variant",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, forward_variant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "forwarded",
+    33,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, forwarded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "forward_failed",
+    34,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, forward_failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent_id",
+    35,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, agent_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__status__field_indices_by_name[] = {
   0,   /* field[0] = active */
+  21,   /* field[21] = agent_id */
   8,   /* field[8] = connections */
   4,   /* field[4] = failed */
+  20,   /* field[20] = forward_failed */
+  17,   /* field[17] = forward_to */
+  18,   /* field[18] = forward_variant */
+  19,   /* field[19] = forwarded */
   13,   /* field[13] = last_cold_load_ns */
   6,   /* field[6] = last_counter */
   14,   /* field[14] = policy_budget_ms */
@@ -1634,10 +2366,11 @@ static const unsigned edge_wire__status__field_indices_by_name[] = {
   5,   /* field[5] = switches */
   2,   /* field[2] = variants */
 };
-static const ProtobufCIntRange edge_wire__status__number_ranges[1 + 1] =
+static const ProtobufCIntRange edge_wire__status__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 31, 17 },
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor edge_wire__status__descriptor =
 {
@@ -1647,10 +2380,10 @@ const ProtobufCMessageDescriptor edge_wire__status__descriptor =
   "EdgeWire__Status",
   "edge_wire",
   sizeof(EdgeWire__Status),
-  17,
+  22,
   edge_wire__status__field_descriptors,
   edge_wire__status__field_indices_by_name,
-  1,  edge_wire__status__number_ranges,
+  2,  edge_wire__status__number_ranges,
   (ProtobufCMessageInit) edge_wire__status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1705,7 +2438,7 @@ const ProtobufCMessageDescriptor edge_wire__result__descriptor =
   (ProtobufCMessageInit) edge_wire__result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[8] =
+static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[10] =
 {
   {
     "kind",
@@ -1803,8 +2536,34 @@ static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[8] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "forward",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Envelope, forward),
+    &edge_wire__forward__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "chain",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Envelope, chain),
+    &edge_wire__chain_trace__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__envelope__field_indices_by_name[] = {
+  9,   /* field[9] = chain */
+  8,   /* field[8] = forward */
   2,   /* field[2] = infer */
   3,   /* field[3] = infer_reply */
   0,   /* field[0] = kind */
@@ -1814,10 +2573,11 @@ static const unsigned edge_wire__envelope__field_indices_by_name[] = {
   4,   /* field[4] = signed */
   6,   /* field[6] = status */
 };
-static const ProtobufCIntRange edge_wire__envelope__number_ranges[1 + 1] =
+static const ProtobufCIntRange edge_wire__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 20, 8 },
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor edge_wire__envelope__descriptor =
 {
@@ -1827,14 +2587,14 @@ const ProtobufCMessageDescriptor edge_wire__envelope__descriptor =
   "EdgeWire__Envelope",
   "edge_wire",
   sizeof(EdgeWire__Envelope),
-  8,
+  10,
   edge_wire__envelope__field_descriptors,
   edge_wire__envelope__field_indices_by_name,
-  1,  edge_wire__envelope__number_ranges,
+  2,  edge_wire__envelope__number_ranges,
   (ProtobufCMessageInit) edge_wire__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue edge_wire__kind__enum_values_by_number[9] =
+static const ProtobufCEnumValue edge_wire__kind__enum_values_by_number[10] =
 {
   { "KIND_UNSPECIFIED", "EDGE_WIRE__KIND__KIND_UNSPECIFIED", 0 },
   { "INFER", "EDGE_WIRE__KIND__INFER", 1 },
@@ -1845,13 +2605,15 @@ static const ProtobufCEnumValue edge_wire__kind__enum_values_by_number[9] =
   { "STATUS_REPLY", "EDGE_WIRE__KIND__STATUS_REPLY", 6 },
   { "OK", "EDGE_WIRE__KIND__OK", 7 },
   { "ERROR", "EDGE_WIRE__KIND__ERROR", 8 },
+  { "FORWARD", "EDGE_WIRE__KIND__FORWARD", 20 },
 };
 static const ProtobufCIntRange edge_wire__kind__value_ranges[] = {
-{0, 0},{0, 9}
+{0, 0},{20, 9},{0, 10}
 };
-static const ProtobufCEnumValueIndex edge_wire__kind__enum_values_by_name[9] =
+static const ProtobufCEnumValueIndex edge_wire__kind__enum_values_by_name[10] =
 {
   { "ERROR", 8 },
+  { "FORWARD", 9 },
   { "INFER", 1 },
   { "INFER_REPLY", 2 },
   { "KIND_UNSPECIFIED", 0 },
@@ -1868,11 +2630,11 @@ const ProtobufCEnumDescriptor edge_wire__kind__descriptor =
   "Kind",
   "EdgeWire__Kind",
   "edge_wire",
-  9,
+  10,
   edge_wire__kind__enum_values_by_number,
-  9,
+  10,
   edge_wire__kind__enum_values_by_name,
-  1,
+  2,
   edge_wire__kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

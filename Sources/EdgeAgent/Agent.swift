@@ -1,6 +1,7 @@
 import CEdgeAgentSupport
 import EdgeFormat
 import EdgeRuntime
+import EdgeTransfer
 import EdgeTrust
 import EdgeWire
 
@@ -38,6 +39,12 @@ public final class Agent {
     private var recent: [UInt64] = []
     private var recentNext = 0
     private var activeSince: UInt64 = 0
+    /// Forwarding (guarded by `lock`): where the active slice's output goes, if anywhere.
+    private var forward: NextHop? = nil
+    private var forwardedCount: UInt64 = 0
+    private var forwardFailed: UInt64 = 0
+    /// Random per process; a FORWARD that already passed this id is a loop.
+    public let agentId: UInt64 = Agent.randomId()
 
     public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64) throws(WireError) {
         self.store = try VariantStore(root: storeDir, quotaBytes: quotaBytes)
@@ -67,39 +74,126 @@ public final class Agent {
     // MARK: requests
 
     public func infer(_ req: InferRequest) -> Message {
+        serve(.tensors(req.inputs), visited: [], zlibOutputs: req.zlibOutputs)
+    }
+
+    /// A FORWARD from the previous agent of a chain: its slice's output is this slice's
+    /// input. Loops and over-long chains are refused before any work (or worker) is taken.
+    public func forwarded(_ f: ForwardRequest) -> Message {
+        for id in f.visited where id == agentId {
+            count(failed: true)
+            return .refused(.badRequest, "forward loop: this agent (id \(agentId)) is already in the chain; check the forwarding of its agents")
+        }
+        guard f.visited.count < ForwardRequest.maxAgents else {
+            count(failed: true)
+            return .refused(.badRequest, "chain too long: \(f.visited.count) agents before this one (at most \(ForwardRequest.maxAgents) in all)")
+        }
+        return serve(.transfer(f.tensor), visited: f.visited, zlibOutputs: f.zlibOutputs)
+    }
+
+    enum SliceInput {
+        case tensors([WireTensor])
+        case transfer(TransferTensor)
+    }
+
+    enum SliceOutput {
+        case outputs([WireTensor])
+        case transfer(TransferTensor)
+    }
+
+    /// Runs the active variant (holding a worker only while it computes), then either
+    /// replies with its outputs or, when forwarding is set for it, sends its output to the
+    /// next agent and replies with what comes back.
+    private func serve(_ input: SliceInput, visited: [UInt64], zlibOutputs: Bool) -> Message {
         let t0 = Clock.nowNanos()
-        workers.wait()
-        defer { workers.post() }
         guard let v = lock.locked({ active }) else {
             count(failed: true)
             return .refused(.noActiveVariant, "no variant is active: push and activate one")
         }
+        let hop: NextHop? = lock.locked { forward.flatMap { $0.target.variant == v.entry.name ? $0 : nil } }
+        let result: SliceOutput
         do throws(WireError) {
-            let interp = try v.checkout()
-            defer { v.checkin(interp) }
-            try TensorIO.writeInputs(req.inputs, interp, v.inputIds)
-            interp.run()
-            let outs = try TensorIO.readOutputs(interp, v.outputIds, zlib: req.zlibOutputs)
-            count(failed: false)
-            lock.locked {
-                if let p = pendingSwitch, p === v {
-                    let sample = Clock.nowNanos() &- pendingSince
-                    if switchSamples.count < 1024 { switchSamples.append(sample) } else { switchSamples[switchSampleNext] = sample }
-                    switchSampleNext = (switchSampleNext + 1) % 1024
-                    pendingSwitch = nil
-                }
-                if v === active {
-                    let l = Clock.nowNanos() &- t0
-                    if recent.count < 64 { recent.append(l) } else { recent[recentNext] = l }
-                    recentNext = (recentNext + 1) % 64
-                }
-            }
-            return .inferReply(InferReply(outputs: outs, variant: v.entry.name, variantVersion: v.entry.version,
-                                          latencyNanos: Clock.nowNanos() &- t0))
+            result = try compute(v, input, hop: hop, zlibOutputs: zlibOutputs)
         } catch {
             count(failed: true)
             return .refused(error.code, error.message)
         }
+        let computeNs = Clock.nowNanos() &- t0
+        noteServed(v, latency: computeNs)
+        switch result {
+        case .outputs(let outs):
+            // The last slice of a chain says so in the trace; a plain request has none.
+            let chain = visited.isEmpty ? [] : [ChainHop(variant: v.entry.name, computeNanos: computeNs, sentBytes: 0, totalNanos: computeNs)]
+            return .inferReply(InferReply(outputs: outs, variant: v.entry.name, variantVersion: v.entry.version,
+                                          latencyNanos: Clock.nowNanos() &- t0, chain: chain))
+        case .transfer(let t):
+            guard let hop else { return .refused(.internalError, "transfer output without a next hop") }
+            var path = visited
+            path.append(agentId)
+            do throws(WireError) {
+                let (r, sent) = try hop.send(ForwardRequest(tensor: t, visited: path, zlibOutputs: zlibOutputs))
+                lock.locked { forwardedCount += 1 }
+                let total = Clock.nowNanos() &- t0
+                var chain = [ChainHop(variant: v.entry.name, computeNanos: computeNs, sentBytes: UInt64(sent), totalNanos: total)]
+                chain.append(contentsOf: r.chain)
+                return .inferReply(InferReply(outputs: r.outputs, variant: r.variant, variantVersion: r.variantVersion,
+                                              latencyNanos: total, chain: chain))
+            } catch {
+                lock.locked { forwardFailed += 1 }
+                Log.info("forward to \(hop.target.address) failed: \(error.message)")
+                return .refused(error.code, error.message)
+            }
+        }
+    }
+
+    private func compute(_ v: ResidentVariant, _ input: SliceInput, hop: NextHop?, zlibOutputs: Bool) throws(WireError) -> SliceOutput {
+        workers.wait()
+        defer { workers.post() }
+        let interp = try v.checkout()
+        defer { v.checkin(interp) }
+        switch input {
+        case .tensors(let ts): try TensorIO.writeInputs(ts, interp, v.inputIds)
+        case .transfer(let t): try TensorIO.writeTransfer(t, interp, v.inputIds)
+        }
+        interp.run()
+        if let hop { return .transfer(try TensorIO.encodeTransfer(interp, v.outputIds, hop.target)) }
+        return .outputs(try TensorIO.readOutputs(interp, v.outputIds, zlib: zlibOutputs))
+    }
+
+    /// Switch-latency and policy bookkeeping of one served request.
+    private func noteServed(_ v: ResidentVariant, latency: UInt64) {
+        count(failed: false)
+        lock.locked {
+            if let p = pendingSwitch, p === v {
+                let sample = Clock.nowNanos() &- pendingSince
+                if switchSamples.count < 1024 { switchSamples.append(sample) } else { switchSamples[switchSampleNext] = sample }
+                switchSampleNext = (switchSampleNext + 1) % 1024
+                pendingSwitch = nil
+            }
+            if v === active {
+                if recent.count < 64 { recent.append(latency) } else { recent[recentNext] = latency }
+                recentNext = (recentNext + 1) % 64
+            }
+        }
+    }
+
+    // MARK: forwarding
+
+    /// Sets (or, with an empty host, clears) where the output of `target.variant` goes.
+    /// Held in memory like the policy: after a restart `edgec deploy` sets it again.
+    func setForward(_ target: ForwardTarget, counter: UInt64) throws(WireError) -> String {
+        guard !target.variant.isEmpty else { throw WireError(.badRequest, "forward: name the variant (slice) it applies to") }
+        guard target.host.isEmpty || (target.port > 0 && target.port < 65536) else {
+            throw WireError(.badRequest, "forward: port \(target.port) out of range")
+        }
+        guard target.timeoutMs <= 120_000 else { throw WireError(.badRequest, "forward: timeout \(target.timeoutMs) ms above 120000") }
+        guard control.locked({ state.entry(target.variant) }) != nil else {
+            throw WireError(.noSuchVariant, "forward: no variant named '\(target.variant)' is installed")
+        }
+        try mutate(counter: counter) { _ throws(WireError) in }
+        lock.locked { forward = target.host.isEmpty ? nil : NextHop(target) }
+        if target.host.isEmpty { return "forwarding off: '\(target.variant)' replies with its outputs" }
+        return "forwarding the output of '\(target.variant)' to \(target.address)"
     }
 
     private func count(failed f: Bool) {
@@ -142,6 +236,11 @@ public final class Agent {
             s.policyBudgetMs = policy?.spec.budgetMs ?? 0
             s.policySwitches = policySwitches
             s.recentP95Ms = Double(recentP95Locked()) / 1e6
+            s.forwardTo = forward?.target.address ?? ""
+            s.forwardVariant = forward?.target.variant ?? ""
+            s.forwarded = forwardedCount
+            s.forwardFailed = forwardFailed
+            s.agentId = agentId
             return s
         }
     }
@@ -413,5 +512,16 @@ public final class Agent {
     /// Activates an installed variant, as `activate` does.
     public func activateInstalled(_ name: String) throws(WireError) -> String {
         try activate(name, counter: nil, receivedNanos: Clock.nowNanos())
+    }
+}
+
+extension Agent {
+    /// splitmix64 over the clocks and the pid: distinct per process, no entropy source needed.
+    static func randomId() -> UInt64 {
+        var z = edge_wall_us() &* 0x9E37_79B9_7F4A_7C15 ^ Clock.nowNanos() ^ (UInt64(UInt32(bitPattern: edge_getpid())) << 40)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        let id = z ^ (z >> 31)
+        return id == 0 ? 1 : id
     }
 }

@@ -90,6 +90,8 @@ public final class Server {
         switch env.message {
         case .infer(let req):
             return agent.infer(req)
+        case .forward(let f):
+            return agent.forwarded(f)
         case .status:
             return .statusReply(agent.status())
         case .signed(let command, let signature):
@@ -99,6 +101,7 @@ public final class Server {
                 case .activate(let name): return .ok(try agent.activate(name, counter: c.counter, receivedNanos: receivedNanos))
                 case .rollback: return .ok(try agent.rollback(counter: c.counter, receivedNanos: receivedNanos))
                 case .policy(let spec): return .ok(try agent.setPolicy(spec, counter: c.counter))
+                case .forward(let target): return .ok(try agent.setForward(target, counter: c.counter))
                 case .push(let total, let digest, let activate):
                     return .ok(try receivePush(fd, agent, limits, counter: c.counter, total: total, digest: digest, activate: activate))
                 }

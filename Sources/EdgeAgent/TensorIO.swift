@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeRuntime
+import EdgeTransfer
 import EdgeWire
 
 /// Wire tensors <-> interpreter tensors: names and shapes checked, optional zlib.
@@ -59,5 +60,35 @@ enum TensorIO {
             outs.append(WireTensor(name: t.name, shape: t.shape, data: bytes, zlib: zlib))
         }
         return outs
+    }
+
+    /// A forwarded slice input: decoded straight into the slice's single input tensor.
+    static func writeTransfer(_ t: TransferTensor, _ interp: Interpreter, _ inputIds: [Int]) throws(WireError) {
+        guard inputIds.count == 1 else {
+            throw WireError(.badRequest, "a forwarded tensor needs a slice with one input, the active variant takes \(inputIds.count)")
+        }
+        let id = inputIds[0]
+        let m = interp.model.tensors[id]
+        let target = UnsafeMutableBufferPointer(start: interp.tensors[id].data, count: m.elementCount)
+        do { try TransferCodec.decode(t, expected: m.shape, into: target) } catch {
+            throw WireError(.badRequest, "forwarded input '\(m.name)': \(error.message)")
+        }
+    }
+
+    /// The slice's single output, encoded for the next agent as the forward asks.
+    static func encodeTransfer(_ interp: Interpreter, _ outputIds: [Int], _ target: ForwardTarget) throws(WireError) -> TransferTensor {
+        guard outputIds.count == 1 else {
+            throw WireError(.badRequest, "forwarding needs a slice with one output, the active variant has \(outputIds.count)")
+        }
+        guard let encoding = TransferEncoding(rawValue: target.encoding) else {
+            throw WireError(.badRequest, "unknown transfer encoding \(target.encoding)")
+        }
+        let id = outputIds[0]
+        do {
+            return try TransferCodec.encode(interp.read(tensor: id), shape: interp.model.tensors[id].shape, encoding: encoding,
+                                            compress: target.zlib)
+        } catch {
+            throw WireError(.internalError, error.message)
+        }
     }
 }

@@ -1,9 +1,13 @@
 import CEdgeSupport
 import EdgeFormat
 import EdgeRuntime
+import EdgeTransfer
+import EdgeWire
 
-/// A head and a tail joined by the transfer encoding: head -> encode -> decode -> tail,
-/// in one process. `edgec split` measures with it and `edgec run --split` runs it.
+/// A head and a tail joined by the transfer encoding: head -> encode -> serialized
+/// TransferTensor message -> parse -> decode -> tail, in one process: the same bytes and
+/// the same codec as between two agents (edged forwarding). `edgec split` measures with
+/// it and `edgec run --split` runs it.
 public final class SplitPipeline {
     public let head: Interpreter
     public let tail: Interpreter
@@ -13,8 +17,9 @@ public final class SplitPipeline {
     public let hasTransferLayer: Bool
 
     public struct Frame {
-        /// The encoded bytes that would cross the link.
+        /// The serialized TransferTensor message that would cross the link.
         public var bytes: [UInt8]
+        public var transfer: TransferTensor? = nil
         public var headNs: UInt64 = 0
         public var tailNs: UInt64 = 0
         /// Time of the head's Transfer Layer op (0 for `none`).
@@ -61,13 +66,15 @@ public final class SplitPipeline {
         if hasTransferLayer { f.headLayerNs = nanos[hm.ops.count - 1] }
         let sent = Int(hm.graph.outputs[0])
         t0 = edge_now_ns()
-        f.bytes = try TransferCodec.encode(head.read(tensor: sent), shape: hm.tensors[sent].shape, encoding: encoding, compress: compress)
+        let t = try TransferCodec.encode(head.read(tensor: sent), shape: hm.tensors[sent].shape, encoding: encoding, compress: compress)
+        f.bytes = TransferCodec.wireBytes(t)
+        f.transfer = t
         f.encodeNs = edge_now_ns() &- t0
 
         let received = Int(tm.graph.inputs[0])
         t0 = edge_now_ns()
         let target = UnsafeMutableBufferPointer(start: tail.tensors[received].data, count: tm.tensors[received].elementCount)
-        try TransferCodec.decode(f.bytes, expected: tm.tensors[received].shape, into: target)
+        try TransferCodec.decode(wire: f.bytes, expected: tm.tensors[received].shape, into: target)
         f.decodeNs = edge_now_ns() &- t0
         for i in 0..<nanos.count { nanos[i] = 0 }
         t0 = edge_now_ns()

@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeRuntime
+import EdgeTransfer
 import Foundation
 
 /// Output agreement between the unsplit model and head -> wire -> tail.
@@ -65,12 +66,19 @@ public struct FrameStats {
     public var encodeNs: UInt64 = 0, decodeNs: UInt64 = 0
 
     mutating func add(_ f: SplitPipeline.Frame, unsplitNs: UInt64) throws {
-        let h = try TransferCodec.withBytes(f.bytes) { (p) throws(EdgeError) in try TransferCodec.header(p) }
+        guard let t = f.transfer else { throw EdgeError(.format, "frame without its transfer tensor") }
         frames += 1
         bytes += f.bytes.count
         maxBytes = Swift.max(maxBytes, f.bytes.count)
-        bytesWithoutZlib += f.bytes.count - h.storedPayloadBytes + h.rawPayloadBytes
-        if h.compressed { compressedFrames += 1 }
+        if t.zlib {
+            var raw = t
+            raw.zlib = false
+            raw.payload = [UInt8](repeating: 0, count: t.rawBytes)
+            bytesWithoutZlib += raw.encode().count
+            compressedFrames += 1
+        } else {
+            bytesWithoutZlib += f.bytes.count
+        }
         headNs += f.headNs
         tailNs += f.tailNs
         self.unsplitNs += unsplitNs

@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeTransfer
 import EdgeRuntime
 import Foundation
 

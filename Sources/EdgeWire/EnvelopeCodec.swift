@@ -120,6 +120,10 @@ extension Envelope {
             m.pointee.variant_version = r.variantVersion
             m.pointee.latency_ns = r.latencyNanos
             env.pointee.infer_reply = m
+            if !r.chain.isEmpty { env.pointee.chain = b.chainTrace(r.chain) }
+        case .forward(let f):
+            env.pointee.kind = EDGE_WIRE__KIND__FORWARD
+            env.pointee.forward = b.forward(f)
         case .signed(let command, let signature):
             env.pointee.kind = EDGE_WIRE__KIND__SIGNED
             let m = b.alloc(EdgeWire__Signed.self)
@@ -169,6 +173,11 @@ extension Envelope {
             m.pointee.policy_budget_ms = s.policyBudgetMs
             m.pointee.policy_switches = s.policySwitches
             m.pointee.recent_p95_ms = s.recentP95Ms
+            m.pointee.forward_to = b.cString(s.forwardTo)
+            m.pointee.forward_variant = b.cString(s.forwardVariant)
+            m.pointee.forwarded = s.forwarded
+            m.pointee.forward_failed = s.forwardFailed
+            m.pointee.agent_id = s.agentId
             env.pointee.status = m
         case .ok(let text):
             env.pointee.kind = EDGE_WIRE__KIND__OK
@@ -207,7 +216,11 @@ extension Envelope {
             message = .inferReply(InferReply(outputs: try readTensors(m.pointee.n_outputs, m.pointee.outputs),
                                              variant: swiftString(m.pointee.variant),
                                              variantVersion: m.pointee.variant_version,
-                                             latencyNanos: m.pointee.latency_ns))
+                                             latencyNanos: m.pointee.latency_ns,
+                                             chain: try readChainTrace(e.chain)))
+        case EDGE_WIRE__KIND__FORWARD:
+            guard let m = e.forward else { throw WireError(.malformedFrame, "FORWARD frame without a forward body") }
+            message = .forward(try readForward(m))
         case EDGE_WIRE__KIND__SIGNED:
             guard let m = e.signed_ else { throw WireError(.malformedFrame, "SIGNED frame without a body") }
             message = .signed(command: swiftBytes(m.pointee.command), signature: swiftBytes(m.pointee.signature))
@@ -241,6 +254,11 @@ extension Envelope {
             s.policyBudgetMs = m.pointee.policy_budget_ms
             s.policySwitches = m.pointee.policy_switches
             s.recentP95Ms = m.pointee.recent_p95_ms
+            s.forwardTo = swiftString(m.pointee.forward_to)
+            s.forwardVariant = swiftString(m.pointee.forward_variant)
+            s.forwarded = m.pointee.forwarded
+            s.forwardFailed = m.pointee.forward_failed
+            s.agentId = m.pointee.agent_id
             message = .statusReply(s)
         case EDGE_WIRE__KIND__OK:
             message = .ok(e.result.map { swiftString($0.pointee.message) } ?? "")
@@ -296,6 +314,8 @@ extension Command {
             m.pointee.n_variants = spec.variants.count
             m.pointee.variants = vs
             c.pointee.policy = m
+        case .forward(let t):
+            c.pointee.forward = b.setForward(t)
         }
         return c.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { packed($0) }
     }
@@ -307,7 +327,7 @@ extension Command {
         guard let c = parsed else { throw WireError(.malformedFrame, "signed command is not a valid Command message") }
         defer { edge_wire__command__free_unpacked(c, nil) }
         let set = (c.pointee.push != nil ? 1 : 0) + (c.pointee.activate != nil ? 1 : 0) + (c.pointee.rollback != nil ? 1 : 0)
-            + (c.pointee.policy != nil ? 1 : 0)
+            + (c.pointee.policy != nil ? 1 : 0) + (c.pointee.forward != nil ? 1 : 0)
         guard set == 1 else { throw WireError(.malformedFrame, "a Command must ask for exactly one action, asks for \(set)") }
         let action: CommandAction
         if let p = c.pointee.push {
@@ -321,6 +341,8 @@ extension Command {
                 vs.append(PolicyVariant(name: swiftString(v.pointee.name), accuracy: v.pointee.accuracy, latencyMs: v.pointee.latency_ms))
             }
             action = .policy(PolicySpec(variants: vs, budgetMs: p.pointee.budget_ms))
+        } else if let f = c.pointee.forward {
+            action = .forward(try readSetForward(f))
         } else {
             action = .rollback
         }

@@ -37,11 +37,14 @@ public struct InferReply {
     public var variant: String
     public var variantVersion: UInt64
     public var latencyNanos: UInt64
-    public init(outputs: [WireTensor], variant: String, variantVersion: UInt64, latencyNanos: UInt64) {
+    /// Filled when the request crossed a chain of agents (Envelope.chain), first agent first.
+    public var chain: [ChainHop]
+    public init(outputs: [WireTensor], variant: String, variantVersion: UInt64, latencyNanos: UInt64, chain: [ChainHop] = []) {
         self.outputs = outputs
         self.variant = variant
         self.variantVersion = variantVersion
         self.latencyNanos = latencyNanos
+        self.chain = chain
     }
 }
 
@@ -51,6 +54,7 @@ public enum CommandAction {
     case activate(name: String)
     case rollback
     case policy(PolicySpec)
+    case forward(ForwardTarget)
 }
 
 public struct PolicyVariant {
@@ -115,12 +119,19 @@ public struct AgentStatus {
     public var policyBudgetMs: Double = 0
     public var policySwitches: UInt64 = 0
     public var recentP95Ms: Double = 0
+    public var forwardTo: String = ""
+    public var forwardVariant: String = ""
+    public var forwarded: UInt64 = 0
+    public var forwardFailed: UInt64 = 0
+    public var agentId: UInt64 = 0
     public init() {}
 }
 
 public enum Message {
     case infer(InferRequest)
     case inferReply(InferReply)
+    /// Agent -> next agent of a chain: the previous slice's output.
+    case forward(ForwardRequest)
     /// `command` is a serialized Command, `signature` Ed25519 over its signing bytes.
     case signed(command: [UInt8], signature: [UInt8])
     case pushChunk(offset: UInt64, data: [UInt8])

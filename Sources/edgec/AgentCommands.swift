@@ -151,6 +151,8 @@ struct StatusCommand: ParsableCommand {
                                   "switch_p99_ms": Double(s.switchP99Nanos) / 1e6, "switch_samples": s.switchSamples,
                                   "last_cold_load_ms": Double(s.lastColdLoadNanos) / 1e6,
                                   "policy_budget_ms": s.policyBudgetMs, "policy_switches": s.policySwitches, "recent_p95_ms": s.recentP95Ms,
+                                  "forward_to": s.forwardTo, "forward_variant": s.forwardVariant, "forwarded": s.forwarded,
+                                  "forward_failed": s.forwardFailed, "agent_id": String(s.agentId),
                                   "variants": s.variants.map { ["name": $0.name, "version": $0.version, "bytes": $0.bytes,
                                                                 "family": $0.family, "resident": $0.resident] as [String: Any] }]))
                 return
@@ -164,6 +166,9 @@ struct StatusCommand: ParsableCommand {
             if s.policyBudgetMs > 0 {
                 print(String(format: "policy: p95 budget %.3f ms, recent p95 %.3f ms, %d policy switches",
                              s.policyBudgetMs, s.recentP95Ms, Int(s.policySwitches)))
+            }
+            if !s.forwardTo.isEmpty {
+                print("forwarding: output of \(s.forwardVariant) to \(s.forwardTo) (\(s.forwarded) forwarded, \(s.forwardFailed) failed)")
             }
             for v in s.variants {
                 print("  \(v.name.padding(toLength: 24, withPad: " ", startingAt: 0)) v\(v.version)  \(humanBytes(Int(v.bytes)))\(v.resident ? "  resident" : "")")
@@ -191,7 +196,10 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         try agentFailing {
-            let r = try AgentClient(address: agent.address).infer(try loadInputs(inputs), zlib: zlib)
+            let request = try loadInputs(inputs)
+            let t0 = Date()
+            let r = try AgentClient(address: agent.address).infer(request, zlib: zlib)
+            let roundTripMs = Date().timeIntervalSince(t0) * 1000
             try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
             var files: [[String: Any]] = []
             for t in r.outputs {
@@ -200,9 +208,19 @@ struct InferCommand: ParsableCommand {
                 files.append(["name": t.name, "file": path, "shape": t.shape])
             }
             if json {
-                print(jsonString(["variant": r.variant, "version": r.variantVersion, "latency_ms": Double(r.latencyNanos) / 1e6, "outputs": files]))
+                var o: [String: Any] = ["variant": r.variant, "version": r.variantVersion, "latency_ms": Double(r.latencyNanos) / 1e6,
+                                        "round_trip_ms": roundTripMs, "outputs": files]
+                if !r.chain.isEmpty {
+                    o["chain"] = r.chain.map { ["variant": $0.variant, "compute_ms": Double($0.computeNanos) / 1e6,
+                                                "sent_bytes": $0.sentBytes, "total_ms": Double($0.totalNanos) / 1e6] as [String: Any] }
+                }
+                print(jsonString(o))
             } else {
                 print("served by \(r.variant) v\(r.variantVersion) in \(String(format: "%.3f", Double(r.latencyNanos) / 1e6)) ms; wrote \(files.count) output(s) to \(outputDir)")
+                for h in r.chain {
+                    print(String(format: "  %@: compute %.3f ms, sent %d bytes, %.3f ms until its reply", h.variant,
+                                 Double(h.computeNanos) / 1e6, Int(h.sentBytes), Double(h.totalNanos) / 1e6))
+                }
             }
         }
     }

@@ -24,7 +24,7 @@ struct Edgec: ParsableCommand {
                       ProfileCommand.self, PartitionCommand.self,
                       KeygenCommand.self, SignCommand.self, PushCommand.self, ActivateCommand.self, RollbackCommand.self,
                       StatusCommand.self, InferCommand.self, LoadgenCommand.self, PolicyCommand.self, SplitCommand.self,
-                      FleetCommand.self]
+                      DeployCommand.self, FleetCommand.self]
     )
 
     /// ArgumentParser's own usage errors (an unparsable or missing value) exit with

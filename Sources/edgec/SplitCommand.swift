@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeFormat
+import EdgeTransfer
 import EdgeRuntime
 import EdgeSplit
 import Foundation

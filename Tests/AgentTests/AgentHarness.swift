@@ -70,11 +70,14 @@ final class AgentProcess {
     let dir: URL
     let process = Process()
     let port: Int32
-    var address: String { "127.0.0.1:\(port)" }
+    let host: String
+    var address: String { "\(host):\(port)" }
 
     /// `launcher`: e.g. ["/usr/bin/qemu-aarch64", "Firmware/build/aarch64/stripped/edged"].
-    init(dir: URL, extra: [String] = [], launcher: [String]? = nil, startSeconds: Int = 10) throws {
+    /// `host`: the IPv4 address to listen on (a test namespace's, with an `ip netns exec` launcher).
+    init(dir: URL, extra: [String] = [], launcher: [String]? = nil, startSeconds: Int = 10, host: String = "127.0.0.1") throws {
         self.dir = dir
+        self.host = host
         let pub = dir.appendingPathComponent("ops.pub").path
         if !FileManager.default.fileExists(atPath: pub) {
             try KeyFile.publicText(AgentFixtures.keys.publicKey).write(toFile: pub, atomically: true, encoding: .utf8)
@@ -83,7 +86,7 @@ final class AgentProcess {
         try? FileManager.default.removeItem(at: portFile)
         let command = launcher ?? [AgentFixtures.edgedPath]
         process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--store", dir.appendingPathComponent("store").path,
+        process.arguments = Array(command.dropFirst()) + ["--listen", "\(host):0", "--store", dir.appendingPathComponent("store").path,
                              "--trust", pub, "--port-file", portFile.path, "--quiet"] + extra
         process.standardOutput = FileHandle.nullDevice
         let log = dir.appendingPathComponent("edged.log")

@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeTransfer
 import Foundation
 import XCTest
 

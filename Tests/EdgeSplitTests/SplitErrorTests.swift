@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeTransfer
 import EdgeRuntime
 @testable import EdgeSplit
 import Foundation

@@ -1,5 +1,7 @@
 import EdgeCompiler
 import EdgeFormat
+import EdgeTransfer
+import EdgeWire
 import EdgeRuntime
 @testable import EdgeSplit
 import Foundation
@@ -54,6 +56,17 @@ enum SplitFixtures {
     }
 
     static func model(at path: String) throws -> EdgmModel { try Interpreter(path: path).model }
+
+    /// Size of the serialized TransferTensor of `shape` in `enc` without zlib: the payload
+    /// plus protobuf's field tags and lengths (and, for u8, the per-channel parameters).
+    static func wireBytes(_ shape: [Int], _ enc: TransferEncoding) -> Double {
+        let count = shape.reduce(1, *)
+        let channels = enc == .u8 ? shape[1] : 0
+        let t = TransferTensor(encoding: enc.rawValue, shape: shape, zlib: false, rawBytes: count * enc.bytesPerValue,
+                               scale: [Float](repeating: 0.5, count: channels), offset: [Float](repeating: 0.5, count: channels),
+                               payload: [UInt8](repeating: 1, count: count * enc.bytesPerValue))
+        return Double(t.encode().count)
+    }
 }
 
 func XCTAssertThrowsEdgeError(_ body: @autoclosure () throws -> Any, kind: EdgeError.Kind, contains text: String,

@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeTransfer
 import EdgeRuntime
 @testable import EdgeSplit
 import Foundation
@@ -33,15 +34,17 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(Cut.all(model).map(\.layer), [0, 1, 2, 3])
     }
 
-    /// pool2 halves H and W; frame = 32-byte header + payload (no zlib).
+    /// pool2 halves H and W; bytes per frame = the TransferTensor message (no zlib): the
+    /// payload and a few bytes of protobuf framing (f32: 12 here; u8: + 2 x (2 + 4 C)).
     func testPool2ShapeBytesAndValues() throws {
         let path = try SplitFixtures.digits
         let r = try Splitter.split(modelPath: path, options: SplitFixtures.options(1, .pool2, calibration: SplitFixtures.digitsSamples, zlib: false)).report
         XCTAssertEqual(r.cutShape, [1, 32, 4, 4])
         XCTAssertEqual(r.transferShape, [1, 32, 2, 2])
-        XCTAssertEqual(r.frames.meanBytes, Double(32 + 32 * 2 * 2 * 4))
+        XCTAssertEqual(r.frames.meanBytes, SplitFixtures.wireBytes([1, 32, 2, 2], .f32))
+        XCTAssertEqual(r.frames.meanBytes, Double(32 * 2 * 2 * 4 + 12))
         let u8 = try Splitter.split(modelPath: path, options: SplitFixtures.options(1, .pool2, .u8, calibration: SplitFixtures.digitsSamples, zlib: false)).report
-        XCTAssertEqual(u8.frames.meanBytes, Double(32 + 32 * 8 + 32 * 2 * 2))
+        XCTAssertEqual(u8.frames.meanBytes, SplitFixtures.wireBytes([1, 32, 2, 2], .u8))
 
         // The head's output is the 2x2 max of the cut tensor; the tail's first op up-samples
         // each value back onto its 2x2 block.
@@ -119,7 +122,7 @@ final class SplitTests: XCTestCase {
         for k in [1, 4, 8] {
             let r = try Splitter.split(modelPath: path, options: SplitFixtures.options(1, .pca(k), calibration: cal, zlib: false)).report
             XCTAssertEqual(r.transferShape, [1, k, 4, 4])
-            XCTAssertEqual(r.frames.meanBytes, Double(32 + k * 16 * 4))
+            XCTAssertEqual(r.frames.meanBytes, SplitFixtures.wireBytes([1, k, 4, 4], .f32))
             XCTAssertGreaterThan(r.explained!, previous)
             previous = r.explained!
         }

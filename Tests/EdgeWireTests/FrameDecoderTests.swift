@@ -51,6 +51,48 @@ final class FrameDecoderTests: XCTestCase {
         }
     }
 
+    /// The split-run messages: FORWARD with its TransferTensor, the chain trace on a reply,
+    /// the forwarding command and the status fields; structural refusals of each.
+    func testForwardMessagesRoundTrip() throws {
+        let tensor = TransferTensor(encoding: 2, shape: [1, 2, 3], zlib: true, rawBytes: 6, scale: [0.5, 2], offset: [-1, 0],
+                                    payload: [9, 8, 7])
+        let forward = ForwardRequest(tensor: tensor, visited: [11, 22], zlibOutputs: true)
+        guard case .success(let e) = decode(WireFrame.wrap(Envelope(requestId: 5, .forward(forward)).encode())),
+              case .forward(let f) = e.message else { return XCTFail("forward did not round-trip") }
+        XCTAssertEqual(f.tensor, tensor)
+        XCTAssertEqual(f.visited, [11, 22])
+        XCTAssertTrue(f.zlibOutputs)
+        XCTAssertEqual(try tensor.encode().withUnsafeBytes { raw throws(WireError) in try TransferTensor.decode(raw) }, tensor)
+
+        let hops = [ChainHop(variant: "s0", computeNanos: 3, sentBytes: 400, totalNanos: 9), ChainHop(variant: "s1", computeNanos: 4, sentBytes: 0, totalNanos: 4)]
+        let reply = InferReply(outputs: [], variant: "s1", variantVersion: 2, latencyNanos: 9, chain: hops)
+        guard case .success(let r) = decode(WireFrame.wrap(Envelope(requestId: 6, .inferReply(reply)).encode())),
+              case .inferReply(let back) = r.message else { return XCTFail("reply did not round-trip") }
+        XCTAssertEqual(back.chain, hops)
+
+        let target = ForwardTarget(variant: "s0", host: "10.0.0.2", port: 7001, encoding: 1, zlib: true, timeoutMs: 1500)
+        guard case .forward(let t) = try Command.decode(Command(counter: 8, action: .forward(target)).encode()).action else {
+            return XCTFail("forward command did not round-trip")
+        }
+        XCTAssertEqual(t, target)
+        XCTAssertEqual(t.address, "10.0.0.2:7001")
+
+        var st = AgentStatus()
+        st.forwardTo = "h:1"; st.forwardVariant = "s0"; st.forwarded = 3; st.forwardFailed = 1; st.agentId = 77
+        guard case .success(let se) = decode(WireFrame.wrap(Envelope(requestId: 7, .statusReply(st)).encode())),
+              case .statusReply(let s) = se.message else { return XCTFail("status did not round-trip") }
+        XCTAssertEqual([s.forwardTo, s.forwardVariant], ["h:1", "s0"])
+        XCTAssertEqual([s.forwarded, s.forwardFailed, s.agentId], [3, 1, 77])
+
+        // Refused structurally: an unknown encoding, unequal scale/offset counts, too many visited agents.
+        var bad = tensor; bad.encoding = 7
+        var uneven = tensor; uneven.offset = [0]
+        let tooLong = ForwardRequest(tensor: tensor, visited: Array(1...UInt64(ForwardRequest.maxAgents + 1)), zlibOutputs: false)
+        for m in [ForwardRequest(tensor: bad, visited: [], zlibOutputs: false), ForwardRequest(tensor: uneven, visited: [], zlibOutputs: false), tooLong] {
+            XCTAssertEqual(refusal(WireFrame.wrap(Envelope(requestId: 1, .forward(m)).encode())), .badRequest)
+        }
+    }
+
     func testCommandRoundTripAndExactlyOneAction() throws {
         for action in [CommandAction.push(totalBytes: 10, sha256: [UInt8](repeating: 1, count: 32), activate: true),
                        .activate(name: "m"), .rollback] {

@@ -29,6 +29,11 @@ typedef struct EdgeWire__Rollback EdgeWire__Rollback;
 typedef struct EdgeWire__PolicyVariant EdgeWire__PolicyVariant;
 typedef struct EdgeWire__SetPolicy EdgeWire__SetPolicy;
 typedef struct EdgeWire__Command EdgeWire__Command;
+typedef struct EdgeWire__TransferTensor EdgeWire__TransferTensor;
+typedef struct EdgeWire__SetForward EdgeWire__SetForward;
+typedef struct EdgeWire__Forward EdgeWire__Forward;
+typedef struct EdgeWire__ChainHop EdgeWire__ChainHop;
+typedef struct EdgeWire__ChainTrace EdgeWire__ChainTrace;
 typedef struct EdgeWire__Signed EdgeWire__Signed;
 typedef struct EdgeWire__VariantInfo EdgeWire__VariantInfo;
 typedef struct EdgeWire__Status EdgeWire__Status;
@@ -38,6 +43,21 @@ typedef struct EdgeWire__Envelope EdgeWire__Envelope;
 
 /* --- enums --- */
 
+typedef enum _EdgeWire__TransferTensor__Encoding {
+  /*
+   * IEEE float32, little-endian
+   */
+  EDGE_WIRE__TRANSFER_TENSOR__ENCODING__F32 = 0,
+  /*
+   * IEEE binary16, little-endian, saturating at +-65504
+   */
+  EDGE_WIRE__TRANSFER_TENSOR__ENCODING__F16 = 1,
+  /*
+   * x = offset[c] + q * scale[c], c = dim 1
+   */
+  EDGE_WIRE__TRANSFER_TENSOR__ENCODING__U8 = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(EDGE_WIRE__TRANSFER_TENSOR__ENCODING)
+} EdgeWire__TransferTensor__Encoding;
 typedef enum _EdgeWire__Kind {
   EDGE_WIRE__KIND__KIND_UNSPECIFIED = 0,
   /*
@@ -71,7 +91,14 @@ typedef enum _EdgeWire__Kind {
   /*
    * agent -> client: result (code != 0)
    */
-  EDGE_WIRE__KIND__ERROR = 8
+  EDGE_WIRE__KIND__ERROR = 8,
+  /*
+   * 20-29: split runs across agents (Formats/TRANSFER.md)
+   */
+  /*
+   * agent -> next agent: forward (a slice's output for the next slice)
+   */
+  EDGE_WIRE__KIND__FORWARD = 20
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(EDGE_WIRE__KIND)
 } EdgeWire__Kind;
 
@@ -220,10 +247,127 @@ struct  EdgeWire__Command
   EdgeWire__Activate *activate;
   EdgeWire__Rollback *rollback;
   EdgeWire__SetPolicy *policy;
+  EdgeWire__SetForward *forward;
 };
 #define EDGE_WIRE__COMMAND__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__command__descriptor) \
-    , 0, NULL, NULL, NULL, NULL }
+    , 0, NULL, NULL, NULL, NULL, NULL }
+
+
+/*
+ * A tensor crossing the link between two slices of a split model, after the head's
+ * Transfer Layer (Formats/TRANSFER.md). `payload` holds the values in `encoding`, C order,
+ * zlib-deflated when `zlib` is set (it then inflates to exactly `raw_bytes`).
+ */
+struct  EdgeWire__TransferTensor
+{
+  ProtobufCMessage base;
+  size_t n_shape;
+  uint32_t *shape;
+  EdgeWire__TransferTensor__Encoding encoding;
+  protobuf_c_boolean zlib;
+  /*
+   * payload size before deflating
+   */
+  uint32_t raw_bytes;
+  /*
+   * u8 only: one per channel (dim 1; one for rank < 2)
+   */
+  size_t n_scale;
+  float *scale;
+  /*
+   * u8 only
+   */
+  size_t n_offset;
+  float *offset;
+  ProtobufCBinaryData payload;
+};
+#define EDGE_WIRE__TRANSFER_TENSOR__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__transfer_tensor__descriptor) \
+    , 0,NULL, EDGE_WIRE__TRANSFER_TENSOR__ENCODING__F32, 0, 0, 0,NULL, 0,NULL, {0,NULL} }
+
+
+/*
+ * "Forward my output to HOST:PORT": after the active variant `variant` ran, its single
+ * output is encoded as a TransferTensor (`encoding`, zlib where it pays) and sent to the
+ * next agent as a FORWARD; that agent's reply is this agent's reply. Empty `host` = stop
+ * forwarding (the variant's outputs are returned, the last slice of a chain).
+ */
+struct  EdgeWire__SetForward
+{
+  ProtobufCMessage base;
+  /*
+   * the slice this applies to; other variants are served plainly
+   */
+  char *variant;
+  char *host;
+  uint32_t port;
+  EdgeWire__TransferTensor__Encoding encoding;
+  protobuf_c_boolean zlib;
+  /*
+   * connect + reply deadline for the next hop (0 = 10 s)
+   */
+  uint32_t timeout_ms;
+};
+#define EDGE_WIRE__SET_FORWARD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__set_forward__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, EDGE_WIRE__TRANSFER_TENSOR__ENCODING__F32, 0, 0 }
+
+
+/*
+ * What one agent of a chain sends the next. `visited` holds the ids of the agents the
+ * request already passed (loop refusal); the chain is at most 8 agents long.
+ */
+struct  EdgeWire__Forward
+{
+  ProtobufCMessage base;
+  EdgeWire__TransferTensor *tensor;
+  size_t n_visited;
+  uint64_t *visited;
+  /*
+   * as Infer.zlib_outputs, for the final reply
+   */
+  protobuf_c_boolean zlib_outputs;
+};
+#define EDGE_WIRE__FORWARD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__forward__descriptor) \
+    , NULL, 0,NULL, 0 }
+
+
+/*
+ * Per-agent timings of a reply that crossed a chain, first agent first.
+ */
+struct  EdgeWire__ChainHop
+{
+  ProtobufCMessage base;
+  char *variant;
+  /*
+   * decode input + run the slice + encode the output
+   */
+  uint64_t compute_ns;
+  /*
+   * serialized TransferTensor sent on (0 on the last hop)
+   */
+  uint64_t sent_bytes;
+  /*
+   * request received -> reply ready, next hops included
+   */
+  uint64_t total_ns;
+};
+#define EDGE_WIRE__CHAIN_HOP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__chain_hop__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  EdgeWire__ChainTrace
+{
+  ProtobufCMessage base;
+  size_t n_hops;
+  EdgeWire__ChainHop **hops;
+};
+#define EDGE_WIRE__CHAIN_TRACE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__chain_trace__descriptor) \
+    , 0,NULL }
 
 
 /*
@@ -294,10 +438,33 @@ struct  EdgeWire__Status
    * what the policy sees
    */
   double recent_p95_ms;
+  /*
+   * Forwarding (split runs across agents)
+   */
+  /*
+   * HOST:PORT of the next agent, "" = none
+   */
+  char *forward_to;
+  /*
+   * the slice it applies to
+   */
+  char *forward_variant;
+  /*
+   * requests forwarded and answered
+   */
+  uint64_t forwarded;
+  /*
+   * next agent refused, unreachable or too slow
+   */
+  uint64_t forward_failed;
+  /*
+   * random per process: what Forward.visited holds
+   */
+  uint64_t agent_id;
 };
 #define EDGE_WIRE__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__status__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
@@ -326,10 +493,18 @@ struct  EdgeWire__Envelope
   EdgeWire__PushChunk *push_chunk;
   EdgeWire__Status *status;
   EdgeWire__Result *result;
+  /*
+   * kind FORWARD
+   */
+  EdgeWire__Forward *forward;
+  /*
+   * on an INFER_REPLY that crossed a chain
+   */
+  EdgeWire__ChainTrace *chain;
 };
 #define EDGE_WIRE__ENVELOPE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__envelope__descriptor) \
-    , EDGE_WIRE__KIND__KIND_UNSPECIFIED, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+    , EDGE_WIRE__KIND__KIND_UNSPECIFIED, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 
 /* EdgeWire__Tensor methods */
@@ -522,6 +697,101 @@ EdgeWire__Command *
 void   edge_wire__command__free_unpacked
                      (EdgeWire__Command *message,
                       ProtobufCAllocator *allocator);
+/* EdgeWire__TransferTensor methods */
+void   edge_wire__transfer_tensor__init
+                     (EdgeWire__TransferTensor         *message);
+size_t edge_wire__transfer_tensor__get_packed_size
+                     (const EdgeWire__TransferTensor   *message);
+size_t edge_wire__transfer_tensor__pack
+                     (const EdgeWire__TransferTensor   *message,
+                      uint8_t             *out);
+size_t edge_wire__transfer_tensor__pack_to_buffer
+                     (const EdgeWire__TransferTensor   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__TransferTensor *
+       edge_wire__transfer_tensor__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__transfer_tensor__free_unpacked
+                     (EdgeWire__TransferTensor *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__SetForward methods */
+void   edge_wire__set_forward__init
+                     (EdgeWire__SetForward         *message);
+size_t edge_wire__set_forward__get_packed_size
+                     (const EdgeWire__SetForward   *message);
+size_t edge_wire__set_forward__pack
+                     (const EdgeWire__SetForward   *message,
+                      uint8_t             *out);
+size_t edge_wire__set_forward__pack_to_buffer
+                     (const EdgeWire__SetForward   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__SetForward *
+       edge_wire__set_forward__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__set_forward__free_unpacked
+                     (EdgeWire__SetForward *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__Forward methods */
+void   edge_wire__forward__init
+                     (EdgeWire__Forward         *message);
+size_t edge_wire__forward__get_packed_size
+                     (const EdgeWire__Forward   *message);
+size_t edge_wire__forward__pack
+                     (const EdgeWire__Forward   *message,
+                      uint8_t             *out);
+size_t edge_wire__forward__pack_to_buffer
+                     (const EdgeWire__Forward   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__Forward *
+       edge_wire__forward__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__forward__free_unpacked
+                     (EdgeWire__Forward *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__ChainHop methods */
+void   edge_wire__chain_hop__init
+                     (EdgeWire__ChainHop         *message);
+size_t edge_wire__chain_hop__get_packed_size
+                     (const EdgeWire__ChainHop   *message);
+size_t edge_wire__chain_hop__pack
+                     (const EdgeWire__ChainHop   *message,
+                      uint8_t             *out);
+size_t edge_wire__chain_hop__pack_to_buffer
+                     (const EdgeWire__ChainHop   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__ChainHop *
+       edge_wire__chain_hop__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__chain_hop__free_unpacked
+                     (EdgeWire__ChainHop *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__ChainTrace methods */
+void   edge_wire__chain_trace__init
+                     (EdgeWire__ChainTrace         *message);
+size_t edge_wire__chain_trace__get_packed_size
+                     (const EdgeWire__ChainTrace   *message);
+size_t edge_wire__chain_trace__pack
+                     (const EdgeWire__ChainTrace   *message,
+                      uint8_t             *out);
+size_t edge_wire__chain_trace__pack_to_buffer
+                     (const EdgeWire__ChainTrace   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__ChainTrace *
+       edge_wire__chain_trace__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__chain_trace__free_unpacked
+                     (EdgeWire__ChainTrace *message,
+                      ProtobufCAllocator *allocator);
 /* EdgeWire__Signed methods */
 void   edge_wire__signed__init
                      (EdgeWire__Signed         *message);
@@ -649,6 +919,21 @@ typedef void (*EdgeWire__SetPolicy_Closure)
 typedef void (*EdgeWire__Command_Closure)
                  (const EdgeWire__Command *message,
                   void *closure_data);
+typedef void (*EdgeWire__TransferTensor_Closure)
+                 (const EdgeWire__TransferTensor *message,
+                  void *closure_data);
+typedef void (*EdgeWire__SetForward_Closure)
+                 (const EdgeWire__SetForward *message,
+                  void *closure_data);
+typedef void (*EdgeWire__Forward_Closure)
+                 (const EdgeWire__Forward *message,
+                  void *closure_data);
+typedef void (*EdgeWire__ChainHop_Closure)
+                 (const EdgeWire__ChainHop *message,
+                  void *closure_data);
+typedef void (*EdgeWire__ChainTrace_Closure)
+                 (const EdgeWire__ChainTrace *message,
+                  void *closure_data);
 typedef void (*EdgeWire__Signed_Closure)
                  (const EdgeWire__Signed *message,
                   void *closure_data);
@@ -681,6 +966,12 @@ extern const ProtobufCMessageDescriptor edge_wire__rollback__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__policy_variant__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__set_policy__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__command__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__transfer_tensor__descriptor;
+extern const ProtobufCEnumDescriptor    edge_wire__transfer_tensor__encoding__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__set_forward__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__forward__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__chain_hop__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__chain_trace__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__signed__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__status__descriptor;
