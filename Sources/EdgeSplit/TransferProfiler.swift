@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeRuntime
+import EdgeTransfer
 
 /// One transfer option measured at one cut: what `edgec profile --transfer-layers` records
 /// per block (Formats/PROFILE.md, "Transfer options").

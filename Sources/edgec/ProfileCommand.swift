@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeFormat
 import EdgePlanner
 import EdgeSplit
+import EdgeTransfer
 import Foundation
 
 struct ProfileCommand: ParsableCommand {
