@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
-        .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
+        .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTestSupport", "EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
         .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
@@ -90,22 +90,25 @@ let package = Package(
         // Host-only client side of the agent protocol (edgec push/activate/.../loadgen).
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
-        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
+        .testTarget(name: "AgentTests", dependencies: ["EdgeTestSupport", "EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
                                                        "EdgeFleet", "EdgeFleetControl"]),
-        .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePlannerTests", dependencies: ["EdgeTestSupport", "EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
-        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeTestSupport", "EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeTestSupport", "EdgeSplit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeTestSupport", "EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        // What every test target shares: the seeded RNG, the fixture reader, tensor
+        // comparison, running built programs (edgec, edged, qemu) and temp directories.
+        .target(name: "EdgeTestSupport", path: "Tests/EdgeTestSupport"),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
-        .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgePruneInit", "EdgeReports", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "DeviceTests", dependencies: ["EdgeTestSupport", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgeTestSupport", "EdgePruneInit", "EdgeReports", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
-            dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
+            dependencies: ["EdgeTestSupport", "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// Seeded mutations of real compiled models, loaded with checksums off so the bytes reach

@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeTestSupport
 import Foundation
 import XCTest
 
@@ -298,7 +299,7 @@ final class OnnxReaderTests: XCTestCase {
     }
 
     func testRandomBytesAndOtherFiles() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRNG(seed: 7)
         for round in 0..<300 {
             let count = 1 + Int(rng.next() % 600)
             let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -475,7 +476,7 @@ final class OnnxReaderTests: XCTestCase {
 
     func testRandomMutationsNeverCrash() throws {
         let original = try fixtureBytes("tiny_conv.onnx")
-        var rng = SplitMix(seed: 2024)
+        var rng = SeededRNG(seed: 2024)
         var outcomes = [String: Int]()
         for _ in 0..<2000 {
             var bytes = original
@@ -540,19 +541,6 @@ final class OnnxReaderTests: XCTestCase {
         } catch {
             XCTFail("expected EdgeError, got \(error)", file: file, line: line)
         }
-    }
-}
-
-/// A deterministic generator, so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
