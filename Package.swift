@@ -74,7 +74,7 @@ let package = Package(
         // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
         .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
-        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
+        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeTestSupport", "EdgeWire"]),
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTestSupport", "EdgeTrust", "EdgeWire"]),
@@ -100,6 +100,10 @@ let package = Package(
         // What every test target shares: the seeded RNG, the fixture reader, tensor
         // comparison, running built programs (edgec, edged, qemu) and temp directories.
         .target(name: "EdgeTestSupport", path: "Tests/EdgeTestSupport"),
+        // edge-fuzz: the fuzz and mutation loops in child processes (EdgeTestSupport's
+        // FuzzCampaign starts it), so a trap fails one test and saves its input.
+        .executableTarget(name: "edge-fuzz", dependencies: ["EdgeTestSupport", "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeWire"],
+                          path: "Tests/EdgeFuzzRunner"),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
