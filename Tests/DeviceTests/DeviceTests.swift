@@ -277,6 +277,24 @@ final class DeviceTests: XCTestCase {
         expectFailure(try device([]), status: 2, containing: "missing MODEL", "no arguments")
     }
 
+    /// edge-run's numeric options (--slice, --repeat, --threads) with values that break
+    /// integer arithmetic: a clean exit 2 or a normal run, never a trap.
+    func testEveryNumericOptionOfEdgeRunFailsCleanly() throws {
+        let (fixture, run, model) = try compileResNet()
+        let inputs = fixture.inputArguments(run)
+        let out = url("sweep-out").path
+        typealias Row = IntegerOptionSweep.Row
+        let rows: [Row] = [
+            Row([model.path] + inputs + ["--slice", "0:{V}", "--output-dir", out]),
+            Row([model.path] + inputs + ["--slice", "{V}:3", "--output-dir", out]),
+            Row([model.path] + inputs + ["--slice={V}:{V}", "--output-dir", out]),
+            Row([model.path] + inputs + ["--repeat={V}", "--output-dir", out]),
+            Row([model.path] + inputs + ["--threads={V}", "--output-dir", out]),
+        ]
+        let runs = try IntegerOptionSweep.check(rows, what: "edge-run") { args in try self.device(args) }
+        XCTAssertEqual(runs, rows.count * IntegerOptionSweep.integerValues.count)
+    }
+
     func expectFailure(_ r: CommandOutcome, status: Int32, containing text: String, _ what: String,
                        file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(r.crashed, "\(what): edge-run crashed (status \(r.status), exited \(r.exited))", file: file, line: line)
