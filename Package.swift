@@ -78,10 +78,10 @@ let package = Package(
         // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
         .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
-        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
+        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeTestSupport", "EdgeWire"]),
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
-        .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
+        .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTestSupport", "EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
         .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeTransfer", "EdgeRuntime", "EdgeFormat"]),
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
@@ -96,23 +96,30 @@ let package = Package(
         // `edgec deploy`: the slices of a split model onto a chain of agents (host only).
         .target(name: "EdgeChain", dependencies: ["EdgeClient", "EdgeSplit", "EdgeTransfer", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
-        .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
+        .testTarget(name: "AgentTests", dependencies: ["EdgeTestSupport", "EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
                                                        "EdgeFleet", "EdgeFleetControl", "EdgeChain", "EdgeSplit", "EdgeTransfer", "EdgePlanner",
                                                        "CEdgeSupport", "CEdgeAgentSupport"]),
-        .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePlannerTests", dependencies: ["EdgeTestSupport", "EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
-        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeTransfer", "EdgeWire", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeTestSupport", "EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeTestSupport", "EdgeSplit", "EdgeTransfer", "EdgeWire", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeTestSupport", "EdgeRuntime", "EdgeFormat", "EdgeReference"]),
+        // What every test target shares: the seeded RNG, the fixture reader, tensor
+        // comparison, running built programs (edgec, edged, qemu) and temp directories.
+        .target(name: "EdgeTestSupport", path: "Tests/EdgeTestSupport"),
+        // edge-fuzz: the fuzz and mutation loops in child processes (EdgeTestSupport's
+        // FuzzCampaign starts it), so a trap fails one test and saves its input.
+        .executableTarget(name: "edge-fuzz", dependencies: ["EdgeTestSupport", "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeWire"],
+                          path: "Tests/EdgeFuzzRunner"),
         // Counts malloc calls (interposes glibc's in the test process) for the
         // allocation-free-run test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Runs Firmware/build/aarch64/edge-run under qemu-aarch64 (built by `make firmware`).
-        .testTarget(name: "DeviceTests", dependencies: ["EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgePruneInit", "EdgeReports", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "DeviceTests", dependencies: ["EdgeTestSupport", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgePruneInitTests", dependencies: ["EdgeTestSupport", "EdgePruneInit", "EdgeReports", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(
             name: "EdgeCompilerTests",
-            dependencies: ["EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
+            dependencies: ["EdgeTestSupport", "EdgeCompiler", "EdgeReports", "EdgeRuntime", "EdgeFormat", "CAllocationCounter"]
         ),
     ],
     swiftLanguageModes: [.v5]

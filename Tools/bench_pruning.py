@@ -6,13 +6,13 @@
                                    [--warmup W] [--rounds R] [--death-exponent K] [--markdown FILE]
                                    [--json FILE] [--work-dir out/bench_pruning] [--no-dense]
 
-Models (seeded weights, built with Tools/edge_models.py's GraphBuilder):
+Models (seeded weights, built with Tools/edgetools/models.py):
   vgg16_bn           VGG-16-BN in DNNShifter's CIFAR-10 setting: input 1x3x32x32, 13 convs
                      64-64-M-128-128-M-256x3-M-512x3-M-512x3-M (3x3, bias, BN, Relu), then
                      Flatten -> Gemm(512->512) -> Relu -> Gemm(512->10).
   resnet18           ResNet-18, CIFAR style: input 1x3x32x32, 3x3 stem (stride 1, no max-pool),
                      BasicBlocks 64-128-256-512 with 1x1 projection shortcuts, GAP, Gemm(512->10).
-  resnet18_imagenet  edge_models.resnet18 (7x7 stem, max-pool) at 1x3x224x224, 10 classes.
+  resnet18_imagenet  edgetools.models.resnet18 (7x7 stem, max-pool) at 1x3x224x224, 10 classes.
 
 Sparse variants. Magnitude-pruning random weights never kills a whole filter, but IMP on a
 trained network does (DNNShifter: VGG-16 shrinks ~5x at high IMP levels once dead filters
@@ -68,9 +68,8 @@ import onnx
 from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import edge_models as em  # noqa: E402
-from edge_common import find_edgec, seed_of  # noqa: E402
-from edge_models import GraphBuilder  # noqa: E402
+import edgetools.models as em  # noqa: E402
+from edgetools.common import find_edgec, seed_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DNNSHIFTER = {"size": 5.14, "speed": 1.67}  # VGG-16 / CIFAR-10, pruned vs sparse model
@@ -78,73 +77,11 @@ DNNSHIFTER = {"size": 5.14, "speed": 1.67}  # VGG-16 / CIFAR-10, pruned vs spars
 
 # ====================================================================== models
 
-_VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
-
-
-def vgg16_bn_cifar(seed: int = 0, num_classes: int = 10, hidden: int = 512) -> onnx.ModelProto:
-    """VGG-16-BN for 32x32 input: 13 x (Conv3x3 with bias, BN, Relu), 5 max-pools (1x1x512
-    left), Flatten -> Gemm(512->hidden) -> Relu -> Gemm(hidden->classes)."""
-    b = GraphBuilder("vgg16_bn", seed, 13)
-    x = b.input("input", [1, 3, 32, 32])
-    cin, idx = 3, 0
-    with b.scope("features"):
-        for v in _VGG16:
-            if v == "M":
-                x = b.maxpool(x, 2, 2, 0, module=f"features.{idx}")
-                idx += 1
-                continue
-            x = b.conv(x, cin, v, 3, 1, 1, bias=True, module=f"features.{idx}")
-            x = b.bn(x, v, module=f"features.{idx + 1}")
-            x = b.relu(x, module=f"features.{idx + 2}")
-            idx += 3
-            cin = v
-    x = b.flatten(x, "flatten")
-    with b.scope("classifier"):
-        x = b.linear(x, cin, hidden, module="classifier.0", gain=math.sqrt(2.0))
-        x = b.relu(x, module="classifier.1")
-        x = b.linear(x, hidden, num_classes, module="classifier.2")
-    b.output(x, "output")
-    return b.make_model(doc=f"VGG-16-BN CIFAR (32x32) classes={num_classes} seed={seed}")
-
-
-def resnet18_cifar(seed: int = 0, num_classes: int = 10) -> onnx.ModelProto:
-    """ResNet-18 for 32x32 input: Conv3x3(64) stem without max-pool, 4 stages of 2 BasicBlocks
-    (64, 128/2, 256/2, 512/2) with Conv1x1+BN projections, GAP, Flatten, Gemm(512->classes)."""
-    b = GraphBuilder("resnet18_cifar", seed, 13)
-    x = b.input("input", [1, 3, 32, 32])
-    x = b.conv(x, 3, 64, 3, 1, 1, module="conv1")
-    x = b.bn(x, 64, module="bn1")
-    x = b.relu(x, module="relu")
-    cin = 64
-    for li, (c, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
-        for bi in range(2):
-            s = stride if bi == 0 else 1
-            with b.scope(f"layer{li}", f"layer{li}.{bi}"):
-                identity = x
-                out = b.conv(x, cin, c, 3, s, 1, module="conv1")
-                out = b.bn(out, c, module="bn1")
-                out = b.relu(out, module="relu")
-                out = b.conv(out, c, c, 3, 1, 1, module="conv2")
-                out = b.bn(out, c, module="bn2", gamma_scale=0.5)
-                if s != 1 or cin != c:
-                    with b.scope("downsample"):
-                        identity = b.conv(x, cin, c, 1, s, 0, module="downsample.0")
-                        identity = b.bn(identity, c, module="downsample.1", gamma_scale=0.5)
-                x = b.add(out, identity)
-                x = b.relu(x, module="relu")
-            cin = c
-    x = b.global_avgpool(x, module="avgpool")
-    x = b.flatten(x, "flatten")
-    x = b.linear(x, cin, num_classes, module="fc")
-    b.output(x, "output", shape=[1, num_classes])
-    return b.make_model(doc=f"ResNet-18 CIFAR (32x32) classes={num_classes} seed={seed}")
-
-
 # name -> (builder, input shape, description)
 BENCH_MODELS = {
-    "vgg16_bn": (lambda seed: vgg16_bn_cifar(seed), [1, 3, 32, 32],
+    "vgg16_bn": (lambda seed: em.vgg16_bn_cifar(seed), [1, 3, 32, 32],
                  "VGG-16-BN, CIFAR-10 style (1x3x32x32, 10 classes, Flatten-Gemm 512-512-10)"),
-    "resnet18": (lambda seed: resnet18_cifar(seed), [1, 3, 32, 32],
+    "resnet18": (lambda seed: em.resnet18_cifar(seed), [1, 3, 32, 32],
                  "ResNet-18, CIFAR style (1x3x32x32, 3x3 stem, no max-pool, 10 classes)"),
     "resnet18_imagenet": (lambda seed: em.resnet18(width=1.0, num_classes=10, seed=seed), [1, 3, 224, 224],
                           "ResNet-18, ImageNet style (1x3x224x224, 7x7 stem + max-pool, 10 classes)"),

@@ -10,7 +10,7 @@ intra_op_num_threads = N. --rounds R alternates Edge and onnxruntime R times per
 (each round: warmup + iterations of each) and reports the median of the round medians,
 so a busy machine slows both sides alike.
 
-For each model: builds it with Tools/edge_models.py (width 1.0, 1000 classes, seeded,
+For each model: builds it with Tools/edgetools/models.py (width 1.0, 1000 classes, seeded,
 input 1x3x224x224), checks its output scale, compiles it with
 `edgec compile M.onnx -o M.edgm [--shape input=1x3x224x224]`, runs
 `edgec bench M.edgm --iterations N --warmup W --json` with OPENBLAS_NUM_THREADS=1
@@ -38,8 +38,8 @@ from typing import Dict, List, Optional
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import edge_models as em  # noqa: E402
-from edge_common import find_edgec  # noqa: E402
+import edgetools.models as em  # noqa: E402
+from edgetools.common import find_edgec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

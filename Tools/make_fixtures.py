@@ -5,7 +5,7 @@
 
 Groups (each case is one directory holding model.onnx, case.json and .npy files):
     ops/<case>/          single operators and small fused patterns
-    models/<name>/       small versions of the networks in Tools/edge_models.py
+    models/<name>/       small versions of the networks in Tools/edgetools/models.py
     unsupported/<case>/  models the compiler must reject (no expected outputs)
 
 case.json:
@@ -37,9 +37,10 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import edge_models as em  # noqa: E402
-from edge_common import seed_of  # noqa: E402
-from edge_models import GraphBuilder  # noqa: E402
+import edgetools.models as em  # noqa: E402
+from edgetools.common import seed_of  # noqa: E402
+from edgetools.models import GraphBuilder  # noqa: E402
+from edgetools.fixtures import Registry, dump_json, write_case_json, write_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "Tests" / "Fixtures"
@@ -66,6 +67,10 @@ class Case:
 
 
 CASES: List[Case] = []
+
+
+# Every case generator, registered where it is defined (run in definition order).
+generator = Registry()
 
 
 def add(case: Case) -> None:
@@ -134,6 +139,7 @@ def conv_case(name, x_shape, cout, k, stride=1, pads=None, group=1, dilation=1, 
     op(name, finish(b, [y]), runs=runs)
 
 
+@generator
 def ops_conv():
     conv_case("conv_3x3_pad1_bias", [1, 3, 8, 8], 8, 3, 1, 1)
     conv_case("conv_3x3_nopad_nobias", [1, 4, 7, 9], 6, 3, 1, 0, bias=False)
@@ -189,6 +195,7 @@ def convt_case(name, x_shape, cout, k, stride=1, pads=None, output_padding=None,
     op(name, finish(b, [y]))
 
 
+@generator
 def ops_convtranspose():
     convt_case("convt_3x3_stride1", [1, 4, 5, 5], 6, 3)
     convt_case("convt_4x4_stride2_pad1", [1, 8, 6, 6], 4, 4, 2, 1)
@@ -221,6 +228,7 @@ def gemm_case(name, m, k, n, transA=0, transB=0, alpha=None, beta=None, c_shape=
     op(name, finish(b, [y]))
 
 
+@generator
 def ops_gemm():
     gemm_case("gemm_basic_vector_c", 4, 16, 8)
     gemm_case("gemm_transB_linear", 1, 32, 10, transB=1)
@@ -236,6 +244,7 @@ def ops_gemm():
     gemm_case("gemm_large_k", 2, 300, 17, transB=1)
 
 
+@generator
 def ops_matmul():
     def mm(name, a_shape, b_shape, b_const=False):
         b = sb(name)
@@ -287,6 +296,7 @@ def pool_case(name, opname, x_shape, k, stride=None, pads=None, ceil_mode=None,
     op(name, finish(b, [b.node(opname, [x], **attrs)]))
 
 
+@generator
 def ops_pool():
     P = pool_case
     P("maxpool_2x2_s2", "MaxPool", [1, 3, 8, 8], 2, 2)
@@ -324,6 +334,7 @@ def ops_pool():
 # ====================================================================== ops: elementwise
 
 
+@generator
 def ops_binary():
     def bin2(name, opname, a_shape, b_shape, b_const=False, gens=None, const_node=False, swap=False):
         b = sb(name)
@@ -386,6 +397,7 @@ def ops_binary():
     op(name, finish(b, [b.node("Sum", [b.input("a", [1, 2, 3])])]))
 
 
+@generator
 def ops_unary():
     def un(name, opname, shape=(1, 3, 4, 5), opset=13, gens=None, extra_inputs=(), **attrs):
         b = sb(name, opset)
@@ -431,6 +443,7 @@ def ops_unary():
     op(name, finish(b, [y]))
 
 
+@generator
 def ops_softmax_lrn_reduce():
     def sm(name, shape, axis, opset):
         b = sb(name, opset)
@@ -476,6 +489,7 @@ def ops_softmax_lrn_reduce():
     rm("reducemean_opset18_no_axes", [2, 3, 4], None, 0, opset=18)
 
 
+@generator
 def ops_bn():
     def bn_params(b, c):
         var = b.rng.uniform(0.3, 2.0, c).astype(np.float32)
@@ -513,6 +527,7 @@ def ops_bn():
 # ====================================================================== ops: shape / data movement
 
 
+@generator
 def ops_shape():
     def chain(name, shape, build, opset=13, runs=None, gens=None):
         b = sb(name, opset)
@@ -622,6 +637,7 @@ def ops_shape():
           opset=10)
 
 
+@generator
 def ops_resize():
     def rs(name, shape, mode, ctm=None, nearest=None, scales=None, sizes=None, opset=13,
            roi_form="empty"):
@@ -669,6 +685,7 @@ def ops_resize():
 # ====================================================================== ops: fused patterns & folding
 
 
+@generator
 def ops_fused():
     def conv(b, x, cin, cout, k=3, bias=True, stride=1, group=1):
         ins = [x, b.initializer("weight", conv_w(b, cout, cin // group, k, k))]
@@ -734,6 +751,7 @@ def ops_fused():
     fused("fused_matmul_add_relu", matmul_add_relu, shape=(1, 4, 6, 6))
 
 
+@generator
 def ops_folding():
     """Shape arithmetic and constant subgraphs the compiler must fold away."""
 
@@ -871,6 +889,7 @@ MODEL_SPECS = [
 ]
 
 
+@generator
 def models():
     for name, builder, kw, runs in MODEL_SPECS:
         m = em.build_model(builder, seed=seed_of("models", name), **kw)
@@ -880,6 +899,7 @@ def models():
 # ====================================================================== unsupported
 
 
+@generator
 def unsupported():
     # 1. an op Edge has no kernel for
     b = GraphBuilder("nms", 1, 13)
@@ -1008,7 +1028,7 @@ def write_case(case: Case, out_root: Path, verbose: bool = False) -> dict:
     if case.expect_error is not None:
         info.update({"expect_error": case.expect_error, "node": case.node, "op_type": case.op_type,
                      "shapes": {}, "runs": []})
-        (d / "case.json").write_text(dump_json(info))
+        write_case_json(d, info)
         summary["files"] = 2
         return summary
 
@@ -1027,26 +1047,14 @@ def write_case(case: Case, out_root: Path, verbose: bool = False) -> dict:
             worst_opt = max(worst_opt, max(rel_err(opt[k], outs[k]) for k in outs))
         except Exception:
             pass
-        rj = {"name": run["name"],
-              "shapes": {k: list(map(int, v)) for k, v in run["shapes"].items() if k in symbolic},
-              "inputs": {}, "outputs": {}}
-        for j, name in enumerate(input_names):
-            fn = f"run{ri}_in_{j}.npy"
-            np.save(d / fn, np.array(feeds[name], order="C"))
-            rj["inputs"][name] = fn
-        for j, name in enumerate(output_names):
-            fn = f"run{ri}_out_{j}.npy"
-            arr = np.array(outs[name], order="C")  # (ascontiguousarray would turn 0-d into 1-d)
-            if arr.dtype != np.float32:
-                raise ValueError(f"{case.name}: output {name} has dtype {arr.dtype}")
-            if not np.all(np.isfinite(arr)) or (arr.size and np.abs(arr).max() > 1e6):
-                raise ValueError(f"{case.name}: output {name} has non-finite or huge values")
-            np.save(d / fn, arr)
-            rj["outputs"][name] = fn
+        shapes = {k: list(map(int, v)) for k, v in run["shapes"].items() if k in symbolic}
+        rj = write_run(d, ri, run["name"], shapes, feeds, outs, input_names, output_names, case.name, max_abs=1e6)
+        for name in output_names:
+            arr = np.asarray(outs[name])
             out_stats.append(float(np.std(arr)) if arr.size > 1 else float(abs(arr).max()))
         runs_json.append(rj)
     info["runs"] = runs_json
-    (d / "case.json").write_text(dump_json(info))
+    write_case_json(d, info)
     summary["_ort_opt_err"] = worst_opt  # printed only: it depends on the CPU's kernels
     summary["runs"] = len(runs_json)
     if worst_opt > case.tolerance * 0.2:
@@ -1055,14 +1063,6 @@ def write_case(case: Case, out_root: Path, verbose: bool = False) -> dict:
     if verbose:
         print(f"  {case.group}/{case.name}: ops={summary['ops']} out std={out_stats}")
     return summary
-
-
-def dump_json(obj) -> str:
-    """Indented JSON with short number lists kept on one line."""
-    import re
-    text = json.dumps(obj, indent=1)
-    return re.sub(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]",
-                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
 
 
 def dir_size(p: Path) -> int:
@@ -1075,7 +1075,7 @@ Generated by `python3 Tools/make_fixtures.py` (deterministic; do not edit by han
 Requires the pinned packages in `Tools/requirements.txt`.
 
 * `ops/<case>/`: single operators and small fused/folding patterns.
-* `models/<name>/`: small versions of the networks in `Tools/edge_models.py`.
+* `models/<name>/`: small versions of the networks in `Tools/edgetools/models.py`.
 * `unsupported/<case>/`: models the compiler must reject; `case.json` has
   `"expect_error"` (`"unsupported"` or `"shape"`), `"node"` (the offending node's name)
   and `"op_type"`, and no runs.
@@ -1115,21 +1115,7 @@ def main(argv=None) -> int:
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
 
-    ops_conv()
-    ops_convtranspose()
-    ops_gemm()
-    ops_matmul()
-    ops_pool()
-    ops_binary()
-    ops_unary()
-    ops_softmax_lrn_reduce()
-    ops_bn()
-    ops_shape()
-    ops_resize()
-    ops_fused()
-    ops_folding()
-    models()
-    unsupported()
+    generator.run_all()
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

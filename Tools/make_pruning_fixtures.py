@@ -40,9 +40,10 @@ import onnx
 from onnx import helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import edge_models as em  # noqa: E402
-from edge_common import seed_of  # noqa: E402
-from edge_models import GraphBuilder  # noqa: E402
+import edgetools.models as em  # noqa: E402
+from edgetools.common import seed_of  # noqa: E402
+from edgetools.models import GraphBuilder  # noqa: E402
+from edgetools.fixtures import Registry, write_case_json, write_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "Tests" / "Fixtures" / "pruning"
@@ -172,6 +173,9 @@ def remove(d: Dict[int, str], *kinds: str) -> List[int]:
 
 # ====================================================================== cases
 
+# Every case generator, registered where it is defined (run in definition order).
+generator = Registry()
+
 CASES: List[dict] = []
 
 
@@ -181,7 +185,7 @@ def add(name: str, model: onnx.ModelProto, input_shape: Sequence[int], min_param
                       dense_params=int(dense_params), removed=removed, note=note))
 
 
-_VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+_VGG16 = em.VGG_CONFIGS["vgg16"]
 
 
 def vgg16(sparsity: float, width_div: int = 16, size: int = 32, hidden: int = 32,
@@ -268,6 +272,14 @@ def vgg16(sparsity: float, width_div: int = 16, size: int = 32, hidden: int = 32
     add(name, model, [1, 3, size, size], total, dense, removed, vgg16.__doc__.split("\n")[0])
 
 
+@generator
+def vgg16_sparsities() -> None:
+    """VGG-16-BN with 30, 50 and 70% of the filters zeroed."""
+    for s in (0.3, 0.5, 0.7):
+        vgg16(s)
+
+
+@generator
 def resnet_basic() -> None:
     """Stem + BasicBlock with projection shortcut (stride 2) + identity BasicBlock + fc.
 
@@ -308,6 +320,7 @@ def resnet_basic() -> None:
         resnet_basic.__doc__.split("\n")[0])
 
 
+@generator
 def resnet_bottleneck() -> None:
     """Stem + Bottleneck (1x1 reduce, 3x3, 1x1 expand, projection shortcut) + fc.
 
@@ -338,6 +351,7 @@ def resnet_bottleneck() -> None:
         resnet_bottleneck.__doc__.split("\n")[0])
 
 
+@generator
 def mobilenetv2_block() -> None:
     """Stem + two MobileNetV2 inverted residuals (stride 1 with residual, stride 2) + 1x1
     conv + fc, Relu6 as Clip.
@@ -381,6 +395,7 @@ def mobilenetv2_block() -> None:
         mobilenetv2_block.__doc__.split("\n")[0])
 
 
+@generator
 def densenet_block() -> None:
     """DenseNet-style block: conv0, two BN-Relu-Conv3x3 layers whose outputs are
     concatenated, transition BN-Relu-Conv1x1-AvgPool, fc. The pre-activation BNs read a
@@ -425,6 +440,7 @@ def densenet_block() -> None:
         densenet_block.__doc__.split("\n")[0])
 
 
+@generator
 def se_block() -> None:
     """Conv + squeeze-excitation (GAP, 1x1 Conv+Relu, 1x1 Conv+Sigmoid, Mul) + conv + fc.
 
@@ -453,6 +469,7 @@ def se_block() -> None:
         {"conv0": [3], "se.fc1": [0, 2], "conv1": [5, 11]}, se_block.__doc__.split("\n")[0])
 
 
+@generator
 def flatten_gemm() -> None:
     """Conv + MaxPool + Reshape(explicit [1, 128]) + Gemm + Relu + Gemm.
 
@@ -479,6 +496,7 @@ def flatten_gemm() -> None:
         flatten_gemm.__doc__.split("\n")[0])
 
 
+@generator
 def trap_const_padded() -> None:
     """Constant channels (zero filter, relu(beta) > 0) before a zero-padded 3x3 conv stay:
     at the borders the consumer sees the constant partly, so it cannot fold. Channel 6
@@ -493,6 +511,7 @@ def trap_const_padded() -> None:
         conv_params(3, 8, 3) + conv_params(8, 8, 3), {"conv0": [6]}, trap_const_padded.__doc__.split("\n")[0])
 
 
+@generator
 def trap_const_1x1() -> None:
     """The same constant channels before an unpadded 1x1 conv go: W[:, c] * k folds into
     the consumer's bias exactly. Channel 6 (dead) goes too."""
@@ -506,6 +525,7 @@ def trap_const_1x1() -> None:
         conv_params(3, 8, 3) + conv_params(8, 8, 1), {"conv0": [2, 5, 6]}, trap_const_1x1.__doc__.split("\n")[0])
 
 
+@generator
 def trap_add_one_operand() -> None:
     """Add of two conv branches. Channel 1 is zero in branch A only: stays (the sum is
     live). Channel 4 zero in both: goes. Channel 6 zero in both with A's bias < 0 and the
@@ -524,6 +544,7 @@ def trap_add_one_operand() -> None:
         trap_add_one_operand.__doc__.split("\n")[0])
 
 
+@generator
 def trap_sigmoid() -> None:
     """Dead filters (zero weights, bias 0) under Sigmoid give 0.5 everywhere, read by a
     padded 3x3 conv: they stay ("feeds Sigmoid"). The same under Tanh (tanh(0) = 0): gone."""
@@ -540,6 +561,7 @@ def trap_sigmoid() -> None:
         2 * (conv_params(3, 8, 3) + conv_params(8, 8, 3)), {"tanh": [2]}, trap_sigmoid.__doc__.split("\n")[0])
 
 
+@generator
 def trap_concat_one_input() -> None:
     """Concat of two conv branches into a padded 3x3 conv. Branch A channel 1 is dead:
     goes (Concat offsets shift). Branch B channel 2 is a constant: stays."""
@@ -556,6 +578,7 @@ def trap_concat_one_input() -> None:
         2 * conv_params(3, 4, 3) + conv_params(8, 8, 3), {"a": [1]}, trap_concat_one_input.__doc__.split("\n")[0])
 
 
+@generator
 def mixed_ops() -> None:
     """Channels through Split, per-channel Mul/Sub constants, Resize (sizes input), MaxPool,
     a depthwise conv with channel multiplier 2, Concat, a standalone BN, Pad, an unpadded
@@ -624,6 +647,7 @@ def mixed_ops() -> None:
         {"conv0": [1, 6], "dw": [4, 5], "e": [5], "convt": [2, 4]}, mixed_ops.__doc__.split("\n")[0])
 
 
+@generator
 def conv1d_prelu() -> None:
     """1-D convs (run as 2-D by Edge) with a per-channel PRelu between them and Elu after.
 
@@ -656,13 +680,6 @@ def conv1d_prelu() -> None:
 # ====================================================================== writing
 
 
-def dump_json(obj) -> str:
-    import re
-    text = json.dumps(obj, indent=1)
-    return re.sub(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]",
-                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
-
-
 def write_case(case: dict, out_root: Path) -> int:
     d = out_root / case["name"]
     shutil.rmtree(d, ignore_errors=True)
@@ -674,19 +691,11 @@ def write_case(case: dict, out_root: Path) -> int:
     inputs = list(em.graph_input_shapes(model).keys())
     feeds = {inputs[0]: rng.standard_normal(case["input_shape"]).astype(np.float32)}
     outs = em.run_onnxruntime(model, feeds)
-    run = {"name": "run0", "shapes": {}, "inputs": {}, "outputs": {}}
-    np.save(d / "run0_in_0.npy", feeds[inputs[0]])
-    run["inputs"][inputs[0]] = "run0_in_0.npy"
-    for j, o in enumerate(model.graph.output):
-        arr = np.array(outs[o.name], order="C")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{case['name']}: non-finite output")
-        np.save(d / f"run0_out_{j}.npy", arr)
-        run["outputs"][o.name] = f"run0_out_{j}.npy"
+    run = write_run(d, 0, "run0", {}, feeds, outs, inputs[:1], [o.name for o in model.graph.output], case["name"])
     info = {"model": "model.onnx", "tolerance": TOLERANCE, "runs": [run],
             "min_params": case["min_params"], "dense_params": case["dense_params"],
             "removed": case["removed"], "note": case["note"]}
-    (d / "case.json").write_text(dump_json(info))
+    write_case_json(d, info)
     return sum(f.stat().st_size for f in d.iterdir())
 
 
@@ -732,21 +741,7 @@ def main(argv=None) -> int:
         args.vgg16_full.write_bytes(c["model"].SerializeToString())
         print(f"{args.vgg16_full}: params {c['dense_params']} -> min {c['min_params']}")
         return 0
-    for s in (0.3, 0.5, 0.7):
-        vgg16(s)
-    resnet_basic()
-    resnet_bottleneck()
-    mobilenetv2_block()
-    densenet_block()
-    se_block()
-    flatten_gemm()
-    trap_const_padded()
-    trap_const_1x1()
-    trap_add_one_operand()
-    trap_sigmoid()
-    trap_concat_one_input()
-    mixed_ops()
-    conv1d_prelu()
+    generator.run_all()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     total = 0

@@ -38,7 +38,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from edge_common import find_edgec  # noqa: E402
+from edgetools.common import find_edgec  # noqa: E402
 TOL = 1e-4
 LOOSE_TOL = 1e-3
 

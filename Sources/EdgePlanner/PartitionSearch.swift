@@ -53,7 +53,9 @@ public struct PartitionSearch {
 
     func bestByKey(_ top: Int, maxKeep: Int) throws(EdgeError) -> [Evaluation] {
         guard top > 0 else { return [] }
-        var keep = 2 * top + 4
+        // (top beyond maxKeep cannot be ranked anyway: the guard below says so; min keeps
+        // 2 * top from overflowing.)
+        var keep = 2 * min(top, maxKeep) + 4
         while true {
             let paths = kBest(keep)
             var accepted = paths.map { problem.evaluate($0.config) }.filter { problem.satisfies($0) && $0.bottleneckSeconds <= stageCap }

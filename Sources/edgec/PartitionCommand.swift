@@ -102,8 +102,12 @@ struct PartitionCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write an SVG chart of the best configurations.", valueName: "FILE.svg"))
     var chart: String?
 
+    static let maxTop = 10_000
+
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be positive") }
+        // The search keeps about 2 x top configurations per block: a bound, not a trap.
+        guard top <= Self.maxTop else { throw ValidationError("--top must be at most \(Self.maxTop), got \(top)") }
         guard Objective(rawValue: objective) != nil else { throw ValidationError("--objective must be latency or throughput") }
         if let f = minFidelity {
             guard transferLayers != nil else { throw ValidationError("--min-fidelity needs --transfer-layers") }

@@ -71,12 +71,18 @@ struct ProfileCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output profile (.json).")
     var output: String
 
+    static let maxMemoryMB: Double = 1e9
+
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        // The profiler runs iterations + 1 times (one warm-up): bounded like bench's.
+        guard iterations <= maxIterations else { throw ValidationError("--iterations must be at most \(maxIterations), got \(iterations)") }
         guard TierName.isValid(tier) else { throw ValidationError("--tier must be a lower-case name like device, edge or cloud") }
         if let m = memoryMB, !(m > 0) { throw ValidationError("--memory-mb must be positive") }
         if transferLayers == nil && calibration != nil { throw ValidationError("--calibration needs --transfer-layers") }
         guard fidelity > 0, fidelity <= 1 else { throw ValidationError("--fidelity must be in (0, 1]") }
+        // Stored as whole bytes (an Int): a larger or infinite value would trap in the conversion.
+        if let m = memoryMB, !(m <= Self.maxMemoryMB) { throw ValidationError("--memory-mb must be at most \(Int(Self.maxMemoryMB)) (1 PB), got \(m)") }
     }
 
     func run() throws {

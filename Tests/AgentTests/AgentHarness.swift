@@ -2,6 +2,7 @@ import EdgeClient
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import EdgeTrust
 import EdgeWire
 import Foundation
@@ -10,18 +11,11 @@ import XCTest
 /// Test fixtures for the agent: two digits variants whose outputs differ, a key pair,
 /// and real `edged` processes on 127.0.0.1 (port 0 + --port-file, so no port races).
 enum AgentFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let portfolio = root.appendingPathComponent("Tests/Fixtures/portfolio")
+    static let root = TestPaths.repoRoot
+    static let portfolio = TestPaths.fixtures.appendingPathComponent("portfolio")
 
     /// The edged built next to the test bundle (swift build --build-tests builds it).
-    static var edgedPath: String {
-        for b in Bundle.allBundles where b.bundleURL.pathExtension == "xctest" {
-            let p = b.bundleURL.deletingLastPathComponent().appendingPathComponent("edged").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return root.appendingPathComponent(".build/debug/edged").path
-    }
+    static var edgedPath: String { CommandRunner.builtProduct("edged").path }
 
     struct Variant {
         let name: String

@@ -2,6 +2,7 @@ import EdgeClient
 import EdgeCompiler
 import EdgeFleet
 import EdgeFleetControl
+import EdgeTestSupport
 import EdgeTrust
 import EdgeWire
 import Foundation
@@ -250,15 +251,8 @@ final class FleetTests: FleetTestCase {
     }
 
     func runEdgec(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath).deletingLastPathComponent().appendingPathComponent("edgec")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "edgec \(args.joined(separator: " "))")
-        return String(decoding: data, as: UTF8.self)
+        let r = try CommandRunner.run(CommandRunner.builtProduct("edgec"), args)
+        XCTAssertEqual(r.status, 0, "edgec \(args.joined(separator: " ")): \(r.stderr)")
+        return r.stdout
     }
 }

@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 
@@ -9,13 +10,12 @@ import XCTest
 /// makes that a failure (for CI that is meant to cover the device build).
 /// EDGE_DEVICE_ARCH=armv7 tests `make -C Firmware armv7`'s binary under qemu-arm instead.
 enum Device {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TestPaths.repoRoot
     static let arch = ProcessInfo.processInfo.environment["EDGE_DEVICE_ARCH"] ?? "aarch64"
     static let binary = root.appendingPathComponent("Firmware/build/\(arch)/edge-run")
     /// The randomized GEMM kernel check built next to it (Firmware/Support/gemm_check.c).
     static let gemmCheck = root.appendingPathComponent("Firmware/build/\(arch)/gemm-check")
-    static let fixtures = root.appendingPathComponent("Tests/Fixtures")
+    static let fixtures = TestPaths.fixtures
 
     static var required: Bool { ProcessInfo.processInfo.environment["EDGE_REQUIRE_DEVICE"] == "1" }
 
@@ -44,56 +44,14 @@ enum Device {
         if q == nil { missing.append("\(qemuName) (Tools/setup_cross.sh)") }
         if missing.isEmpty, let q { return q }
         let message = "device tests need " + missing.joined(separator: " and ")
-        if required { throw DeviceTestError(message: message + " (EDGE_REQUIRE_DEVICE=1)") }
+        if required { throw TestFailure(message: message + " (EDGE_REQUIRE_DEVICE=1)") }
         throw XCTSkip(message)
     }
 
-    struct Outcome {
-        var status: Int32
-        /// False when the process died of a signal (a trap under qemu shows up as one).
-        var exited: Bool
-        var stdout: String
-        var stderr: String
-
-        /// Exit codes of a crash as a shell reports them: SIGTRAP, SIGABRT, SIGSEGV.
-        var crashed: Bool { !exited || [133, 134, 139].contains(status) }
-    }
-
-    /// Runs `edge-run args...` under qemu with a timeout; output goes through files, so
-    /// a chatty run cannot block on a full pipe.
-    static func run(_ qemu: URL, _ args: [String], in dir: URL, timeout: TimeInterval = 120,
-                    binary: URL = Device.binary) throws -> Outcome {
-        let id = UUID().uuidString
-        let outURL = dir.appendingPathComponent("stdout-\(id).txt")
-        let errURL = dir.appendingPathComponent("stderr-\(id).txt")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let p = Process()
-        p.executableURL = qemu
-        p.arguments = [binary.path] + args
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        let done = DispatchSemaphore(value: 0)
-        p.terminationHandler = { _ in done.signal() }
-        try p.run()
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            p.terminate()
-            _ = done.wait(timeout: .now() + 5)
-            throw DeviceTestError(message: "edge-run \(args.joined(separator: " ")) did not finish in \(Int(timeout)) s")
-        }
-        return Outcome(status: p.terminationStatus,
-                       exited: p.terminationReason == .exit,
-                       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    /// Runs `edge-run args...` (or another device `binary`) under qemu with a timeout.
+    static func run(_ qemu: URL, _ args: [String], timeout: TimeInterval = 120,
+                    binary: URL = Device.binary) throws -> CommandOutcome {
+        try CommandRunner.run(qemu, [binary.path] + args, timeout: timeout)
     }
 
     /// The host CLI's rule for output file names.
@@ -102,60 +60,7 @@ enum Device {
     }
 }
 
-struct DeviceTestError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
-/// The part of the fixture format (Tests/Fixtures/README.md) these tests use; a copy of
-/// what EdgeCompilerTests/FixtureSupport.swift reads (test targets cannot share code).
-struct ModelFixture {
-    struct Run {
-        var name: String
-        var shapes: [String: [Int]]
-        var inputs: [String: String]
-        var outputs: [String: String]
-    }
-
-    var directory: URL
-    var model: String
-    var tolerance: Float
-    var runs: [Run]
-
-    var name: String { directory.lastPathComponent }
-    var modelPath: String { directory.appendingPathComponent(model).path }
-
-    static func all() throws -> [ModelFixture] {
-        let dir = Device.fixtures.appendingPathComponent("models")
-        return try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().compactMap { name in
-            let caseDir = dir.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: caseDir.appendingPathComponent("case.json").path) else { return nil }
-            return try ModelFixture(directory: caseDir)
-        }
-    }
-
-    static func named(_ name: String) throws -> ModelFixture {
-        try ModelFixture(directory: Device.fixtures.appendingPathComponent("models").appendingPathComponent(name))
-    }
-
-    init(directory: URL) throws {
-        self.directory = directory
-        let data = try Data(contentsOf: directory.appendingPathComponent("case.json"))
-        guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw DeviceTestError(message: "\(directory.path)/case.json is not an object")
-        }
-        model = json["model"] as? String ?? "model.onnx"
-        tolerance = Float(json["tolerance"] as? Double ?? 1e-4)
-        runs = (json["runs"] as? [[String: Any]] ?? []).map { r in
-            Run(name: r["name"] as? String ?? "run",
-                shapes: (r["shapes"] as? [String: [Int]]) ?? [:],
-                inputs: (r["inputs"] as? [String: String]) ?? [:],
-                outputs: (r["outputs"] as? [String: String]) ?? [:])
-        }
-    }
-
-    func path(_ file: String) -> String { directory.appendingPathComponent(file).path }
-
+extension FixtureCase {
     /// Compiles the model for `run`'s shapes into `file`.
     func compile(_ run: Run, to file: URL, compressWeights: Bool = false) throws {
         var options = CompileOptions()
@@ -163,11 +68,6 @@ struct ModelFixture {
         options.compressWeights = compressWeights
         let compiled = try Compiler.compile(onnxPath: modelPath, options: options)
         try Data(compiled.bytes).write(to: file)
-    }
-
-    /// `--input NAME=FILE` arguments for `run`.
-    func inputArguments(_ run: Run) -> [String] {
-        run.inputs.keys.sorted().flatMap { ["--input", $0 + "=" + path(run.inputs[$0]!)] }
     }
 }
 
@@ -177,7 +77,7 @@ func hostOutputs(model: URL, inputs: [String: String], range: Range<Int>? = nil,
     let interpreter = try Interpreter(path: model.path)
     for (name, file) in inputs {
         guard let id = interpreter.tensorId(named: name) else {
-            throw DeviceTestError(message: "\(model.lastPathComponent) has no tensor '\(name)'")
+            throw TestFailure(message: "\(model.lastPathComponent) has no tensor '\(name)'")
         }
         let array = try NpyArray.read(file)
         try array.data.withUnsafeBufferPointer { (p) throws(EdgeError) in try interpreter.write(tensor: id, p) }
@@ -189,15 +89,4 @@ func hostOutputs(model: URL, inputs: [String: String], range: Range<Int>? = nil,
         result[t.name] = NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id)))
     }
     return result
-}
-
-/// Largest |got - want| / (1 + |want|), or nil when the element counts differ.
-func worstRelativeError(_ got: [Float], _ want: [Float]) -> Float? {
-    guard got.count == want.count else { return nil }
-    var worst: Float = 0
-    for i in 0..<got.count {
-        let e = abs(got[i] - want[i]) / (1 + abs(want[i]))
-        if !(e <= worst) { worst = e.isNaN ? .infinity : e }
-    }
-    return worst
 }

@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 
@@ -16,16 +17,15 @@ final class DeviceTests: XCTestCase {
 
     override func setUpWithError() throws {
         qemu = try Device.available()
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("edge-device-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        temp = try TestPaths.temporaryDirectory("device")
     }
 
     override func tearDownWithError() throws {
         if let t = temp { try? FileManager.default.removeItem(at: t) }
     }
 
-    func device(_ args: [String]) throws -> Device.Outcome {
-        try Device.run(qemu, args, in: temp)
+    func device(_ args: [String]) throws -> CommandOutcome {
+        try Device.run(qemu, args)
     }
 
     func url(_ name: String) -> URL { temp.appendingPathComponent(name) }
@@ -39,7 +39,7 @@ final class DeviceTests: XCTestCase {
             }
             throw XCTSkip("\(Device.gemmCheck.path) not built (make -C Firmware)")
         }
-        let r = try Device.run(qemu, [], in: temp, binary: Device.gemmCheck)
+        let r = try Device.run(qemu, [], binary: Device.gemmCheck)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("gemm-check: ok"), r.stdout)
     }
@@ -64,8 +64,8 @@ final class DeviceTests: XCTestCase {
     }
 
     /// resnet18 at 32x32: the model the slice and bad-file tests use.
-    func compileResNet(_ name: String = "resnet18.edgm") throws -> (ModelFixture, ModelFixture.Run, URL) {
-        let fixture = try ModelFixture.named("resnet18")
+    func compileResNet(_ name: String = "resnet18.edgm") throws -> (FixtureCase, FixtureCase.Run, URL) {
+        let fixture = try FixtureCase.named("resnet18")
         let run = try XCTUnwrap(fixture.runs.first { $0.shapes["input"] == [1, 3, 32, 32] })
         let model = url(name)
         try fixture.compile(run, to: model)
@@ -74,8 +74,8 @@ final class DeviceTests: XCTestCase {
 
     // MARK: - Every model fixture, device vs host
 
-    func testEveryModelFixtureMatchesTheHost() throws {
-        let fixtures = try ModelFixture.all()
+    func testEveryFixtureCaseMatchesTheHost() throws {
+        let fixtures = try FixtureCase.all(in: "models")
         XCTAssertFalse(fixtures.isEmpty, "no model fixtures found in \(Device.fixtures.path)")
         for fixture in fixtures {
             for run in fixture.runs {
@@ -109,7 +109,7 @@ final class DeviceTests: XCTestCase {
 
     /// Compressed weights take the inflate path instead of the zero-copy mapping.
     func testCompressedWeightsRunToo() throws {
-        let fixture = try ModelFixture.named("resnet18")
+        let fixture = try FixtureCase.named("resnet18")
         let run = try XCTUnwrap(fixture.runs.first { $0.shapes["input"] == [1, 3, 32, 32] })
         let model = url("resnet18-z.edgm")
         try fixture.compile(run, to: model, compressWeights: true)
@@ -136,7 +136,7 @@ final class DeviceTests: XCTestCase {
     /// first's output .npy fed to the second): the chain reproduces the whole model.
     func testSliceChainsReproduceTheWholeModel() throws {
         for name in ["resnet18", "mobilenetv2"] {
-            let fixture = try ModelFixture.named(name)
+            let fixture = try FixtureCase.named(name)
             let run = try XCTUnwrap(fixture.runs.first { !$0.shapes.values.contains { $0.contains(224) } })
             let model = url("\(name).edgm")
             try fixture.compile(run, to: model)
@@ -277,7 +277,25 @@ final class DeviceTests: XCTestCase {
         expectFailure(try device([]), status: 2, containing: "missing MODEL", "no arguments")
     }
 
-    func expectFailure(_ r: Device.Outcome, status: Int32, containing text: String, _ what: String,
+    /// edge-run's numeric options (--slice, --repeat, --threads) with values that break
+    /// integer arithmetic: a clean exit 2 or a normal run, never a trap.
+    func testEveryNumericOptionOfEdgeRunFailsCleanly() throws {
+        let (fixture, run, model) = try compileResNet()
+        let inputs = fixture.inputArguments(run)
+        let out = url("sweep-out").path
+        typealias Row = IntegerOptionSweep.Row
+        let rows: [Row] = [
+            Row([model.path] + inputs + ["--slice", "0:{V}", "--output-dir", out]),
+            Row([model.path] + inputs + ["--slice", "{V}:3", "--output-dir", out]),
+            Row([model.path] + inputs + ["--slice={V}:{V}", "--output-dir", out]),
+            Row([model.path] + inputs + ["--repeat={V}", "--output-dir", out]),
+            Row([model.path] + inputs + ["--threads={V}", "--output-dir", out]),
+        ]
+        let runs = try IntegerOptionSweep.check(rows, what: "edge-run") { args in try self.device(args) }
+        XCTAssertEqual(runs, rows.count * IntegerOptionSweep.integerValues.count)
+    }
+
+    func expectFailure(_ r: CommandOutcome, status: Int32, containing text: String, _ what: String,
                        file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(r.crashed, "\(what): edge-run crashed (status \(r.status), exited \(r.exited))", file: file, line: line)
         XCTAssertEqual(r.status, status, "\(what): stderr: \(r.stderr)", file: file, line: line)

@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 
@@ -20,8 +21,7 @@ final class OperatorSelectionTests: XCTestCase {
     override func setUpWithError() throws {
         guard Device.arch == "aarch64" else { throw XCTSkip("operator selection builds are aarch64 only") }
         qemu = try Device.available()
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("edge-select-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        temp = try TestPaths.temporaryDirectory("select")
     }
 
     override func tearDownWithError() throws {
@@ -31,7 +31,7 @@ final class OperatorSelectionTests: XCTestCase {
     func binary(_ url: URL, required: Bool) throws -> URL {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             let message = "\(url.path) not built (make firmware / make -C Firmware sizes)"
-            if required && Device.required { throw DeviceTestError(message: message) }
+            if required && Device.required { throw TestFailure(message: message) }
             throw XCTSkip(message)
         }
         return url
@@ -45,8 +45,8 @@ final class OperatorSelectionTests: XCTestCase {
             .map { String($0.dropFirst("EDGE_OP_".count)) })
     }
 
-    func resnet() throws -> (ModelFixture, ModelFixture.Run, URL) {
-        let fixture = try ModelFixture.named("resnet18")
+    func resnet() throws -> (FixtureCase, FixtureCase.Run, URL) {
+        let fixture = try FixtureCase.named("resnet18")
         let run = try XCTUnwrap(fixture.runs.first { $0.shapes["input"] == [1, 3, 32, 32] })
         let model = temp.appendingPathComponent("resnet18.edgm")
         try fixture.compile(run, to: model)
@@ -55,14 +55,14 @@ final class OperatorSelectionTests: XCTestCase {
 
     /// A fixture model using an op the selection leaves out, and that op's name.
     func modelOutside(_ selection: Set<String>) throws -> (URL, [String]) {
-        for fixture in try ModelFixture.all() {
+        for fixture in try FixtureCase.all(in: "models") {
             guard let run = fixture.runs.first else { continue }
             let model = temp.appendingPathComponent(fixture.name + ".edgm")
             try fixture.compile(run, to: model)
             let missing = try Interpreter(path: model.path).model.opCodes.map(\.name).filter { !selection.contains($0) }
             if !missing.isEmpty { return (model, fixture.inputArguments(run)) }
         }
-        throw DeviceTestError(message: "every model fixture fits the selection \(selection.sorted())")
+        throw TestFailure(message: "every model fixture fits the selection \(selection.sorted())")
     }
 
     func runsLikeTheHost(_ binary: URL) throws {
@@ -74,7 +74,7 @@ final class OperatorSelectionTests: XCTestCase {
         for (n, f) in run.inputs { inputs[n] = fixture.path(f) }
         let host = try hostOutputs(model: model, inputs: inputs)
         let out = temp.appendingPathComponent("out")
-        let r = try Device.run(qemu, [model.path] + fixture.inputArguments(run) + ["--output-dir", out.path], in: temp, binary: binary)
+        let r = try Device.run(qemu, [model.path] + fixture.inputArguments(run) + ["--output-dir", out.path], binary: binary)
         XCTAssertFalse(r.crashed, r.stderr)
         XCTAssertEqual(r.status, 0, r.stderr)
         for (name, reference) in host {
@@ -93,7 +93,7 @@ final class OperatorSelectionTests: XCTestCase {
         let b = try binary(Self.selected, required: true)
         let selection = try ops(of: b)
         let (model, inputs) = try modelOutside(selection)
-        let r = try Device.run(qemu, [model.path] + inputs + ["--output-dir", temp.appendingPathComponent("o").path], in: temp, binary: b)
+        let r = try Device.run(qemu, [model.path] + inputs + ["--output-dir", temp.appendingPathComponent("o").path], binary: b)
         XCTAssertFalse(r.crashed, r.stderr)
         XCTAssertEqual(r.status, 5, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("edge-run: error: the model uses op '"), r.stderr)
@@ -115,13 +115,13 @@ final class OperatorSelectionTests: XCTestCase {
             ([model.path], .invalidArgument),
         ]
         for (args, kind) in cases {
-            let r = try Device.run(qemu, args + ["--output-dir", temp.appendingPathComponent("o").path], in: temp, binary: b)
+            let r = try Device.run(qemu, args + ["--output-dir", temp.appendingPathComponent("o").path], binary: b)
             XCTAssertFalse(r.crashed, r.stderr)
             XCTAssertEqual(r.status, kind.exitCode, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr, "edge-run: error: code \(kind.rawValue), exit \(kind.exitCode) (messages compiled out)\n")
         }
         let (outside, inputs) = try modelOutside(try ops(of: b))
-        let r = try Device.run(qemu, [outside.path] + inputs + ["--output-dir", temp.appendingPathComponent("o").path], in: temp, binary: b)
+        let r = try Device.run(qemu, [outside.path] + inputs + ["--output-dir", temp.appendingPathComponent("o").path], binary: b)
         XCTAssertEqual(r.status, 5, r.stderr)
     }
 }

@@ -3,6 +3,7 @@ import CEdgeSupport
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// After load, `Interpreter.run` must not touch the heap: every buffer (arena, scratch,

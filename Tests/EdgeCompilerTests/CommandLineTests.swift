@@ -1,48 +1,23 @@
 import EdgeCompiler
 import EdgeFormat
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 /// The `edgec` binary as a user meets it: exit codes, one-line errors, files written.
 final class CommandLineTests: XCTestCase {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// `swift build --build-tests` puts edgec next to the test bundle.
-    static var edgec: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edgec")
-    }
-
     var temp: URL!
 
     override func setUpWithError() throws {
-        guard FileManager.default.fileExists(atPath: Self.edgec.path) else {
-            throw XCTSkip("edgec not built next to the tests (run `swift build --build-tests`)")
-        }
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        _ = try CommandRunner.requireProduct("edgec")
+        temp = try TestPaths.temporaryDirectory("edgec-cli")
     }
 
     override func tearDownWithError() throws {
         if let t = temp { try? FileManager.default.removeItem(at: t) }
     }
 
-    func edgec(_ args: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = Self.edgec
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func edgec(_ args: [String]) throws -> CommandOutcome { try CommandRunner.edgec(args) }
 
     func path(_ name: String) -> String { temp.appendingPathComponent(name).path }
 
@@ -55,7 +30,7 @@ final class CommandLineTests: XCTestCase {
         return out
     }
 
-    func expectFailure(_ r: Outcome, status: Int32, containing text: String, file: StaticString = #filePath, line: UInt = #line) {
+    func expectFailure(_ r: CommandOutcome, status: Int32, containing text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(text.isEmpty || r.stderr.contains(text), "stderr '\(r.stderr)' lacks '\(text)'", file: file, line: line)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line on stderr", file: file, line: line)

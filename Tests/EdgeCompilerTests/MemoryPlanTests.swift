@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// Checks the arena layout in compiled files directly, independent of the planner's code:

@@ -1,5 +1,6 @@
 import EdgeCompiler
 import EdgeFormat
+import EdgeTestSupport
 import XCTest
 
 /// Whole networks (small widths, real architectures) compared with onnxruntime.

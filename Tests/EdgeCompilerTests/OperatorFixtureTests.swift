@@ -1,5 +1,6 @@
 import EdgeCompiler
 import EdgeFormat
+import EdgeTestSupport
 import XCTest
 
 /// One ONNX model per operator case, compared with onnxruntime's outputs; one test per op

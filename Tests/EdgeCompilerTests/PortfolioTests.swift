@@ -2,26 +2,19 @@ import EdgeCompiler
 import EdgeFormat
 import EdgeReports
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 /// The digits portfolio (Tools/train_digits_portfolio.py): a real CNN pruned by iterative
 /// magnitude pruning at 8 levels, with onnxruntime's logits for a few test images.
 final class PortfolioTests: XCTestCase {
-    static let dir = FixtureCase.root.appendingPathComponent("portfolio")
+    static let fixture = PortfolioFixture("portfolio")
+    static var dir: URL { fixture.directory }
 
-    var samples: [String: Any] {
-        get throws {
-            try JSONSerialization.jsonObject(with: Data(contentsOf: Self.dir.appendingPathComponent("samples.json"))) as! [String: Any]
-        }
-    }
+    var samples: [String: Any] { get throws { try Self.fixture.samples() } }
 
-    var sources: [String] {
-        get throws {
-            try FileManager.default.contentsOfDirectory(atPath: Self.dir.path)
-                .filter { $0.hasSuffix(".onnx") }.sorted().map { Self.dir.appendingPathComponent($0).path }
-        }
-    }
+    var sources: [String] { get throws { try Self.fixture.sources() } }
 
     func testManifestListsEveryVariantLargestFirstWithItsAccuracy() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("portfolio-\(UUID().uuidString)").path

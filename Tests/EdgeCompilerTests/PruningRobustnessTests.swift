@@ -1,6 +1,7 @@
 @testable import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 

@@ -2,6 +2,7 @@
 import EdgeFormat
 import EdgeReports
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 

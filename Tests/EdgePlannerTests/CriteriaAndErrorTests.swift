@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgePlanner
+import EdgeTestSupport
 import Foundation
 import XCTest
 
@@ -121,6 +122,26 @@ final class CriteriaAndErrorTests: XCTestCase {
         let r = try PlannerTestSupport.edgec(["partition", "--profiles"] + o.profiles + ["--network", o.network, "--model", "vgg19", "--device=-1,5"])
         XCTAssertEqual(r.status, 13)
         XCTAssertTrue(r.stderr.contains("no configuration of 'vgg19' satisfies: device criterion '-1'; device criterion '5'"), r.stderr)
+    }
+
+    /// edgec partition's numeric options with values that break integer arithmetic:
+    /// a clean exit (2 for bad values, 13 when nothing satisfies), never a trap.
+    func testEveryNumericOptionOfPartitionFailsCleanly() throws {
+        let o = try scissionOptions()
+        let edgec = try CommandRunner.requireProduct("edgec")
+        let base = ["partition", "--profiles"] + o.profiles + ["--network", o.network, "--model", "vgg19"]
+        typealias Row = IntegerOptionSweep.Row
+        let rows: [Row] = [
+            Row(base + ["--top={V}"]),
+            Row(base + ["--input-mb={V}"], floatingPoint: true),
+            Row(base + ["--upload=device={V}"], floatingPoint: true),
+            Row(base + ["--time=device={V}"], floatingPoint: true),
+            // Criteria are block indices and may be negative (-1: the tier is not used).
+            Row(base + ["--device={V}"], refusesNegative: false),
+            Row(base + ["--device={V},5"], refusesNegative: false),
+        ]
+        let runs = try IntegerOptionSweep.check(rows, what: "edgec") { args in try CommandRunner.run(edgec, args, timeout: 120) }
+        XCTAssertEqual(runs, 2 * 6 + 3 * 10 + 6)
     }
 
     func testCommandLineErrorsAndExitCodes() throws {

@@ -1,10 +1,11 @@
 import EdgePlanner
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 enum PlannerTestSupport {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = repoRoot.appendingPathComponent("Tests/Fixtures")
+    static let repoRoot = TestPaths.repoRoot
+    static let fixtures = TestPaths.fixtures
     /// Scission's published data lives beside the repository (../shared/data), never in it;
     /// EDGE_SHARED_DATA points elsewhere (a worktree whose parent has no shared/).
     static let sharedData = ProcessInfo.processInfo.environment["EDGE_SHARED_DATA"].map { URL(fileURLWithPath: $0) }
@@ -40,43 +41,11 @@ enum PlannerTestSupport {
         return out
     }
 
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    static func run(_ exe: URL, _ args: [String]) throws -> CommandOutcome { try CommandRunner.run(exe, args) }
 
-    static func run(_ exe: URL, _ args: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    static func edgec(_ args: [String]) throws -> CommandOutcome { try CommandRunner.edgec(args) }
 
-    /// `swift build --build-tests` puts edgec next to the test bundle.
-    static var edgecBinary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edgec")
-    }
-
-    static func edgec(_ args: [String]) throws -> Outcome {
-        guard FileManager.default.fileExists(atPath: edgecBinary.path) else {
-            throw XCTSkip("edgec not built next to the tests (run `swift build --build-tests`)")
-        }
-        return try run(edgecBinary, args)
-    }
-
-    static func tempDir(_ tag: String) throws -> URL {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("edge-\(tag)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
+    static func tempDir(_ tag: String) throws -> URL { try TestPaths.temporaryDirectory(tag) }
 }
 
 /// Scission's command line (after the data and network arguments) as PartitionOptions.

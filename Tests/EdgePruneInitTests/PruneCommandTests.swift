@@ -1,41 +1,23 @@
 import EdgeFormat
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 /// `edgec prune` as a user meets it: files written, the report's counts equal to
 /// `edgec inspect`'s, exit codes.
 final class PruneCommandTests: XCTestCase {
-    static var edgec: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edgec")
-    }
-
     var temp: URL!
 
     override func setUpWithError() throws {
-        guard FileManager.default.fileExists(atPath: Self.edgec.path) else {
-            throw XCTSkip("edgec not built next to the tests (run `swift build --build-tests`)")
-        }
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-prune-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        _ = try CommandRunner.requireProduct("edgec")
+        temp = try TestPaths.temporaryDirectory("edgec-prune")
     }
 
     override func tearDownWithError() throws {
         if let t = temp { try? FileManager.default.removeItem(at: t) }
     }
 
-    func edgec(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = Self.edgec
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func edgec(_ args: [String]) throws -> CommandOutcome { try CommandRunner.edgec(args) }
 
     func path(_ name: String) -> String { temp.appendingPathComponent(name).path }
 

@@ -1,14 +1,14 @@
 import EdgeCompiler
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+    static let root = TestPaths.fixtures
 
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    static func path(_ relative: String) -> String { TestPaths.fixture(relative) }
 }
 
 /// Output channels of every Conv and Gemm of an ONNX model, by node name.

@@ -2,26 +2,19 @@ import EdgeCompiler
 import EdgeReports
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 /// The demo portfolio (Tests/Fixtures/reconvene, Tools/train_reconvene_portfolio.py): a
 /// trained wide digits CNN and its Reconvene variants, with onnxruntime's logits.
 final class ReconvenePortfolioTests: XCTestCase {
-    static let dir = Fixtures.root.appendingPathComponent("reconvene")
+    static let fixture = PortfolioFixture("reconvene")
+    static var dir: URL { fixture.directory }
 
-    var samples: [String: Any] {
-        get throws {
-            try JSONSerialization.jsonObject(with: Data(contentsOf: Self.dir.appendingPathComponent("samples.json"))) as! [String: Any]
-        }
-    }
+    var samples: [String: Any] { get throws { try Self.fixture.samples() } }
 
-    var sources: [String] {
-        get throws {
-            try FileManager.default.contentsOfDirectory(atPath: Self.dir.path)
-                .filter { $0.hasSuffix(".onnx") }.sorted().map { Self.dir.appendingPathComponent($0).path }
-        }
-    }
+    var sources: [String] { get throws { try Self.fixture.sources() } }
 
     func testEveryVariantPredictsLikeOnnxRuntime() throws {
         let s = try samples

@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeRoma
 import EdgeRomaEval
+import EdgeTestSupport
 import Foundation
 import XCTest
 
@@ -9,8 +10,7 @@ import XCTest
 /// (Tests/Fixtures/roma/tiny, Tools/make_roma_fixtures.py) decoded and scored by the Swift
 /// code, against the Python decoder and AP on onnxruntime's outputs.
 final class DetectorFixtureTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+    static let fixtures = TestPaths.fixtures
     var manifest: String { Self.fixtures.appendingPathComponent("detectors/manifest.json").path }
 
     func testFamilyHasFourDetectorsWithProfiles() throws {

@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// ChannelAffineLayer against `GemmReference.channelAffine`: ranks 2 to 5, every

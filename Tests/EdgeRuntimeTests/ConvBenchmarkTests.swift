@@ -1,6 +1,7 @@
 import CEdgeSupport
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 

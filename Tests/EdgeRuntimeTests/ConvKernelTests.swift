@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// ConvLayer against `ConvReference.conv` on seeded random cases covering every path:

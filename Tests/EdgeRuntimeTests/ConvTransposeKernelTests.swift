@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// ConvTransposeLayer against `ConvReference.convTranspose`: groups, kernel sizes,

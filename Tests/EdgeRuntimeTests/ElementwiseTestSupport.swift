@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeTestSupport
 import XCTest
 @testable import EdgeRuntime
 

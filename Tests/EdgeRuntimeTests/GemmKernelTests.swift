@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// GemmLayer against the ONNX Gemm reference. Each random ONNX Gemm (alpha, beta, transA,

@@ -1,39 +1,10 @@
-// Shared utilities for layer/kernel tests: a seeded RNG, guarded aligned tensors, op
+// Shared utilities for layer/kernel tests (the seeded RNG is EdgeTestSupport's): guarded aligned tensors, op
 // records, building and running a `Layer`, comparing against a reference.
 import CEdgeSupport
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
-
-/// SplitMix64: tiny, fast, and the same sequence on every platform, so a failing random
-/// case can be reproduced from its seed and index.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-
-    mutating func bool(_ probabilityTrue: Double = 0.5) -> Bool {
-        Double.random(in: 0..<1, using: &self) < probabilityTrue
-    }
-
-    mutating func float(_ range: ClosedRange<Float> = -1...1) -> Float { Float.random(in: range, using: &self) }
-
-    mutating func floats(_ count: Int, _ range: ClosedRange<Float> = -1...1) -> [Float] {
-        (0..<count).map { _ in float(range) }
-    }
-
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-}
 
 /// A float tensor in 64-byte aligned memory (like the runtime's arena and weights),
 /// followed by guard floats that must survive a layer run: a kernel writing past its

@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// MatMulLayer against `GemmReference.matMul`: plain 2-D, batched, numpy broadcasting of

@@ -1,6 +1,7 @@
 import CEdgeSupport
 import EdgeFormat
 import EdgeReference
+import EdgeTestSupport
 import XCTest
 
 /// Edge's packed SGEMM (edge_gemm.c) against `GemmReference.gemm`, for every register-tile

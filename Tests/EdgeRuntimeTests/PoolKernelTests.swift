@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// MaxPool, AveragePool (both count_include_pad modes) and the global pools against

@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeReference
+import EdgeTestSupport
 import XCTest
 @testable import EdgeRuntime
 

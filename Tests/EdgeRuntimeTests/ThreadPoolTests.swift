@@ -1,4 +1,5 @@
 import CEdgeSupport
+import EdgeTestSupport
 import XCTest
 
 /// The pthread pool of edge_threads.c: every index runs exactly once per job, on any

@@ -1,6 +1,7 @@
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// The Winograd F(2×2, 3×3) path of ConvLayer against `ConvReference.conv`: random

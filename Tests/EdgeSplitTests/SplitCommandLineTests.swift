@@ -1,32 +1,18 @@
 import EdgeFormat
 import EdgeTransfer
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 /// `edgec split` and `edgec run --split` as a user meets them: files, JSON, exit codes.
 final class SplitCommandLineTests: XCTestCase {
-    static var edgec: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edgec")
-    }
-
     func edgec(_ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = Self.edgec
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try CommandRunner.edgec(args)
+        return (r.status, r.stdout, r.stderr)
     }
 
     func testSplitThenRunSplitMatchesTheUnsplitModel() throws {
-        guard FileManager.default.fileExists(atPath: Self.edgec.path) else {
-            throw XCTSkip("edgec not built next to the tests (run `swift build --build-tests`)")
-        }
+        _ = try CommandRunner.requireProduct("edgec")
         let model = try SplitFixtures.digits
         let dir = SplitFixtures.temp.appendingPathComponent("cli-split").path
         let (status, stdout, stderr) = try edgec(["split", model, "--at", "/conv3/Conv", "--tl", "pca:32", "--transfer", "f32",

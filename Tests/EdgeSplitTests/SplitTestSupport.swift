@@ -4,18 +4,16 @@ import EdgeTransfer
 import EdgeWire
 import EdgeRuntime
 @testable import EdgeSplit
+import EdgeTestSupport
 import Foundation
 import XCTest
 
 /// Compiled fixture models (once per test process) and a scratch directory.
 enum SplitFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+    static let root = TestPaths.fixtures
 
     static let temp: URL = {
-        let t = FileManager.default.temporaryDirectory.appendingPathComponent("edge-split-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: t, withIntermediateDirectories: true)
-        return t
+        try! TestPaths.temporaryDirectory("split")
     }()
 
     nonisolated(unsafe) static var compiled: [String: String] = [:]

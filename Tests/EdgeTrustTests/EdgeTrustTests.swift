@@ -1,11 +1,11 @@
 import Foundation
 import XCTest
+import EdgeTestSupport
 import EdgeWire
 @testable import EdgeTrust
 
 final class EdgeTrustTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/ed25519_speccheck")
+    static let fixtures = TestPaths.fixtures.appendingPathComponent("ed25519_speccheck")
 
     /// libsodium's verifier on the speccheck cases: only case 3 (a plain valid signature
     /// with mixed-order points) passes; small order, S >= L and non-canonical are refused.

@@ -13,7 +13,8 @@ the small fixture version and the full-size benchmark version. Weights are seede
 
 Public entry points:
     GraphBuilder                 the builder class
-    resnet18, vgg11_bn, mobilenet_v2, mobilenet_v3_small, yolo_tiny
+    resnet18, resnet18_cifar, vgg11_bn, vgg16_bn_cifar, mobilenet_v2, mobilenet_v3_small, yolo_tiny
+    VGG_CONFIGS, vgg_features     the VGG layer tables and feature stack
     MODELS                       name -> builder
     build_model(name, **kw)      same, by name
     random_inputs(model, shapes, seed)
@@ -37,7 +38,11 @@ __all__ = [
     "GraphBuilder",
     "make_divisible",
     "resnet18",
+    "resnet18_cifar",
     "vgg11_bn",
+    "vgg16_bn_cifar",
+    "VGG_CONFIGS",
+    "vgg_features",
     "mobilenet_v2",
     "mobilenet_v3_small",
     "yolo_tiny",
@@ -426,16 +431,25 @@ def _ch(c: int, width: float, divisor: int = 1) -> int:
 
 
 def resnet18(width: float = 1.0, num_classes: int = 1000, seed: int = 0, opset: int = 13,
-             flatten: str = "shape_chain", dynamic_hw: bool = True) -> onnx.ModelProto:
-    """ResNet-18 (BasicBlock, projection shortcuts). Input "input" [1, 3, height, width]."""
-    b = GraphBuilder("resnet18", seed, opset)
-    hw = ["height", "width"] if dynamic_hw else [224, 224]
+             flatten: str = "shape_chain", dynamic_hw: bool = True, stem: str = "imagenet",
+             input_size: int = 224, name: str = "resnet18", doc: Optional[str] = None) -> onnx.ModelProto:
+    """ResNet-18 (BasicBlock, projection shortcuts). Input "input" [1, 3, height, width]
+    (static [1, 3, input_size, input_size] with ``dynamic_hw=False``).
+
+    ``stem="imagenet"``: Conv7x7/2 + max-pool (torchvision); ``stem="cifar"``: Conv3x3/1
+    without max-pool (the usual CIFAR variant)."""
+    b = GraphBuilder(name, seed, opset)
+    hw = ["height", "width"] if dynamic_hw else [input_size, input_size]
     x = b.input("input", [1, 3] + hw)
     c0 = _ch(64, width)
-    x = b.conv(x, 3, c0, 7, 2, 3, module="conv1")
+    if stem == "cifar":
+        x = b.conv(x, 3, c0, 3, 1, 1, module="conv1")
+    else:
+        x = b.conv(x, 3, c0, 7, 2, 3, module="conv1")
     x = b.bn(x, c0, module="bn1")
     x = b.relu(x, module="relu")
-    x = b.maxpool(x, 3, 2, 1, module="maxpool")
+    if stem != "cifar":
+        x = b.maxpool(x, 3, 2, 1, module="maxpool")
     cin = c0
     for li, (c, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
         cout = _ch(c, width)
@@ -459,10 +473,35 @@ def resnet18(width: float = 1.0, num_classes: int = 1000, seed: int = 0, opset: 
     x = b.flatten(x, flatten)
     x = b.linear(x, cin, num_classes, module="fc")
     b.output(x, "output", shape=[1, num_classes])
-    return b.make_model(doc=f"ResNet-18 width={width} classes={num_classes} seed={seed}")
+    return b.make_model(doc=doc or f"ResNet-18 width={width} classes={num_classes} seed={seed}")
 
 
-_VGG11 = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+# VGG feature configurations (channels per 3x3 conv, "M" = 2x2 max-pool).
+VGG_CONFIGS = {
+    "vgg11": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+}
+
+
+def vgg_features(b: "GraphBuilder", x: str, config: str, width: float = 1.0) -> tuple:
+    """The VGG-BN feature stack under scope "features": Conv3x3 (bias) + BN + Relu per
+    entry, MaxPool 2x2 per "M", torchvision's module indices. Returns (x, channels, spatial
+    divisor)."""
+    cin, idx, div = 3, 0, 1
+    with b.scope("features"):
+        for v in VGG_CONFIGS[config]:
+            if v == "M":
+                x = b.maxpool(x, 2, 2, 0, module=f"features.{idx}")
+                idx += 1
+                div *= 2
+                continue
+            c = _ch(v, width)
+            x = b.conv(x, cin, c, 3, 1, 1, bias=True, module=f"features.{idx}")
+            x = b.bn(x, c, module=f"features.{idx + 1}")
+            x = b.relu(x, module=f"features.{idx + 2}")
+            idx += 3
+            cin = c
+    return x, cin, div
 
 
 def vgg11_bn(width: float = 1.0, num_classes: int = 1000, seed: int = 0, opset: int = 13,
@@ -474,20 +513,8 @@ def vgg11_bn(width: float = 1.0, num_classes: int = 1000, seed: int = 0, opset: 
     inputs); ``pool="none"`` flattens C*h*w (for 224 input this is torchvision's 7x7)."""
     b = GraphBuilder("vgg11_bn", seed, opset)
     x = b.input("input", [1, 3, input_size, input_size])
-    cin, idx, size = 3, 0, input_size
-    with b.scope("features"):
-        for v in _VGG11:
-            if v == "M":
-                x = b.maxpool(x, 2, 2, 0, module=f"features.{idx}")
-                idx += 1
-                size //= 2
-                continue
-            c = _ch(v, width)
-            x = b.conv(x, cin, c, 3, 1, 1, bias=True, module=f"features.{idx}")
-            x = b.bn(x, c, module=f"features.{idx + 1}")
-            x = b.relu(x, module=f"features.{idx + 2}")
-            idx += 3
-            cin = c
+    x, cin, div = vgg_features(b, x, "vgg11", width)
+    size = input_size // div
     x = b.identity(x)
     if pool == "gap":
         x = b.global_avgpool(x, module="avgpool")
@@ -506,6 +533,29 @@ def vgg11_bn(width: float = 1.0, num_classes: int = 1000, seed: int = 0, opset: 
         x = b.linear(x, h, num_classes, module="classifier.6")
     b.output(x, "output")
     return b.make_model(doc=f"VGG-11-BN width={width} classes={num_classes} seed={seed}")
+
+
+def vgg16_bn_cifar(seed: int = 0, num_classes: int = 10, hidden: int = 512) -> onnx.ModelProto:
+    """VGG-16-BN for 32x32 input: 13 x (Conv3x3 with bias, BN, Relu), 5 max-pools (1x1x512
+    left), Flatten -> Gemm(512->hidden) -> Relu -> Gemm(hidden->classes)."""
+    b = GraphBuilder("vgg16_bn", seed, 13)
+    x = b.input("input", [1, 3, 32, 32])
+    x, cin, _ = vgg_features(b, x, "vgg16")
+    x = b.flatten(x, "flatten")
+    with b.scope("classifier"):
+        x = b.linear(x, cin, hidden, module="classifier.0", gain=math.sqrt(2.0))
+        x = b.relu(x, module="classifier.1")
+        x = b.linear(x, hidden, num_classes, module="classifier.2")
+    b.output(x, "output")
+    return b.make_model(doc=f"VGG-16-BN CIFAR (32x32) classes={num_classes} seed={seed}")
+
+
+def resnet18_cifar(seed: int = 0, num_classes: int = 10) -> onnx.ModelProto:
+    """ResNet-18 for 32x32 input: Conv3x3(64) stem without max-pool, 4 stages of 2 BasicBlocks
+    (64, 128/2, 256/2, 512/2) with Conv1x1+BN projections, GAP, Flatten, Gemm(512->classes)."""
+    return resnet18(num_classes=num_classes, seed=seed, flatten="flatten", dynamic_hw=False, stem="cifar",
+                    input_size=32, name="resnet18_cifar",
+                    doc=f"ResNet-18 CIFAR (32x32) classes={num_classes} seed={seed}")
 
 
 def _conv_bn_act(b: GraphBuilder, x, cin, cout, k, stride, groups, act, prefix, gamma_scale=1.0,
@@ -847,7 +897,7 @@ def param_count(model: onnx.ModelProto) -> int:
     return int(sum(np.prod(i.dims) for i in model.graph.initializer))
 
 
-if __name__ == "__main__":  # quick self-check: python3 Tools/edge_models.py
+if __name__ == "__main__":  # quick self-check: python3 -m edgetools.models (in Tools/)
     import sys
 
     for name, kw, shape in [
