@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
         .target(name: "EdgePlanner", dependencies: ["EdgeRuntime", "EdgeFormat"]),
         .target(name: "EdgeSplit", dependencies: ["EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
-        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeWire", "EdgeClient"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
@@ -73,13 +73,13 @@ let package = Package(
         ),
         // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
         .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
-        .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
+        .target(name: "EdgeWire", dependencies: ["CEdgeWire", "EdgeRoma"]),
         .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
-        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
+        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat", "EdgeRoma"]),
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
         // Fleet rollout over an MQTT broker (Formats/FLEET.md): CEdgeMqtt wraps libmosquitto,
         // EdgeFleet is the agent side (Embedded-safe), EdgeFleetControl the host-only
@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "EdgeClient", dependencies: ["EdgeAgent", "CEdgeAgentSupport", "EdgeWire", "EdgeTrust", "EdgeRuntime", "EdgeFormat"]),
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
         .testTarget(name: "AgentTests", dependencies: ["EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
-                                                       "EdgeFleet", "EdgeFleetControl"]),
+                                                       "EdgeFleet", "EdgeFleetControl", "EdgeRomaEval"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),

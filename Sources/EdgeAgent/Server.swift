@@ -99,6 +99,7 @@ public final class Server {
                 case .activate(let name): return .ok(try agent.activate(name, counter: c.counter, receivedNanos: receivedNanos))
                 case .rollback: return .ok(try agent.rollback(counter: c.counter, receivedNanos: receivedNanos))
                 case .policy(let spec): return .ok(try agent.setPolicy(spec, counter: c.counter))
+                case .roma(let spec): return .ok(try agent.setRoma(spec, counter: c.counter))
                 case .push(let total, let digest, let activate):
                     return .ok(try receivePush(fd, agent, limits, counter: c.counter, total: total, digest: digest, activate: activate))
                 }

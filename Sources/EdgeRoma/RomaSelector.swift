@@ -38,6 +38,17 @@ public struct RomaSelector {
         self.observer = SceneObserver(bins: bins)
     }
 
+    /// The detector running now is `d` without the selector having chosen it (an operator
+    /// activated it, or a switch failed): continue from there; not counted as a switch.
+    public mutating func follow(_ d: Int) {
+        precondition(d >= 0 && d < profiles.count)
+        guard d != current else { return }
+        current = d
+        streak = 0
+        candidate = -1
+        sinceSwitch = 0
+    }
+
     /// Latency each detector would have now, milliseconds.
     public func latencyNow(_ d: Int) -> Double { profiles[d].latencyMedianMs * contention.scale }
 
@@ -58,10 +69,15 @@ public struct RomaSelector {
         return out
     }
 
-    /// The running detector finished `frame` in `latencyMs`; returns the detector to run next.
-    public mutating func observe(_ detections: [Detection], frame: Int, latencyMs: Double, intervalMs: Double) -> Int {
-        observer.observe(detections, frame: frame, recall: profiles[current].recallBySize)
-        contention.update(measuredMs: latencyMs, profiledMs: profiles[current].latencyMedianMs)
+    /// Detector `running` finished `frame` in `latencyMs`; returns the detector to run next.
+    /// `running` differs from `current` while a switch the selector asked for is still on
+    /// its way (the agent swaps asynchronously): such outputs update the scene and latency
+    /// estimates, but no new decision is taken until the chosen detector runs.
+    public mutating func observe(_ detections: [Detection], by running: Int, frame: Int, latencyMs: Double, intervalMs: Double) -> Int {
+        precondition(running >= 0 && running < profiles.count)
+        observer.observe(detections, frame: frame, recall: profiles[running].recallBySize)
+        contention.update(measuredMs: latencyMs, profiledMs: profiles[running].latencyMedianMs)
+        guard running == current else { return current }
         sinceSwitch += 1
         let est = estimates(intervalMs: intervalMs)
         var best = current

@@ -127,7 +127,7 @@ public struct StreamSimulation {
         var chooser: (Job, [Detection], Double) -> Int
         switch policy {
         case .fixed(let d): chooser = { _, _, _ in d }
-        case .roma: chooser = { job, dets, ms in roma.observe(dets, frame: job.frame, latencyMs: ms, intervalMs: 1000 * self.scenario.interval(frame: job.frame)) }
+        case .roma: chooser = { job, dets, ms in roma.observe(dets, by: job.detector, frame: job.frame, latencyMs: ms, intervalMs: 1000 * self.scenario.interval(frame: job.frame)) }
         case .latency: chooser = { job, _, ms in lat.observe(latencyMs: ms, intervalMs: 1000 * self.scenario.interval(frame: job.frame)) }
         case .oracle: fatalError("unreachable")
         }

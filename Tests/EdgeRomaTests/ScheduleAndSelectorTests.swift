@@ -74,7 +74,7 @@ final class ScheduleAndSelectorTests: XCTestCase {
         var s = RomaSelector(profiles: profiles(), bins: bins, initial: 1)
         for f in 0..<10 {
             _ = s.observe([Detection(Box(10, 10, 18, 18), score: 0.9), Detection(Box(40, 40, 46, 46), score: 0.8)],
-                          frame: f * 3, latencyMs: 100, intervalMs: 33)
+                          by: s.current, frame: f * 3, latencyMs: 100, intervalMs: 33)
         }
         XCTAssertEqual(s.current, 1)
         XCTAssertEqual(s.switches, 0)
@@ -85,12 +85,36 @@ final class ScheduleAndSelectorTests: XCTestCase {
             x += 24
             // each detector runs at its profiled latency (no contention)
             let ms: Double = s.current == 0 ? 5 : 100
-            picks.append(s.observe([Detection(Box(x, 10, x + 60, 70), score: 0.9)], frame: f * 3, latencyMs: ms, intervalMs: 33))
+            picks.append(s.observe([Detection(Box(x, 10, x + 60, 70), score: 0.9)], by: s.current, frame: f * 3, latencyMs: ms, intervalMs: 33))
         }
         XCTAssertEqual(s.current, 0)
         XCTAssertEqual(s.switches, 1)
         // hysteresis: not on the very first output that favours the switch
         XCTAssertEqual(picks[0], 1)
+    }
+
+    /// While a switch is in flight (outputs still come from the old detector) the selector
+    /// keeps its choice and takes no new decision; `follow` adopts a detector someone else
+    /// activated without counting a switch.
+    func testSelectorWaitsForAnAsynchronousSwapAndFollows() {
+        let bins = SizeBins(edges: [12, 24, 48])
+        var s = RomaSelector(profiles: profiles(), bins: bins, initial: 1)
+        var x: Float = 0
+        var f = 0
+        while s.current == 1 && f < 60 {
+            x += 24
+            _ = s.observe([Detection(Box(x, 10, x + 60, 70), score: 0.9)], by: 1, frame: f * 3, latencyMs: 100, intervalMs: 33)
+            f += 1
+        }
+        XCTAssertEqual(s.current, 0, "fast large objects: the fast detector")
+        // the swap has not happened yet: the big detector's outputs keep coming, small objects now
+        for g in 0..<20 {
+            XCTAssertEqual(s.observe([Detection(Box(10, 10, 16, 16), score: 0.9)], by: 1, frame: (f + g) * 3, latencyMs: 100, intervalMs: 33), 0)
+        }
+        XCTAssertEqual(s.switches, 1)
+        s.follow(1)
+        XCTAssertEqual(s.current, 1)
+        XCTAssertEqual(s.switches, 1)
     }
 
     func testContentionMakesLatencyPolicyStepDown() {
