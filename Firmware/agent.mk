@@ -1,6 +1,7 @@
 # Device build of the agent `edged` (included by Firmware/Makefile; uses its aarch64
 # toolchain variables). Like edge-run it is one Embedded Swift module: the runtime
-# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeAgent) and
+# (EdgeFormat, EdgeRuntime), ROMA's decoder and selector (EdgeRoma), the agent (EdgeWire,
+# EdgeTrust, EdgeAgent) and
 # AgentMain/EdgedMain.swift, whose `import X` lines resolve to empty stub modules.
 # The C parts (protobuf-c messages, the agent's socket/thread/fsync shim) are
 # compiled with the cross gcc; libprotobuf-c, libsodium and libz come
@@ -10,6 +11,7 @@
 #   make -C Firmware edged-smoke    starts it under qemu-aarch64 and asks for --help
 
 AGENT_SWIFT_SOURCES := $(FORMAT_SOURCES) $(RUNTIME_SOURCES) \
+    $(sort $(wildcard $(ROOT)/Sources/EdgeRoma/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeWire/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeTrust/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeAgent/*.swift)) \
@@ -21,7 +23,7 @@ AGENT_HEADERS := $(C_HEADERS) $(wildcard $(ROOT)/Sources/CEdgeWire/include/*) \
     $(wildcard $(ROOT)/Sources/CEdgeAgentSupport/include/*) $(wildcard $(ROOT)/Sources/CEdgeSodium/include/*)
 AGENT_LIBS := -lprotobuf-c -lsodium -lpthread $(LIBS)
 AGENT_OBJ := $(OUT)/aarch64/obj-agent
-AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent
+AGENT_STUBS := EdgeFormat EdgeRuntime EdgeRoma EdgeWire EdgeTrust EdgeAgent
 
 .PHONY: edged edged-smoke
 edged: $(OUT)/aarch64/stripped/edged
