@@ -15,7 +15,8 @@
 //     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer (it never
 //                     runs a model, so it does not depend on EdgeRuntime)
 //     EdgeReports   - what loads and runs models for people: inspect/bench summaries, portfolios
-//     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation
+//     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation and realtime run
+//     CEdgeCpuLoad  - the realtime run's competing CPU load process
 //     EdgePlanner   - Scission-style partitioning: block profiles, the partition search, charts
 //     EdgeSplit     - head/tail split with a Transfer Layer, transfer encodings (edgec split)
 //     edgec         - the command-line tool
@@ -62,7 +63,9 @@ let package = Package(
         .target(name: "EdgeRoma", dependencies: ["CEdgeSupport"]),
         .target(name: "EdgePlanner", dependencies: ["EdgeRuntime", "EdgeFormat"]),
         .target(name: "EdgeSplit", dependencies: ["EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
-        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeWire", "EdgeClient"]),
+        // Competing CPU load for `roma-eval --mode realtime` (a pinned duty-cycle process). Host only.
+        .target(name: "CEdgeCpuLoad"),
+        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeWire", "EdgeClient", "CEdgeCpuLoad"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
@@ -94,7 +97,7 @@ let package = Package(
                                                        "EdgeFleet", "EdgeFleetControl", "EdgeRomaEval"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
-        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat", "CEdgeCpuLoad"]),
         .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeSplit", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // Counts malloc calls (interposes glibc's in the test process) for the
