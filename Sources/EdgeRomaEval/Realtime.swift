@@ -16,7 +16,8 @@ import Foundation
 /// policies see are measured (wall time x speedup, in scenario milliseconds).
 ///
 /// cpu_load: the loop is pinned to core `cpu`, and a child process pinned to the same
-/// core spins for cpu_load of every `loadPeriodMs` during the segment and sleeps the rest
+/// core spins for cpu_load of every load period (10 ms of scenario time, so 10 / speedup
+/// ms of wall time, at least 1 ms) during the segment and sleeps the rest
 /// (CEdgeCpuLoad), at nice -10 when allowed so it preempts the detectors while it spins.
 /// Other programs on the machine compete too: the per-segment median run times in the
 /// result say what the detectors actually got.
@@ -30,7 +31,8 @@ public struct RealtimeRun {
     public let scenario: Scenario
     public var speedup: Double
     public var cpu: Int
-    public var loadPeriodMs = 10.0
+    /// Wall milliseconds per spin/sleep cycle of the load process.
+    public var loadPeriodMs: Double { Swift.max(1, 10 / speedup) }
     public var agent: (address: String, key: [UInt8])? = nil
 
     public init(family: DetectorFamily, scenario: Scenario, speedup: Double, cpu: Int) {

@@ -8,14 +8,16 @@ import XCTest
 final class DeviceAgentTests: AgentTestCase {
     static let binary = AgentFixtures.root.appendingPathComponent("Firmware/build/aarch64/stripped/edged").path
 
-    func launcher() throws -> [String] {
+    func launcher() throws -> [String] { try Self.deviceLauncher() }
+
+    static func deviceLauncher() throws -> [String] {
         let required = ProcessInfo.processInfo.environment["EDGE_REQUIRE_DEVICE"] == "1"
         let qemu = ["/usr/bin/qemu-aarch64", "/usr/local/bin/qemu-aarch64"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard FileManager.default.isExecutableFile(atPath: Self.binary), let q = qemu else {
+        guard FileManager.default.isExecutableFile(atPath: binary), let q = qemu else {
             if required { XCTFail("device edged or qemu-aarch64 missing (make firmware)") }
             throw XCTSkip("device edged not built (make -C Firmware) or qemu-aarch64 missing")
         }
-        return [q, Self.binary]
+        return [q, binary]
     }
 
     func testDeviceAgentServesAndSwaps() throws {

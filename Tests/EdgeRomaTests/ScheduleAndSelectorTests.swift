@@ -60,6 +60,23 @@ final class ScheduleAndSelectorTests: XCTestCase {
         XCTAssertEqual(o.speedBySize[0], 5, accuracy: 1e-5)   // no sample: the overall mean
     }
 
+    /// A still object whose detected centre jitters by 2 px between outputs: measured from
+    /// the track's start, its speed stays far below the 2-4 px a frame-to-frame estimate
+    /// gives; an object moving 3 px a frame is measured at 3 px.
+    func testTrackSpeedIgnoresJitterButSeesMotion() {
+        var still = SceneObserver(bins: SizeBins(edges: [12, 24, 48]))
+        var moving = SceneObserver(bins: SizeBins(edges: [12, 24, 48]))
+        let recall: [Float] = [1, 1, 1, 1]
+        for f in 0..<40 {
+            let j: Float = f % 2 == 0 ? -1 : 1
+            still.observe([Detection(Box(40 + j, 40 - j, 60 + j, 60 - j), score: 0.9)], frame: f, recall: recall)
+            let x = Float(3 * f)
+            moving.observe([Detection(Box(x, 40, x + 20, 60), score: 0.9)], frame: f, recall: recall)
+        }
+        XCTAssertLessThan(still.speedBySize[1], 0.4)
+        XCTAssertEqual(moving.speedBySize[1], 3, accuracy: 1e-3)
+    }
+
     /// Two detectors: "small" is fast and fine on large objects, blind to small ones;
     /// "big" sees small objects but is slow, and slow outputs go stale when objects move.
     func profiles() -> [DetectorProfile] {
