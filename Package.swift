@@ -77,7 +77,7 @@ let package = Package(
         // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
         .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(name: "EdgeWire", dependencies: ["CEdgeWire", "EdgeRoma"]),
-        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire"]),
+        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeWire", "EdgeRoma"]),
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTrust", "EdgeWire"]),
