@@ -16,7 +16,8 @@
 //     EdgeCompiler  - ONNX import, graph IR, passes, memory planner, .edgm writer (it never
 //                     runs a model, so it does not depend on EdgeRuntime)
 //     EdgeReports   - what loads and runs models for people: inspect/bench summaries, portfolios
-//     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation
+//     EdgeRomaEval  - ROMA scenarios, streaming AP, the policy simulation and realtime run
+//     CEdgeCpuLoad  - the realtime run's competing CPU load process
 //     EdgePlanner   - Scission-style partitioning: block profiles, the partition search, charts
 //     EdgeSplit     - head/tail split with a Transfer Layer, transfer encodings (edgec split)
 //     edgec         - the command-line tool
@@ -66,7 +67,9 @@ let package = Package(
         // `edgec split`/`run --split` and the agents (Embedded-safe: built into the device edged).
         .target(name: "EdgeTransfer", dependencies: ["EdgeFormat", "EdgeWire"]),
         .target(name: "EdgeSplit", dependencies: ["EdgeTransfer", "EdgeWire", "EdgeFormat", "EdgeRuntime", "CEdgeSupport"]),
-        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
+        // Competing CPU load for `roma-eval --mode realtime` (a pinned duty-cycle process). Host only.
+        .target(name: "CEdgeCpuLoad"),
+        .target(name: "EdgeRomaEval", dependencies: ["EdgeRoma", "EdgeCompiler", "EdgeRuntime", "EdgeFormat", "EdgeWire", "EdgeClient", "CEdgeCpuLoad"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
@@ -77,13 +80,13 @@ let package = Package(
         ),
         // Device agent (Formats/WIRE.md, Formats/ARTIFACT.md): see Sources/EdgeAgent/README.md.
         .target(name: "CEdgeWire", linkerSettings: [.linkedLibrary("protobuf-c")]),
-        .target(name: "EdgeWire", dependencies: ["CEdgeWire"]),
-        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeTestSupport", "EdgeWire"]),
+        .target(name: "EdgeWire", dependencies: ["CEdgeWire", "EdgeRoma"]),
+        .testTarget(name: "EdgeWireTests", dependencies: ["EdgeTestSupport", "EdgeWire", "EdgeRoma"]),
         .target(name: "CEdgeSodium", linkerSettings: [.linkedLibrary("sodium")]),
         .target(name: "EdgeTrust", dependencies: ["CEdgeSodium", "EdgeWire", "EdgeFormat"]),
         .testTarget(name: "EdgeTrustTests", dependencies: ["EdgeTestSupport", "EdgeTrust", "EdgeWire"]),
         .target(name: "CEdgeAgentSupport"),
-        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeTransfer", "EdgeRuntime", "EdgeFormat"]),
+        .target(name: "EdgeAgent", dependencies: ["CEdgeAgentSupport", "CEdgeSupport", "EdgeWire", "EdgeTrust", "EdgeTransfer", "EdgeRuntime", "EdgeFormat", "EdgeRoma"]),
         .executableTarget(name: "edged", dependencies: ["EdgeAgent", "EdgeFleet", "CEdgeAgentSupport"]),
         // Fleet rollout over an MQTT broker (Formats/FLEET.md): CEdgeMqtt wraps libmosquitto,
         // EdgeFleet is the agent side (Embedded-safe), EdgeFleetControl the host-only
@@ -98,10 +101,10 @@ let package = Package(
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
         .testTarget(name: "AgentTests", dependencies: ["EdgeTestSupport", "EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
                                                        "EdgeFleet", "EdgeFleetControl", "EdgeChain", "EdgeSplit", "EdgeTransfer", "EdgePlanner",
-                                                       "CEdgeSupport", "CEdgeAgentSupport"]),
+                                                       "CEdgeSupport", "CEdgeAgentSupport", "EdgeRomaEval"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgeTestSupport", "EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
-        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeTestSupport", "EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat"]),
+        .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeTestSupport", "EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat", "CEdgeCpuLoad"]),
         .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeTestSupport", "EdgeSplit", "EdgeTransfer", "EdgeWire", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeTestSupport", "EdgeRuntime", "EdgeFormat", "EdgeReference"]),
         // What every test target shares: the seeded RNG, the fixture reader, tensor

@@ -1,16 +1,17 @@
 # Device build of the agent `edged` (included by Firmware/Makefile; uses its aarch64
 # toolchain variables). Like edge-run it is one Embedded Swift module: the runtime
-# (EdgeFormat, EdgeRuntime), the agent (EdgeWire, EdgeTrust, EdgeTransfer, EdgeAgent), its fleet
-# client (EdgeFleet: `edged --mqtt`, Formats/FLEET.md) and AgentMain/EdgedMain.swift,
-# whose `import X` lines resolve to empty stub modules. The C parts (protobuf-c
-# messages, the agent's socket/thread/fsync shim, the libmosquitto shim) are compiled
-# with the cross gcc; libprotobuf-c, libsodium, libmosquitto and libz come from
-# Debian's arm64 packages (Tools/setup_cross.sh).
+# (EdgeFormat, EdgeRuntime), ROMA's decoder and selector (EdgeRoma), the agent (EdgeWire,
+# EdgeTrust, EdgeTransfer, EdgeAgent), its fleet client (EdgeFleet: `edged --mqtt`,
+# Formats/FLEET.md) and AgentMain/EdgedMain.swift, whose `import X` lines resolve to empty
+# stub modules. The C parts (protobuf-c messages, the agent's socket/thread/fsync shim, the
+# libmosquitto shim) are compiled with the cross gcc; libprotobuf-c, libsodium, libmosquitto
+# and libz come from Debian's arm64 packages (Tools/setup_cross.sh).
 #
 #   make -C Firmware edged          build/aarch64/edged (+ stripped/edged)
 #   make -C Firmware edged-smoke    starts it under qemu-aarch64 and asks for --help
 
 AGENT_SWIFT_SOURCES := $(FORMAT_SOURCES) $(RUNTIME_SOURCES) \
+    $(sort $(wildcard $(ROOT)/Sources/EdgeRoma/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeWire/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeTrust/*.swift)) \
     $(sort $(wildcard $(ROOT)/Sources/EdgeTransfer/*.swift)) \
@@ -26,7 +27,7 @@ AGENT_HEADERS := $(C_HEADERS) $(wildcard $(ROOT)/Sources/CEdgeWire/include/*) \
     $(wildcard $(ROOT)/Sources/CEdgeMqtt/include/*)
 AGENT_LIBS := -lprotobuf-c -lsodium -lmosquitto -lpthread $(LIBS)
 AGENT_OBJ := $(OUT)/aarch64/obj-agent
-AGENT_STUBS := EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeTransfer EdgeAgent EdgeFleet
+AGENT_STUBS := EdgeFormat EdgeRuntime EdgeRoma EdgeWire EdgeTrust EdgeTransfer EdgeAgent EdgeFleet
 
 .PHONY: edged edged-smoke
 edged: $(OUT)/aarch64/stripped/edged

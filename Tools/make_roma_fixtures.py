@@ -4,6 +4,10 @@ make of it, for the Swift tests (EdgeRomaTests) to compare our runtime and decod
 
     python3 Tools/make_roma_fixtures.py
 
+It also writes Tests/Fixtures/roma/agent_switch/: two still scenes (small objects, then
+large ones; Tools/roma_profiles/agent_switch.json), each rendered on its own so no object
+of the first survives into the second, for the agent's ROMA loopback test (AgentTests).
+
 Needs the trained detectors in Tests/Fixtures/detectors (Tools/train_roma_detectors.py).
 expected.json holds, per detector, the number of detections on every frame, the first
 frame's detections (x0, y0, x1, y1, score) and the AP50 / AP75 of each frame's own
@@ -27,6 +31,28 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests" / "Fixtures" / "roma" / "tiny"
 PROFILE = ROOT / "Tools" / "roma_profiles" / "tiny.json"
 SEED = 5
+SWITCH_OUT = ROOT / "Tests" / "Fixtures" / "roma" / "agent_switch"
+SWITCH_PROFILE = ROOT / "Tools" / "roma_profiles" / "agent_switch.json"
+SWITCH_SEED = 41
+
+
+def write_agent_switch() -> None:
+    """One scenario of separately rendered segments (timestamps continue across them)."""
+    segments = json.loads(SWITCH_PROFILE.read_text())["segments"]
+    all_frames, frames_gt, seg_info, t0 = [], [], [], 0.0
+    for si, seg in enumerate(segments):
+        frames, gt = roma_scenario.render(roma_scenario.load_profile({"segments": [seg]}), SWITCH_SEED + si)
+        info = dict(gt["segments"][0], first_frame=len(frames_gt))
+        for f in gt["frames"]:
+            frames_gt.append({"t": round(t0 + f["t"], 6), "segment": si, "boxes": f["boxes"]})
+        t0 += len(frames) / seg["fps"]
+        seg_info.append(info)
+        all_frames.append(frames)
+        width, height = gt["width"], gt["height"]
+    gt = {"format": "roma-scenario", "version": 1, "seed": SWITCH_SEED, "width": width, "height": height,
+          "segments": seg_info, "frames": frames_gt}
+    roma_scenario.write(SWITCH_OUT, np.concatenate(all_frames), gt)
+    print("wrote", SWITCH_OUT)
 
 
 def main() -> int:
@@ -50,6 +76,7 @@ def main() -> int:
         }
         print(d["name"], expected["detectors"][d["name"]])
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+    write_agent_switch()
     return 0
 
 

@@ -416,6 +416,96 @@ void   edge_wire__set_policy__free_unpacked
   assert(message->base.descriptor == &edge_wire__set_policy__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   edge_wire__roma_detector__init
+                     (EdgeWire__RomaDetector         *message)
+{
+  static const EdgeWire__RomaDetector init_value = EDGE_WIRE__ROMA_DETECTOR__INIT;
+  *message = init_value;
+}
+size_t edge_wire__roma_detector__get_packed_size
+                     (const EdgeWire__RomaDetector *message)
+{
+  assert(message->base.descriptor == &edge_wire__roma_detector__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__roma_detector__pack
+                     (const EdgeWire__RomaDetector *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__roma_detector__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__roma_detector__pack_to_buffer
+                     (const EdgeWire__RomaDetector *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__roma_detector__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__RomaDetector *
+       edge_wire__roma_detector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__RomaDetector *)
+     protobuf_c_message_unpack (&edge_wire__roma_detector__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__roma_detector__free_unpacked
+                     (EdgeWire__RomaDetector *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__roma_detector__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__set_roma_policy__init
+                     (EdgeWire__SetRomaPolicy         *message)
+{
+  static const EdgeWire__SetRomaPolicy init_value = EDGE_WIRE__SET_ROMA_POLICY__INIT;
+  *message = init_value;
+}
+size_t edge_wire__set_roma_policy__get_packed_size
+                     (const EdgeWire__SetRomaPolicy *message)
+{
+  assert(message->base.descriptor == &edge_wire__set_roma_policy__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__set_roma_policy__pack
+                     (const EdgeWire__SetRomaPolicy *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__set_roma_policy__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__set_roma_policy__pack_to_buffer
+                     (const EdgeWire__SetRomaPolicy *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__set_roma_policy__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__SetRomaPolicy *
+       edge_wire__set_roma_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__SetRomaPolicy *)
+     protobuf_c_message_unpack (&edge_wire__set_roma_policy__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__set_roma_policy__free_unpacked
+                     (EdgeWire__SetRomaPolicy *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__set_roma_policy__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   edge_wire__command__init
                      (EdgeWire__Command         *message)
 {
@@ -774,6 +864,51 @@ void   edge_wire__variant_info__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &edge_wire__variant_info__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__roma_estimate__init
+                     (EdgeWire__RomaEstimate         *message)
+{
+  static const EdgeWire__RomaEstimate init_value = EDGE_WIRE__ROMA_ESTIMATE__INIT;
+  *message = init_value;
+}
+size_t edge_wire__roma_estimate__get_packed_size
+                     (const EdgeWire__RomaEstimate *message)
+{
+  assert(message->base.descriptor == &edge_wire__roma_estimate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__roma_estimate__pack
+                     (const EdgeWire__RomaEstimate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__roma_estimate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__roma_estimate__pack_to_buffer
+                     (const EdgeWire__RomaEstimate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__roma_estimate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__RomaEstimate *
+       edge_wire__roma_estimate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__RomaEstimate *)
+     protobuf_c_message_unpack (&edge_wire__roma_estimate__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__roma_estimate__free_unpacked
+                     (EdgeWire__RomaEstimate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__roma_estimate__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   edge_wire__status__init
@@ -1402,7 +1537,252 @@ const ProtobufCMessageDescriptor edge_wire__set_policy__descriptor =
   (ProtobufCMessageInit) edge_wire__set_policy__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[6] =
+static const ProtobufCFieldDescriptor edge_wire__roma_detector__field_descriptors[7] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaDetector, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ap50",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaDetector, ap50),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ap50_by_size",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(EdgeWire__RomaDetector, n_ap50_by_size),
+    offsetof(EdgeWire__RomaDetector, ap50_by_size),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recall_by_size",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(EdgeWire__RomaDetector, n_recall_by_size),
+    offsetof(EdgeWire__RomaDetector, recall_by_size),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "beta_by_size",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(EdgeWire__RomaDetector, n_beta_by_size),
+    offsetof(EdgeWire__RomaDetector, beta_by_size),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_median_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaDetector, latency_median_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_p90_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaDetector, latency_p90_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__roma_detector__field_indices_by_name[] = {
+  1,   /* field[1] = ap50 */
+  2,   /* field[2] = ap50_by_size */
+  4,   /* field[4] = beta_by_size */
+  5,   /* field[5] = latency_median_ms */
+  6,   /* field[6] = latency_p90_ms */
+  0,   /* field[0] = name */
+  3,   /* field[3] = recall_by_size */
+};
+static const ProtobufCIntRange edge_wire__roma_detector__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor edge_wire__roma_detector__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.RomaDetector",
+  "RomaDetector",
+  "EdgeWire__RomaDetector",
+  "edge_wire",
+  sizeof(EdgeWire__RomaDetector),
+  7,
+  edge_wire__roma_detector__field_descriptors,
+  edge_wire__roma_detector__field_indices_by_name,
+  1,  edge_wire__roma_detector__number_ranges,
+  (ProtobufCMessageInit) edge_wire__roma_detector__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__set_roma_policy__field_descriptors[8] =
+{
+  {
+    "detectors",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(EdgeWire__SetRomaPolicy, n_detectors),
+    offsetof(EdgeWire__SetRomaPolicy, detectors),
+    &edge_wire__roma_detector__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bins_px",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(EdgeWire__SetRomaPolicy, n_size_bins_px),
+    offsetof(EdgeWire__SetRomaPolicy, size_bins_px),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frame_width",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetRomaPolicy, frame_width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frame_height",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetRomaPolicy, frame_height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score_min",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetRomaPolicy, score_min),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_detections",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetRomaPolicy, max_detections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetRomaPolicy, output),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frame_interval_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__SetRomaPolicy, frame_interval_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__set_roma_policy__field_indices_by_name[] = {
+  0,   /* field[0] = detectors */
+  3,   /* field[3] = frame_height */
+  7,   /* field[7] = frame_interval_ms */
+  2,   /* field[2] = frame_width */
+  5,   /* field[5] = max_detections */
+  6,   /* field[6] = output */
+  4,   /* field[4] = score_min */
+  1,   /* field[1] = size_bins_px */
+};
+static const ProtobufCIntRange edge_wire__set_roma_policy__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor edge_wire__set_roma_policy__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.SetRomaPolicy",
+  "SetRomaPolicy",
+  "EdgeWire__SetRomaPolicy",
+  "edge_wire",
+  sizeof(EdgeWire__SetRomaPolicy),
+  8,
+  edge_wire__set_roma_policy__field_descriptors,
+  edge_wire__set_roma_policy__field_indices_by_name,
+  1,  edge_wire__set_roma_policy__number_ranges,
+  (ProtobufCMessageInit) edge_wire__set_roma_policy__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[7] =
 {
   {
     "counter",
@@ -1476,6 +1856,18 @@ static const ProtobufCFieldDescriptor edge_wire__command__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "roma",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Command, roma),
+    &edge_wire__set_roma_policy__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__command__field_indices_by_name[] = {
   2,   /* field[2] = activate */
@@ -1484,12 +1876,14 @@ static const unsigned edge_wire__command__field_indices_by_name[] = {
   4,   /* field[4] = policy */
   1,   /* field[1] = push */
   3,   /* field[3] = rollback */
+  6,   /* field[6] = roma */
 };
-static const ProtobufCIntRange edge_wire__command__number_ranges[2 + 1] =
+static const ProtobufCIntRange edge_wire__command__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 10, 5 },
-  { 0, 6 }
+  { 15, 6 },
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor edge_wire__command__descriptor =
 {
@@ -1499,10 +1893,10 @@ const ProtobufCMessageDescriptor edge_wire__command__descriptor =
   "EdgeWire__Command",
   "edge_wire",
   sizeof(EdgeWire__Command),
-  6,
+  7,
   edge_wire__command__field_descriptors,
   edge_wire__command__field_indices_by_name,
-  2,  edge_wire__command__number_ranges,
+  3,  edge_wire__command__number_ranges,
   (ProtobufCMessageInit) edge_wire__command__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -2075,7 +2469,71 @@ const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor =
   (ProtobufCMessageInit) edge_wire__variant_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[22] =
+static const ProtobufCFieldDescriptor edge_wire__roma_estimate__field_descriptors[3] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaEstimate, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accuracy",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaEstimate, accuracy),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__RomaEstimate, latency_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__roma_estimate__field_indices_by_name[] = {
+  1,   /* field[1] = accuracy */
+  2,   /* field[2] = latency_ms */
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange edge_wire__roma_estimate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor edge_wire__roma_estimate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.RomaEstimate",
+  "RomaEstimate",
+  "EdgeWire__RomaEstimate",
+  "edge_wire",
+  sizeof(EdgeWire__RomaEstimate),
+  3,
+  edge_wire__roma_estimate__field_descriptors,
+  edge_wire__roma_estimate__field_indices_by_name,
+  1,  edge_wire__roma_estimate__number_ranges,
+  (ProtobufCMessageInit) edge_wire__roma_estimate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[27] =
 {
   {
     "active",
@@ -2341,6 +2799,66 @@ static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[22] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "roma_estimates",
+    36,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(EdgeWire__Status, n_roma_estimates),
+    offsetof(EdgeWire__Status, roma_estimates),
+    &edge_wire__roma_estimate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roma_current",
+    37,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, roma_current),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roma_switches",
+    38,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, roma_switches),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roma_outputs",
+    39,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, roma_outputs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roma_interval_ms",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, roma_interval_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned edge_wire__status__field_indices_by_name[] = {
   0,   /* field[0] = active */
@@ -2358,6 +2876,11 @@ static const unsigned edge_wire__status__field_indices_by_name[] = {
   1,   /* field[1] = previous */
   16,   /* field[16] = recent_p95_ms */
   7,   /* field[7] = refused */
+  23,   /* field[23] = roma_current */
+  22,   /* field[22] = roma_estimates */
+  26,   /* field[26] = roma_interval_ms */
+  25,   /* field[25] = roma_outputs */
+  24,   /* field[24] = roma_switches */
   9,   /* field[9] = rss_bytes */
   3,   /* field[3] = served */
   10,   /* field[10] = switch_p50_ns */
@@ -2370,7 +2893,7 @@ static const ProtobufCIntRange edge_wire__status__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 31, 17 },
-  { 0, 22 }
+  { 0, 27 }
 };
 const ProtobufCMessageDescriptor edge_wire__status__descriptor =
 {
@@ -2380,7 +2903,7 @@ const ProtobufCMessageDescriptor edge_wire__status__descriptor =
   "EdgeWire__Status",
   "edge_wire",
   sizeof(EdgeWire__Status),
-  22,
+  27,
   edge_wire__status__field_descriptors,
   edge_wire__status__field_indices_by_name,
   2,  edge_wire__status__number_ranges,

@@ -1,5 +1,6 @@
 import CEdgeAgentSupport
 import EdgeFormat
+import EdgeRoma
 import EdgeRuntime
 import EdgeTransfer
 import EdgeTrust
@@ -45,6 +46,14 @@ public final class Agent {
     private var forwardFailed: UInt64 = 0
     /// Random per process; a FORWARD that already passed this id is a loop.
     public let agentId: UInt64 = Agent.randomId()
+    /// ROMA policy (guarded by `romaLock`, taken after `lock` when both are needed):
+    /// the selector, the swap it asked for and not yet made ("" = none), swaps made.
+    private let romaLock = Lock()
+    private var roma: RomaPolicy? = nil
+    private var romaPending = ""
+    private var romaSwaps: UInt64 = 0
+    private var romaThreadStarted = false
+    private let romaWake = Semaphore(0)
 
     public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64) throws(WireError) {
         self.store = try VariantStore(root: storeDir, quotaBytes: quotaBytes)
@@ -155,7 +164,9 @@ public final class Agent {
         case .tensors(let ts): try TensorIO.writeInputs(ts, interp, v.inputIds)
         case .transfer(let t): try TensorIO.writeTransfer(t, interp, v.inputIds)
         }
+        let tRun = Clock.nowNanos()
         interp.run()
+        observeRoma(interp, v, runNanos: Clock.nowNanos() &- tRun)
         if let hop { return .transfer(try TensorIO.encodeTransfer(interp, v.outputIds, hop.target)) }
         return .outputs(try TensorIO.readOutputs(interp, v.outputIds, zlib: zlibOutputs))
     }
@@ -241,6 +252,14 @@ public final class Agent {
             s.forwarded = forwardedCount
             s.forwardFailed = forwardFailed
             s.agentId = agentId
+            romaLock.locked {
+                guard let r = roma else { return }
+                s.romaEstimates = r.estimates()
+                s.romaCurrent = r.currentName
+                s.romaSwitches = romaSwaps
+                s.romaOutputs = r.outputs
+                s.romaIntervalMs = r.spec.frameIntervalMs
+            }
             return s
         }
     }
@@ -412,6 +431,7 @@ public final class Agent {
             throw WireError(.badRequest, "policy variant '\(v.name)' has a latency or accuracy out of range")
         }
         try mutate(counter: counter) { _ throws(WireError) in }
+        if !spec.variants.isEmpty { romaLock.locked { roma = nil } }   // one policy at a time
         let startThread: Bool = lock.locked {
             policy = spec.variants.isEmpty ? nil : SwitchPolicy(spec: spec)
             let start = !policyThreadStarted && policy != nil
@@ -461,6 +481,89 @@ public final class Agent {
             Log.info("policy: switched to '\(t)'")
         } catch {
             Log.info("policy: cannot switch to '\(t)': \(error.message)")
+        }
+    }
+
+    // MARK: ROMA policy
+
+    func setRoma(_ spec: RomaPolicySpec, counter: UInt64) throws(WireError) -> String {
+        let activeName = lock.locked { active?.entry.name ?? "" }
+        let next: RomaPolicy? = spec.detectors.isEmpty ? nil : try RomaPolicy(spec: spec, active: activeName, now: Clock.nowNanos())
+        try mutate(counter: counter) { _ throws(WireError) in }
+        if next != nil { lock.locked { policy = nil } }   // one policy at a time
+        let startThread: Bool = romaLock.locked {
+            roma = next
+            romaPending = ""
+            romaSwaps = 0
+            let start = !romaThreadStarted && next != nil
+            if start { romaThreadStarted = true }
+            return start
+        }
+        if startThread {
+            _ = Threads.start { [self] in
+                while true { romaSwapOnce() }
+            }
+        }
+        guard let r = next else { return "roma policy off" }
+        let names = control.locked { state.catalog.map { $0.name } }
+        var installed = 0
+        for d in spec.detectors {
+            for n in names where n == d.name { installed += 1 }
+        }
+        if r.currentName != activeName { requestRomaSwap(r.currentName) }
+        return "roma policy: \(spec.detectors.count) detectors (\(installed) installed here), frame interval \(Int(spec.frameIntervalMs * 1000)) us, starting with \(r.currentName)"
+    }
+
+    /// Decodes a served detector's output and lets ROMA look at it (on the request's
+    /// thread, after the run, while the interpreter is still checked out).
+    private func observeRoma(_ interp: Interpreter, _ v: ResidentVariant, runNanos: UInt64) {
+        let activeName = lock.locked { active?.entry.name ?? "" }
+        guard let snap = romaLock.locked({ () -> (decoder: DetectionDecoder, output: String, running: Int)? in
+            guard let r = roma, let i = r.index(of: v.entry.name) else { return nil }
+            return (r.decoder, r.spec.output, i)
+        }) else { return }
+        let decoder = snap.decoder, outputName = snap.output, running = snap.running
+        guard let id = interp.tensorId(named: outputName) else { return }
+        let shape = interp.model.tensors[id].shape
+        guard shape.count == 4, shape[0] == 1, shape[1] == 5, shape[2] > 0, shape[3] > 0 else { return }
+        let dets = decoder.decode(interp.read(tensor: id), rows: shape[2], cols: shape[3])
+        let now = Clock.nowNanos()
+        let target: String? = romaLock.locked {
+            guard roma != nil, roma!.index(of: v.entry.name) == running else { return nil }
+            // Someone else chose the serving detector (an operator, a failed swap): go on from it.
+            if romaPending.isEmpty, activeName != roma!.currentName, let a = roma!.index(of: activeName) { roma!.selector.follow(a) }
+            let want = roma!.observe(dets, running: running, now: now, runMs: Double(runNanos) / 1e6)
+            return want != activeName && romaPending.isEmpty ? want : nil
+        }
+        if let t = target { requestRomaSwap(t) }
+    }
+
+    private func requestRomaSwap(_ name: String) {
+        let post: Bool = romaLock.locked {
+            guard romaPending.isEmpty else { return false }
+            romaPending = name
+            return true
+        }
+        if post { romaWake.post() }
+    }
+
+    /// The swap thread: waits for a request and makes it (cold load and self-test happen
+    /// here, off the request path; requests keep going to the current detector meanwhile).
+    private func romaSwapOnce() {
+        romaWake.wait()
+        let target = romaLock.locked { romaPending }
+        guard !target.isEmpty else { return }
+        do throws(WireError) {
+            _ = try activate(target, counter: nil, receivedNanos: Clock.nowNanos())
+            romaLock.locked { romaSwaps += 1; romaPending = "" }
+            Log.info("roma: switched to '\(target)'")
+        } catch {
+            let activeName = lock.locked { active?.entry.name ?? "" }
+            romaLock.locked {
+                if let a = roma?.index(of: activeName) { roma!.selector.follow(a) }
+                romaPending = ""
+            }
+            Log.info("roma: cannot switch to '\(target)': \(error.message)")
         }
     }
 

@@ -102,6 +102,7 @@ public final class Server {
                 case .rollback: return .ok(try agent.rollback(counter: c.counter, receivedNanos: receivedNanos))
                 case .policy(let spec): return .ok(try agent.setPolicy(spec, counter: c.counter))
                 case .forward(let target): return .ok(try agent.setForward(target, counter: c.counter))
+                case .roma(let spec): return .ok(try agent.setRoma(spec, counter: c.counter))
                 case .push(let total, let digest, let activate):
                     return .ok(try receivePush(fd, agent, limits, counter: c.counter, total: total, digest: digest, activate: activate))
                 }

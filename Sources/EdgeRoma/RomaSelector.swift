@@ -6,10 +6,10 @@ import CEdgeSupport
 /// For every detector d, with the scene's size shares h_b and speeds v_b (pixels per
 /// frame, `SceneObserver`), d's latency now L_d and the frame interval T:
 ///
-///     age_d      = StreamSchedule.meanStaleness(L_d, T)      frames between the frame an
-///                                                             output was computed on and
-///                                                             the frames it is judged on
-///     accuracy_d = sum_b h_b * AP50_d,b * exp(-beta_d,b * v_b * age_d)
+///     ages_d     = StreamSchedule.staleness(L_d quantiles, T)  how many frames are judged
+///                                                             against an output computed
+///                                                             `age` frames earlier
+///     accuracy_d = sum_b h_b * AP50_d,b * mean over frames of exp(-beta_d,b * v_b * age)
 ///
 /// i.e. d's still-frame AP on this size mix, degraded by how far objects move while d
 /// computes (beta fitted offline per size bin). L_d is d's profiled latency scaled by how
@@ -38,30 +38,64 @@ public struct RomaSelector {
         self.observer = SceneObserver(bins: bins)
     }
 
+    /// The detector running now is `d` without the selector having chosen it (an operator
+    /// activated it, or a switch failed): continue from there; not counted as a switch.
+    public mutating func follow(_ d: Int) {
+        precondition(d >= 0 && d < profiles.count)
+        guard d != current else { return }
+        current = d
+        streak = 0
+        candidate = -1
+        sinceSwitch = 0
+    }
+
     /// Latency each detector would have now, milliseconds.
     public func latencyNow(_ d: Int) -> Double { profiles[d].latencyMedianMs * contention.scale }
 
-    /// The estimated real-time accuracy of every detector (0 when nothing was seen yet).
+    /// Detector d's run times now as five quantiles (10, 30, 50, 70, 90%) of a log-normal
+    /// through its profiled median and p90 (sigma capped at 1, as the simulation draws
+    /// them), scaled by the contention now; interleaved so a cycled run sees the spread.
+    public func latencyQuantiles(_ d: Int) -> [Double] {
+        let p = profiles[d]
+        let sigma = Swift.min(1.0, Swift.max(0.0, log(Swift.max(p.latencyP90Ms, p.latencyMedianMs) / p.latencyMedianMs) / 1.2816))
+        let z: [Double] = [0, 1.2816, -1.2816, 0.5244, -0.5244]
+        var out: [Double] = []
+        for q in z { out.append(latencyNow(d) * exp(sigma * q)) }
+        return out
+    }
+
+    /// The estimated real-time accuracy of every detector (0 when nothing was seen yet):
+    /// per size bin, still AP times the displacement penalty averaged over the ages the
+    /// frames would see with d's latency spread (not at the mean age: the penalty is convex).
     public func estimates(intervalMs: Double) -> [Float] {
         let share = observer.sizeShare, speed = observer.speedBySize
         var out: [Float] = []
         for (d, p) in profiles.enumerated() {
-            let age = Float(StreamSchedule.meanStaleness(latency: latencyNow(d), interval: intervalMs))
+            let ages = StreamSchedule.staleness(latencies: latencyQuantiles(d), interval: intervalMs)
+            var frames = 0
+            for c in ages { frames += c }
             var acc: Float = 0
             for b in 0..<share.count where share[b] > 0 {
                 let ap = b < p.ap50BySize.count ? p.ap50BySize[b] : 0
                 let beta = b < p.betaBySize.count ? p.betaBySize[b] : 0
-                acc += share[b] * ap * expf(-beta * speed[b] * age)
+                var kept: Float = 0
+                for (age, c) in ages.enumerated() where c > 0 { kept += Float(c) * expf(-beta * speed[b] * Float(age)) }
+                acc += share[b] * ap * (frames > 0 ? kept / Float(frames) : 0)
             }
             out.append(acc)
         }
         return out
     }
 
-    /// The running detector finished `frame` in `latencyMs`; returns the detector to run next.
-    public mutating func observe(_ detections: [Detection], frame: Int, latencyMs: Double, intervalMs: Double) -> Int {
-        observer.observe(detections, frame: frame, recall: profiles[current].recallBySize)
-        contention.update(measuredMs: latencyMs, profiledMs: profiles[current].latencyMedianMs)
+    /// Detector `running` finished `frame` in `latencyMs`; returns the detector to run next.
+    /// `running` differs from `current` while a switch the selector asked for is still on
+    /// its way (the agent swaps asynchronously): such outputs update the scene and latency
+    /// estimates, but no new decision is taken until the chosen detector runs.
+    public mutating func observe(_ detections: [Detection], by running: Int, frame: Int, latencyMs: Double, intervalMs: Double) -> Int {
+        precondition(running >= 0 && running < profiles.count)
+        observer.observe(detections, frame: frame, recall: profiles[running].recallBySize)
+        contention.update(measuredMs: latencyMs, profiledMs: profiles[running].latencyMedianMs)
+        guard running == current else { return current }
         sinceSwitch += 1
         let est = estimates(intervalMs: intervalMs)
         var best = current

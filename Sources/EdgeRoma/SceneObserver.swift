@@ -11,20 +11,28 @@ import CEdgeSupport
 ///
 /// Speed: detections of two consecutive outputs are matched greedily by centre distance
 /// (nearest pairs first; a pair must be closer than `maxJump` sizes and agree in size
-/// within a factor 2); the matched displacement divided by the frames between the two
-/// outputs is one speed sample for the object's size bin. Speeds decay like the sizes.
+/// within a factor 2), which chains them into tracks. A track's speed sample is the
+/// distance from where the track was `span` frames ago (at most `maxTrackFrames`) divided
+/// by `span`: a detector's localisation jitter of a few pixels then adds little to the
+/// speed of a still object (it would be a full sample between two outputs), while real
+/// motion adds up. A sample weighs min(1, span / `fullWeightFrames`), so a fresh track,
+/// where jitter still dominates, counts less. Speeds decay like the sizes.
 public struct SceneObserver {
     public let bins: SizeBins
     public var decay: Float = 0.9
     public var minScore: Float = 0.3
     public var recallFloor: Float = 0.2
     public var maxJump: Float = 1.5
+    public var maxTrackFrames = 15
+    public var fullWeightFrames: Float = 4
     /// Decayed, recall-corrected object counts per bin.
     public private(set) var sizeMass: [Float]
     /// Decayed sums of speed samples (pixels per frame) and their weights, per bin.
     public private(set) var speedSum: [Float]
     public private(set) var speedWeight: [Float]
+    /// The last output's detections with where their tracks started (centre, frame).
     var previous: [Detection] = []
+    var origins: [(x: Float, y: Float, frame: Int)] = []
     var previousFrame = -1
 
     public init(bins: SizeBins) {
@@ -46,16 +54,23 @@ public struct SceneObserver {
             let b = bins.index(ofSize: d.box.size)
             sizeMass[b] += 1 / max(recallFloor, b < recall.count ? recall[b] : 1)
         }
+        var nextOrigins = kept.map { (x: $0.box.centerX, y: $0.box.centerY, frame: frame) }
         if previousFrame >= 0 && frame > previousFrame {
-            let gap = Float(frame - previousFrame)
-            for (a, p) in Self.match(kept, previous, maxJump: maxJump) {
-                let dx = a.box.centerX - p.box.centerX, dy = a.box.centerY - p.box.centerY
+            for (i, j) in Self.match(kept, previous, maxJump: maxJump) {
+                let a = kept[i], p = previous[j]
+                var o = origins[j]
+                if frame - o.frame > maxTrackFrames { o = (p.box.centerX, p.box.centerY, previousFrame) }
+                let span = Float(frame - o.frame)
+                let dx = a.box.centerX - o.x, dy = a.box.centerY - o.y
                 let b = bins.index(ofSize: a.box.size)
-                speedSum[b] += (dx * dx + dy * dy).squareRoot() / gap
-                speedWeight[b] += 1
+                let w = min(1, span / fullWeightFrames)
+                speedSum[b] += w * (dx * dx + dy * dy).squareRoot() / span
+                speedWeight[b] += w
+                nextOrigins[i] = o
             }
         }
         previous = kept
+        origins = nextOrigins
         previousFrame = frame
     }
 
@@ -75,8 +90,8 @@ public struct SceneObserver {
         return out
     }
 
-    /// Greedy nearest-centre matching between two detection lists: (current, previous).
-    static func match(_ now: [Detection], _ before: [Detection], maxJump: Float) -> [(Detection, Detection)] {
+    /// Greedy nearest-centre matching between two detection lists: index pairs (current, previous).
+    static func match(_ now: [Detection], _ before: [Detection], maxJump: Float) -> [(Int, Int)] {
         var pairs: [(dist: Float, i: Int, j: Int)] = []
         for (i, a) in now.enumerated() {
             for (j, p) in before.enumerated() {
@@ -102,11 +117,11 @@ public struct SceneObserver {
         }
         var usedNow = [Bool](repeating: false, count: now.count)
         var usedBefore = [Bool](repeating: false, count: before.count)
-        var out: [(Detection, Detection)] = []
+        var out: [(Int, Int)] = []
         for p in pairs where !usedNow[p.i] && !usedBefore[p.j] {
             usedNow[p.i] = true
             usedBefore[p.j] = true
-            out.append((now[p.i], before[p.j]))
+            out.append((p.i, p.j))
         }
         return out
     }

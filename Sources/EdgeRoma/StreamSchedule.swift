@@ -29,22 +29,32 @@ public enum StreamSchedule {
     /// not counted). For latency <= interval it is 1: the output for frame k is never
     /// ready at k's own timestamp, so frame k sees frame k - 1's.
     public static func meanStaleness(latency: Double, interval: Double, frames: Int = 96, warmup: Int = 16) -> Double {
-        precondition(latency >= 0 && interval > 0 && frames > warmup)
+        let h = staleness(latencies: [latency], interval: interval, frames: frames, warmup: warmup)
+        var total = 0.0, n = 0
+        for (age, count) in h.enumerated() { total += Double(age * count); n += count }
+        return n > 0 ? total / Double(n) : Double(frames)
+    }
+
+    /// How often each age (index, in frames) occurs when the detector's runs take the
+    /// `latencies` in turn (cycled: a latency distribution given by a few quantiles).
+    public static func staleness(latencies: [Double], interval: Double, frames: Int = 96, warmup: Int = 16) -> [Int] {
+        precondition(!latencies.isEmpty && interval > 0 && frames > warmup)
+        for l in latencies { precondition(l >= 0) }
         var timestamps: [Double] = []
         for k in 0..<frames { timestamps.append(Double(k) * interval) }
         var doneFrame = -1                                   // the output in service
+        var run = 0
         var job = nextStart(freeAt: 0, lastStarted: -1, timestamps: timestamps)
-        var total = 0.0, counted = 0
+        var histogram = [Int](repeating: 0, count: frames + 1)
         for k in 0..<frames {
-            while let j = job, j.start + latency <= timestamps[k] + 1e-12 {
+            while let j = job, j.start + latencies[run % latencies.count] <= timestamps[k] + 1e-12 {
                 doneFrame = j.frame
-                job = nextStart(freeAt: j.start + latency, lastStarted: j.frame, timestamps: timestamps)
+                let free = j.start + latencies[run % latencies.count]
+                run += 1
+                job = nextStart(freeAt: free, lastStarted: j.frame, timestamps: timestamps)
             }
-            if k >= warmup && doneFrame >= 0 {
-                total += Double(k - doneFrame)
-                counted += 1
-            }
+            if k >= warmup && doneFrame >= 0 { histogram[k - doneFrame] += 1 }
         }
-        return counted > 0 ? total / Double(counted) : Double(frames)
+        return histogram
     }
 }

@@ -2,6 +2,7 @@ import EdgeCompiler
 import EdgeFormat
 import EdgeRoma
 import EdgeRuntime
+import EdgeWire
 import Foundation
 
 /// The detectors of a manifest (Tests/Fixtures/detectors/manifest.json, written by
@@ -69,6 +70,13 @@ public final class DetectorFamily {
     }
 
     public var count: Int { profiles.count }
+
+    /// The family as an agent's ROMA policy (`edgec policy roma`), for a stream at this interval.
+    public func romaPolicy(frameIntervalMs: Double) -> RomaPolicySpec {
+        RomaPolicySpec(detectors: profiles, sizeBinsPx: bins.edges, frameWidth: frameSize.width, frameHeight: frameSize.height,
+                              scoreMin: decoder.scoreMin, maxDetections: decoder.maxDetections, output: outputName,
+                              frameIntervalMs: frameIntervalMs)
+    }
 
     public func index(named name: String) -> Int? { profiles.firstIndex { $0.name == name } }
 

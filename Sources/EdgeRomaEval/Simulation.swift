@@ -30,6 +30,37 @@ public enum Policy: Equatable {
     }
 }
 
+/// The online policies as a frame loop drives them: the detector to start with and, after
+/// each run (the job, its detections, its run time in scenario milliseconds), the detector
+/// to run next. Shared by the simulation and the realtime run.
+public enum PolicyDriver {
+    /// ROMA and the latency policy begin with the most accurate detector on stills (they
+    /// see all object sizes first).
+    public static func mostAccurate(_ family: DetectorFamily) -> Int {
+        var best = 0
+        for (d, p) in family.profiles.enumerated() where p.ap50 > family.profiles[best].ap50 { best = d }
+        return best
+    }
+
+    public static func make(_ policy: Policy, family: DetectorFamily, scenario: Scenario) -> (first: Int, next: (Job, [Detection], Double) -> Int) {
+        let start = mostAccurate(family)
+        switch policy {
+        case .fixed(let d):
+            return (d, { _, _, _ in d })
+        case .roma:
+            var roma = RomaSelector(profiles: family.profiles, bins: family.bins, initial: start)
+            return (start, { job, dets, ms in
+                roma.observe(dets, by: job.detector, frame: job.frame, latencyMs: ms, intervalMs: 1000 * scenario.interval(frame: job.frame))
+            })
+        case .latency:
+            var lat = LatencyOnlySelector(profiles: family.profiles, initial: start)
+            return (start, { job, _, ms in lat.observe(latencyMs: ms, intervalMs: 1000 * scenario.interval(frame: job.frame)) })
+        case .oracle:
+            preconditionFailure("the oracle is not an online policy")
+        }
+    }
+}
+
 /// Latency of one run in the simulation: the profiled distribution (log-normal through the
 /// median and p90 measured by `edgec bench`), times `scale` (to emulate a slower device),
 /// divided by the share of the core the detector gets in the frame's segment (1 - cpu_load).
@@ -112,28 +143,10 @@ public struct StreamSimulation {
         self.seed = seed
     }
 
-    /// Which detector each policy starts with: ROMA and the latency policy begin with the
-    /// most accurate detector on stills (they see all object sizes first).
-    var mostAccurate: Int {
-        var best = 0
-        for (d, p) in family.profiles.enumerated() where p.ap50 > family.profiles[best].ap50 { best = d }
-        return best
-    }
-
     public func run(_ policy: Policy) throws -> StreamResult {
         if policy == .oracle { return try oracle() }
-        var roma = RomaSelector(profiles: family.profiles, bins: family.bins, initial: mostAccurate)
-        var lat = LatencyOnlySelector(profiles: family.profiles, initial: mostAccurate)
-        var chooser: (Job, [Detection], Double) -> Int
-        switch policy {
-        case .fixed(let d): chooser = { _, _, _ in d }
-        case .roma: chooser = { job, dets, ms in roma.observe(dets, frame: job.frame, latencyMs: ms, intervalMs: 1000 * self.scenario.interval(frame: job.frame)) }
-        case .latency: chooser = { job, _, ms in lat.observe(latencyMs: ms, intervalMs: 1000 * self.scenario.interval(frame: job.frame)) }
-        case .oracle: fatalError("unreachable")
-        }
-        let first: Int
-        if case .fixed(let d) = policy { first = d } else { first = mostAccurate }
-        return try simulate(first: first, next: chooser)
+        let (first, next) = PolicyDriver.make(policy, family: family, scenario: scenario)
+        return try simulate(first: first, next: next)
     }
 
     /// A run that follows a per-frame detector schedule (the oracle's).

@@ -1,4 +1,5 @@
 import CEdgeWire
+import EdgeRoma
 
 /// Builds protobuf-c structs from Swift values. Every C allocation is recorded and
 /// freed together when the builder is done (after packing).
@@ -52,7 +53,19 @@ func swiftBytes(_ b: ProtobufCBinaryData) -> [UInt8] {
     return Array(UnsafeBufferPointer(start: d, count: b.len))
 }
 
+func swiftFloats(_ n: Int, _ p: UnsafeMutablePointer<Float>?) -> [Float] {
+    guard n > 0, let p else { return [] }
+    return Array(UnsafeBufferPointer(start: p, count: n))
+}
+
 extension CBuilder {
+    mutating func floats(_ v: [Float]) -> (Int, UnsafeMutablePointer<Float>?) {
+        guard !v.isEmpty else { return (0, nil) }
+        let p = alloc(Float.self, count: v.count)
+        for (i, x) in v.enumerated() { p[i] = x }
+        return (v.count, p)
+    }
+
     mutating func tensors(_ ts: [WireTensor]) -> UnsafeMutablePointer<UnsafeMutablePointer<EdgeWire__Tensor>?> {
         let array = alloc(UnsafeMutablePointer<EdgeWire__Tensor>?.self, count: ts.count)
         for (i, t) in ts.enumerated() {
@@ -178,6 +191,21 @@ extension Envelope {
             m.pointee.forwarded = s.forwarded
             m.pointee.forward_failed = s.forwardFailed
             m.pointee.agent_id = s.agentId
+            let es = b.alloc(UnsafeMutablePointer<EdgeWire__RomaEstimate>?.self, count: s.romaEstimates.count)
+            for (i, e) in s.romaEstimates.enumerated() {
+                let c = b.alloc(EdgeWire__RomaEstimate.self)
+                edge_wire__roma_estimate__init(c)
+                c.pointee.name = b.cString(e.name)
+                c.pointee.accuracy = e.accuracy
+                c.pointee.latency_ms = e.latencyMs
+                es[i] = c
+            }
+            m.pointee.n_roma_estimates = s.romaEstimates.count
+            m.pointee.roma_estimates = es
+            m.pointee.roma_current = b.cString(s.romaCurrent)
+            m.pointee.roma_switches = s.romaSwitches
+            m.pointee.roma_outputs = s.romaOutputs
+            m.pointee.roma_interval_ms = s.romaIntervalMs
             env.pointee.status = m
         case .ok(let text):
             env.pointee.kind = EDGE_WIRE__KIND__OK
@@ -259,6 +287,15 @@ extension Envelope {
             s.forwarded = m.pointee.forwarded
             s.forwardFailed = m.pointee.forward_failed
             s.agentId = m.pointee.agent_id
+            for i in 0..<m.pointee.n_roma_estimates {
+                guard let e = m.pointee.roma_estimates[i] else { continue }
+                s.romaEstimates.append(RomaEstimate(name: swiftString(e.pointee.name), accuracy: e.pointee.accuracy,
+                                                    latencyMs: e.pointee.latency_ms))
+            }
+            s.romaCurrent = swiftString(m.pointee.roma_current)
+            s.romaSwitches = m.pointee.roma_switches
+            s.romaOutputs = m.pointee.roma_outputs
+            s.romaIntervalMs = m.pointee.roma_interval_ms
             message = .statusReply(s)
         case EDGE_WIRE__KIND__OK:
             message = .ok(e.result.map { swiftString($0.pointee.message) } ?? "")
@@ -316,6 +353,32 @@ extension Command {
             c.pointee.policy = m
         case .forward(let t):
             c.pointee.forward = b.setForward(t)
+        case .roma(let spec):
+            let m = b.alloc(EdgeWire__SetRomaPolicy.self)
+            edge_wire__set_roma_policy__init(m)
+            let ds = b.alloc(UnsafeMutablePointer<EdgeWire__RomaDetector>?.self, count: spec.detectors.count)
+            for (i, d) in spec.detectors.enumerated() {
+                let c = b.alloc(EdgeWire__RomaDetector.self)
+                edge_wire__roma_detector__init(c)
+                c.pointee.name = b.cString(d.name)
+                c.pointee.ap50 = Double(d.ap50)
+                (c.pointee.n_ap50_by_size, c.pointee.ap50_by_size) = b.floats(d.ap50BySize)
+                (c.pointee.n_recall_by_size, c.pointee.recall_by_size) = b.floats(d.recallBySize)
+                (c.pointee.n_beta_by_size, c.pointee.beta_by_size) = b.floats(d.betaBySize)
+                c.pointee.latency_median_ms = d.latencyMedianMs
+                c.pointee.latency_p90_ms = d.latencyP90Ms
+                ds[i] = c
+            }
+            m.pointee.n_detectors = spec.detectors.count
+            m.pointee.detectors = ds
+            (m.pointee.n_size_bins_px, m.pointee.size_bins_px) = b.floats(spec.sizeBinsPx)
+            m.pointee.frame_width = UInt32(truncatingIfNeeded: spec.frameWidth)
+            m.pointee.frame_height = UInt32(truncatingIfNeeded: spec.frameHeight)
+            m.pointee.score_min = spec.scoreMin
+            m.pointee.max_detections = UInt32(truncatingIfNeeded: spec.maxDetections)
+            m.pointee.output = b.cString(spec.output)
+            m.pointee.frame_interval_ms = spec.frameIntervalMs
+            c.pointee.roma = m
         }
         return c.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { packed($0) }
     }
@@ -327,7 +390,7 @@ extension Command {
         guard let c = parsed else { throw WireError(.malformedFrame, "signed command is not a valid Command message") }
         defer { edge_wire__command__free_unpacked(c, nil) }
         let set = (c.pointee.push != nil ? 1 : 0) + (c.pointee.activate != nil ? 1 : 0) + (c.pointee.rollback != nil ? 1 : 0)
-            + (c.pointee.policy != nil ? 1 : 0) + (c.pointee.forward != nil ? 1 : 0)
+            + (c.pointee.policy != nil ? 1 : 0) + (c.pointee.forward != nil ? 1 : 0) + (c.pointee.roma != nil ? 1 : 0)
         guard set == 1 else { throw WireError(.malformedFrame, "a Command must ask for exactly one action, asks for \(set)") }
         let action: CommandAction
         if let p = c.pointee.push {
@@ -343,6 +406,20 @@ extension Command {
             action = .policy(PolicySpec(variants: vs, budgetMs: p.pointee.budget_ms))
         } else if let f = c.pointee.forward {
             action = .forward(try readSetForward(f))
+        } else if let r = c.pointee.roma {
+            var ds: [DetectorProfile] = []
+            for i in 0..<r.pointee.n_detectors {
+                guard let d = r.pointee.detectors[i] else { continue }
+                ds.append(DetectorProfile(name: swiftString(d.pointee.name), ap50: Float(d.pointee.ap50),
+                                           ap50BySize: swiftFloats(d.pointee.n_ap50_by_size, d.pointee.ap50_by_size),
+                                           recallBySize: swiftFloats(d.pointee.n_recall_by_size, d.pointee.recall_by_size),
+                                           betaBySize: swiftFloats(d.pointee.n_beta_by_size, d.pointee.beta_by_size),
+                                           latencyMedianMs: d.pointee.latency_median_ms, latencyP90Ms: d.pointee.latency_p90_ms))
+            }
+            action = .roma(RomaPolicySpec(detectors: ds, sizeBinsPx: swiftFloats(r.pointee.n_size_bins_px, r.pointee.size_bins_px),
+                                          frameWidth: Int(r.pointee.frame_width), frameHeight: Int(r.pointee.frame_height),
+                                          scoreMin: r.pointee.score_min, maxDetections: Int(r.pointee.max_detections),
+                                          output: swiftString(r.pointee.output), frameIntervalMs: r.pointee.frame_interval_ms))
         } else {
             action = .rollback
         }

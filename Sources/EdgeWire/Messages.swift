@@ -1,3 +1,5 @@
+import EdgeRoma
+
 /// Swift values of the messages of Formats/edge_wire.proto. The protobuf-c structs are
 /// filled from and read into these in EnvelopeCodec.swift only.
 
@@ -55,6 +57,7 @@ public enum CommandAction {
     case rollback
     case policy(PolicySpec)
     case forward(ForwardTarget)
+    case roma(RomaPolicySpec)
 }
 
 public struct PolicyVariant {
@@ -74,6 +77,46 @@ public struct PolicySpec {
     public init(variants: [PolicyVariant], budgetMs: Double) {
         self.variants = variants
         self.budgetMs = budgetMs
+    }
+}
+
+/// SetRomaPolicy: the detector family (their offline profiles), how to decode its outputs,
+/// the stream's frame rate. No detectors = off.
+public struct RomaPolicySpec {
+    public var detectors: [DetectorProfile]
+    public var sizeBinsPx: [Float]
+    public var frameWidth: Int
+    public var frameHeight: Int
+    public var scoreMin: Float
+    public var maxDetections: Int
+    public var output: String
+    public var frameIntervalMs: Double
+    public init(detectors: [DetectorProfile], sizeBinsPx: [Float], frameWidth: Int, frameHeight: Int, scoreMin: Float,
+                maxDetections: Int, output: String, frameIntervalMs: Double) {
+        self.detectors = detectors
+        self.sizeBinsPx = sizeBinsPx
+        self.frameWidth = frameWidth
+        self.frameHeight = frameHeight
+        self.scoreMin = scoreMin
+        self.maxDetections = maxDetections
+        self.output = output
+        self.frameIntervalMs = frameIntervalMs
+    }
+
+    public static var off: RomaPolicySpec {
+        RomaPolicySpec(detectors: [], sizeBinsPx: [], frameWidth: 0, frameHeight: 0, scoreMin: 0, maxDetections: 0, output: "", frameIntervalMs: 0)
+    }
+}
+
+/// What the ROMA policy estimates for one detector now.
+public struct RomaEstimate {
+    public var name: String
+    public var accuracy: Double
+    public var latencyMs: Double
+    public init(name: String, accuracy: Double, latencyMs: Double) {
+        self.name = name
+        self.accuracy = accuracy
+        self.latencyMs = latencyMs
     }
 }
 
@@ -124,6 +167,12 @@ public struct AgentStatus {
     public var forwarded: UInt64 = 0
     public var forwardFailed: UInt64 = 0
     public var agentId: UInt64 = 0
+    /// ROMA policy (empty estimates: off).
+    public var romaEstimates: [RomaEstimate] = []
+    public var romaCurrent: String = ""
+    public var romaSwitches: UInt64 = 0
+    public var romaOutputs: UInt64 = 0
+    public var romaIntervalMs: Double = 0
     public init() {}
 }
 

@@ -153,6 +153,11 @@ struct StatusCommand: ParsableCommand {
                                   "policy_budget_ms": s.policyBudgetMs, "policy_switches": s.policySwitches, "recent_p95_ms": s.recentP95Ms,
                                   "forward_to": s.forwardTo, "forward_variant": s.forwardVariant, "forwarded": s.forwarded,
                                   "forward_failed": s.forwardFailed, "agent_id": String(s.agentId),
+                                  "roma": s.romaEstimates.isEmpty ? NSNull() as Any : [
+                                      "current": s.romaCurrent, "switches": s.romaSwitches, "outputs": s.romaOutputs,
+                                      "frame_interval_ms": s.romaIntervalMs,
+                                      "estimates": s.romaEstimates.map { ["name": $0.name, "sap50": $0.accuracy, "latency_ms": $0.latencyMs] as [String: Any] },
+                                  ] as [String: Any] as Any,
                                   "variants": s.variants.map { ["name": $0.name, "version": $0.version, "bytes": $0.bytes,
                                                                 "family": $0.family, "resident": $0.resident] as [String: Any] }]))
                 return
@@ -169,6 +174,13 @@ struct StatusCommand: ParsableCommand {
             }
             if !s.forwardTo.isEmpty {
                 print("forwarding: output of \(s.forwardVariant) to \(s.forwardTo) (\(s.forwarded) forwarded, \(s.forwardFailed) failed)")
+            }
+            if !s.romaEstimates.isEmpty {
+                print(String(format: "roma: current %@, %d switches, %d outputs observed, frame interval %.3f ms",
+                             s.romaCurrent, Int(s.romaSwitches), Int(s.romaOutputs), s.romaIntervalMs))
+                for e in s.romaEstimates {
+                    print(String(format: "  %@ estimated sAP50 %.4f at %.3f ms", e.name.padding(toLength: 24, withPad: " ", startingAt: 0), e.accuracy, e.latencyMs))
+                }
             }
             for v in s.variants {
                 print("  \(v.name.padding(toLength: 24, withPad: " ", startingAt: 0)) v\(v.version)  \(humanBytes(Int(v.bytes)))\(v.resident ? "  resident" : "")")
@@ -258,7 +270,13 @@ struct LoadgenCommand: ParsableCommand {
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Set the agent's switching policy from a portfolio manifest (DNNShifter).",
+        commandName: "policy", abstract: "Set the agent's switching policy: DNNShifter (default) or ROMA (`policy roma`).",
+        subcommands: [ShifterPolicyCommand.self, RomaPolicyCommand.self], defaultSubcommand: ShifterPolicyCommand.self)
+}
+
+struct ShifterPolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shifter", abstract: "Set the agent's switching policy from a portfolio manifest (DNNShifter).",
         discussion: """
             The agent then serves the most accurate variant whose p95 latency, as it measures
             it now (queue delay included), meets --budget-ms, stepping down when the budget is

@@ -60,6 +60,23 @@ final class ScheduleAndSelectorTests: XCTestCase {
         XCTAssertEqual(o.speedBySize[0], 5, accuracy: 1e-5)   // no sample: the overall mean
     }
 
+    /// A still object whose detected centre jitters by 2 px between outputs: measured from
+    /// the track's start, its speed stays far below the 2-4 px a frame-to-frame estimate
+    /// gives; an object moving 3 px a frame is measured at 3 px.
+    func testTrackSpeedIgnoresJitterButSeesMotion() {
+        var still = SceneObserver(bins: SizeBins(edges: [12, 24, 48]))
+        var moving = SceneObserver(bins: SizeBins(edges: [12, 24, 48]))
+        let recall: [Float] = [1, 1, 1, 1]
+        for f in 0..<40 {
+            let j: Float = f % 2 == 0 ? -1 : 1
+            still.observe([Detection(Box(40 + j, 40 - j, 60 + j, 60 - j), score: 0.9)], frame: f, recall: recall)
+            let x = Float(3 * f)
+            moving.observe([Detection(Box(x, 40, x + 20, 60), score: 0.9)], frame: f, recall: recall)
+        }
+        XCTAssertLessThan(still.speedBySize[1], 0.4)
+        XCTAssertEqual(moving.speedBySize[1], 3, accuracy: 1e-3)
+    }
+
     /// Two detectors: "small" is fast and fine on large objects, blind to small ones;
     /// "big" sees small objects but is slow, and slow outputs go stale when objects move.
     func profiles() -> [DetectorProfile] {
@@ -74,7 +91,7 @@ final class ScheduleAndSelectorTests: XCTestCase {
         var s = RomaSelector(profiles: profiles(), bins: bins, initial: 1)
         for f in 0..<10 {
             _ = s.observe([Detection(Box(10, 10, 18, 18), score: 0.9), Detection(Box(40, 40, 46, 46), score: 0.8)],
-                          frame: f * 3, latencyMs: 100, intervalMs: 33)
+                          by: s.current, frame: f * 3, latencyMs: 100, intervalMs: 33)
         }
         XCTAssertEqual(s.current, 1)
         XCTAssertEqual(s.switches, 0)
@@ -85,12 +102,36 @@ final class ScheduleAndSelectorTests: XCTestCase {
             x += 24
             // each detector runs at its profiled latency (no contention)
             let ms: Double = s.current == 0 ? 5 : 100
-            picks.append(s.observe([Detection(Box(x, 10, x + 60, 70), score: 0.9)], frame: f * 3, latencyMs: ms, intervalMs: 33))
+            picks.append(s.observe([Detection(Box(x, 10, x + 60, 70), score: 0.9)], by: s.current, frame: f * 3, latencyMs: ms, intervalMs: 33))
         }
         XCTAssertEqual(s.current, 0)
         XCTAssertEqual(s.switches, 1)
         // hysteresis: not on the very first output that favours the switch
         XCTAssertEqual(picks[0], 1)
+    }
+
+    /// While a switch is in flight (outputs still come from the old detector) the selector
+    /// keeps its choice and takes no new decision; `follow` adopts a detector someone else
+    /// activated without counting a switch.
+    func testSelectorWaitsForAnAsynchronousSwapAndFollows() {
+        let bins = SizeBins(edges: [12, 24, 48])
+        var s = RomaSelector(profiles: profiles(), bins: bins, initial: 1)
+        var x: Float = 0
+        var f = 0
+        while s.current == 1 && f < 60 {
+            x += 24
+            _ = s.observe([Detection(Box(x, 10, x + 60, 70), score: 0.9)], by: 1, frame: f * 3, latencyMs: 100, intervalMs: 33)
+            f += 1
+        }
+        XCTAssertEqual(s.current, 0, "fast large objects: the fast detector")
+        // the swap has not happened yet: the big detector's outputs keep coming, small objects now
+        for g in 0..<20 {
+            XCTAssertEqual(s.observe([Detection(Box(10, 10, 16, 16), score: 0.9)], by: 1, frame: (f + g) * 3, latencyMs: 100, intervalMs: 33), 0)
+        }
+        XCTAssertEqual(s.switches, 1)
+        s.follow(1)
+        XCTAssertEqual(s.current, 1)
+        XCTAssertEqual(s.switches, 1)
     }
 
     func testContentionMakesLatencyPolicyStepDown() {

@@ -1,5 +1,6 @@
 import EdgeTestSupport
 import XCTest
+import EdgeRoma
 @testable import EdgeWire
 
 final class FrameDecoderTests: XCTestCase {
@@ -100,6 +101,31 @@ final class FrameDecoderTests: XCTestCase {
             let c = try Command.decode(Command(counter: 42, action: action).encode())
             XCTAssertEqual(c.counter, 42)
         }
+        // SetRomaPolicy keeps every number (Float columns exactly, they are float on the wire).
+        let det = DetectorProfile(name: "det64", ap50: 0.4, ap50BySize: [0.1, 0.2, 0.3, 0.4], recallBySize: [0.5, 0.6, 0.7, 0.8],
+                                  betaBySize: [0.9, 0.6, 0.1, 0.02], latencyMedianMs: 0.18, latencyP90Ms: 0.24)
+        let spec = RomaPolicySpec(detectors: [det, det], sizeBinsPx: [12, 24, 48], frameWidth: 128, frameHeight: 96, scoreMin: 0.05,
+                                  maxDetections: 32, output: "maps", frameIntervalMs: 33.3)
+        guard case .roma(let r) = try Command.decode(Command(counter: 7, action: .roma(spec)).encode()).action else {
+            return XCTFail("not a roma command")
+        }
+        XCTAssertEqual(r.detectors, [det, det])
+        XCTAssertEqual(r.sizeBinsPx, [12, 24, 48])
+        XCTAssertEqual(r.frameWidth, 128); XCTAssertEqual(r.frameHeight, 96); XCTAssertEqual(r.scoreMin, 0.05)
+        XCTAssertEqual(r.maxDetections, 32); XCTAssertEqual(r.output, "maps"); XCTAssertEqual(r.frameIntervalMs, 33.3)
+        guard case .roma(let off) = try Command.decode(Command(counter: 8, action: .roma(.off)).encode()).action else {
+            return XCTFail("ROMA off is still a roma command")
+        }
+        XCTAssertTrue(off.detectors.isEmpty)
+        // Status carries the ROMA state.
+        var st = AgentStatus()
+        st.romaEstimates = [RomaEstimate(name: "det64", accuracy: 0.5, latencyMs: 4.5)]
+        st.romaCurrent = "det64"; st.romaSwitches = 3; st.romaOutputs = 99; st.romaIntervalMs = 33.3
+        guard case .success(let e) = decode(WireFrame.wrap(Envelope(requestId: 1, .statusReply(st)).encode())),
+              case .statusReply(let s) = e.message else { return XCTFail("status did not round-trip") }
+        XCTAssertEqual(s.romaEstimates.map(\.name), ["det64"]); XCTAssertEqual(s.romaEstimates[0].accuracy, 0.5)
+        XCTAssertEqual(s.romaEstimates[0].latencyMs, 4.5); XCTAssertEqual(s.romaCurrent, "det64")
+        XCTAssertEqual(s.romaSwitches, 3); XCTAssertEqual(s.romaOutputs, 99); XCTAssertEqual(s.romaIntervalMs, 33.3)
         // A Command with no action (just a counter: field 1 varint) is refused.
         XCTAssertThrowsError(try Command.decode([0x08, 0x2a]))
     }

@@ -28,6 +28,8 @@ typedef struct EdgeWire__Activate EdgeWire__Activate;
 typedef struct EdgeWire__Rollback EdgeWire__Rollback;
 typedef struct EdgeWire__PolicyVariant EdgeWire__PolicyVariant;
 typedef struct EdgeWire__SetPolicy EdgeWire__SetPolicy;
+typedef struct EdgeWire__RomaDetector EdgeWire__RomaDetector;
+typedef struct EdgeWire__SetRomaPolicy EdgeWire__SetRomaPolicy;
 typedef struct EdgeWire__Command EdgeWire__Command;
 typedef struct EdgeWire__TransferTensor EdgeWire__TransferTensor;
 typedef struct EdgeWire__SetForward EdgeWire__SetForward;
@@ -36,6 +38,7 @@ typedef struct EdgeWire__ChainHop EdgeWire__ChainHop;
 typedef struct EdgeWire__ChainTrace EdgeWire__ChainTrace;
 typedef struct EdgeWire__Signed EdgeWire__Signed;
 typedef struct EdgeWire__VariantInfo EdgeWire__VariantInfo;
+typedef struct EdgeWire__RomaEstimate EdgeWire__RomaEstimate;
 typedef struct EdgeWire__Status EdgeWire__Status;
 typedef struct EdgeWire__Result EdgeWire__Result;
 typedef struct EdgeWire__Envelope EdgeWire__Envelope;
@@ -236,6 +239,81 @@ struct  EdgeWire__SetPolicy
 
 
 /*
+ * ROMA (issue 12): the agent serves a family of detectors (installed variants named like
+ * the detectors) and picks, without labels, the one whose real-time accuracy it estimates
+ * highest now, from the served detector's own outputs and measured run times
+ * (Sources/EdgeRoma/RomaSelector.swift). The numbers come from the detectors' offline
+ * profiles (Tests/Fixtures/detectors, Formats/ROMA_SCENARIO.md). No detectors = off.
+ */
+struct  EdgeWire__RomaDetector
+{
+  ProtobufCMessage base;
+  /*
+   * variant name
+   */
+  char *name;
+  /*
+   * still-frame AP50 over all sizes
+   */
+  double ap50;
+  /*
+   * per size bin (size_bins_px + 1 bins)
+   */
+  size_t n_ap50_by_size;
+  float *ap50_by_size;
+  size_t n_recall_by_size;
+  float *recall_by_size;
+  /*
+   * displacement penalty per pixel
+   */
+  size_t n_beta_by_size;
+  float *beta_by_size;
+  /*
+   * offline, on the profiling machine
+   */
+  double latency_median_ms;
+  double latency_p90_ms;
+};
+#define EDGE_WIRE__ROMA_DETECTOR__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__roma_detector__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0,NULL, 0,NULL, 0,NULL, 0, 0 }
+
+
+struct  EdgeWire__SetRomaPolicy
+{
+  ProtobufCMessage base;
+  size_t n_detectors;
+  EdgeWire__RomaDetector **detectors;
+  /*
+   * inner bin edges, ascending
+   */
+  size_t n_size_bins_px;
+  float *size_bins_px;
+  /*
+   * frame pixels the output boxes are scaled to
+   */
+  uint32_t frame_width;
+  uint32_t frame_height;
+  /*
+   * decoder threshold
+   */
+  float score_min;
+  uint32_t max_detections;
+  /*
+   * the detectors' [1, 5, rows, cols] output tensor
+   */
+  char *output;
+  /*
+   * the stream's frame interval
+   */
+  double frame_interval_ms;
+};
+#define EDGE_WIRE__SET_ROMA_POLICY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__set_roma_policy__descriptor) \
+    , 0,NULL, 0,NULL, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
  * The authenticated part of a control message. `counter` must exceed every counter
  * the agent has accepted before (it is persisted), so a captured command is refused.
  */
@@ -248,10 +326,11 @@ struct  EdgeWire__Command
   EdgeWire__Rollback *rollback;
   EdgeWire__SetPolicy *policy;
   EdgeWire__SetForward *forward;
+  EdgeWire__SetRomaPolicy *roma;
 };
 #define EDGE_WIRE__COMMAND__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__command__descriptor) \
-    , 0, NULL, NULL, NULL, NULL, NULL }
+    , 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 
 /*
@@ -399,6 +478,27 @@ struct  EdgeWire__VariantInfo
     , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
+/*
+ * What the ROMA policy estimates for one detector now.
+ */
+struct  EdgeWire__RomaEstimate
+{
+  ProtobufCMessage base;
+  char *name;
+  /*
+   * estimated streaming AP50
+   */
+  double accuracy;
+  /*
+   * its latency now (offline x measured contention)
+   */
+  double latency_ms;
+};
+#define EDGE_WIRE__ROMA_ESTIMATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__roma_estimate__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
 struct  EdgeWire__Status
 {
   ProtobufCMessage base;
@@ -461,10 +561,31 @@ struct  EdgeWire__Status
    * random per process: what Forward.visited holds
    */
   uint64_t agent_id;
+  /*
+   * empty = no ROMA policy
+   */
+  size_t n_roma_estimates;
+  EdgeWire__RomaEstimate **roma_estimates;
+  /*
+   * the detector ROMA chose
+   */
+  char *roma_current;
+  /*
+   * switches ROMA decided
+   */
+  uint64_t roma_switches;
+  /*
+   * detector outputs it has observed
+   */
+  uint64_t roma_outputs;
+  /*
+   * frame interval it assumes
+   */
+  double roma_interval_ms;
 };
 #define EDGE_WIRE__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__status__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
@@ -678,6 +799,44 @@ EdgeWire__SetPolicy *
 void   edge_wire__set_policy__free_unpacked
                      (EdgeWire__SetPolicy *message,
                       ProtobufCAllocator *allocator);
+/* EdgeWire__RomaDetector methods */
+void   edge_wire__roma_detector__init
+                     (EdgeWire__RomaDetector         *message);
+size_t edge_wire__roma_detector__get_packed_size
+                     (const EdgeWire__RomaDetector   *message);
+size_t edge_wire__roma_detector__pack
+                     (const EdgeWire__RomaDetector   *message,
+                      uint8_t             *out);
+size_t edge_wire__roma_detector__pack_to_buffer
+                     (const EdgeWire__RomaDetector   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__RomaDetector *
+       edge_wire__roma_detector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__roma_detector__free_unpacked
+                     (EdgeWire__RomaDetector *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__SetRomaPolicy methods */
+void   edge_wire__set_roma_policy__init
+                     (EdgeWire__SetRomaPolicy         *message);
+size_t edge_wire__set_roma_policy__get_packed_size
+                     (const EdgeWire__SetRomaPolicy   *message);
+size_t edge_wire__set_roma_policy__pack
+                     (const EdgeWire__SetRomaPolicy   *message,
+                      uint8_t             *out);
+size_t edge_wire__set_roma_policy__pack_to_buffer
+                     (const EdgeWire__SetRomaPolicy   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__SetRomaPolicy *
+       edge_wire__set_roma_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__set_roma_policy__free_unpacked
+                     (EdgeWire__SetRomaPolicy *message,
+                      ProtobufCAllocator *allocator);
 /* EdgeWire__Command methods */
 void   edge_wire__command__init
                      (EdgeWire__Command         *message);
@@ -830,6 +989,25 @@ EdgeWire__VariantInfo *
 void   edge_wire__variant_info__free_unpacked
                      (EdgeWire__VariantInfo *message,
                       ProtobufCAllocator *allocator);
+/* EdgeWire__RomaEstimate methods */
+void   edge_wire__roma_estimate__init
+                     (EdgeWire__RomaEstimate         *message);
+size_t edge_wire__roma_estimate__get_packed_size
+                     (const EdgeWire__RomaEstimate   *message);
+size_t edge_wire__roma_estimate__pack
+                     (const EdgeWire__RomaEstimate   *message,
+                      uint8_t             *out);
+size_t edge_wire__roma_estimate__pack_to_buffer
+                     (const EdgeWire__RomaEstimate   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__RomaEstimate *
+       edge_wire__roma_estimate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__roma_estimate__free_unpacked
+                     (EdgeWire__RomaEstimate *message,
+                      ProtobufCAllocator *allocator);
 /* EdgeWire__Status methods */
 void   edge_wire__status__init
                      (EdgeWire__Status         *message);
@@ -916,6 +1094,12 @@ typedef void (*EdgeWire__PolicyVariant_Closure)
 typedef void (*EdgeWire__SetPolicy_Closure)
                  (const EdgeWire__SetPolicy *message,
                   void *closure_data);
+typedef void (*EdgeWire__RomaDetector_Closure)
+                 (const EdgeWire__RomaDetector *message,
+                  void *closure_data);
+typedef void (*EdgeWire__SetRomaPolicy_Closure)
+                 (const EdgeWire__SetRomaPolicy *message,
+                  void *closure_data);
 typedef void (*EdgeWire__Command_Closure)
                  (const EdgeWire__Command *message,
                   void *closure_data);
@@ -939,6 +1123,9 @@ typedef void (*EdgeWire__Signed_Closure)
                   void *closure_data);
 typedef void (*EdgeWire__VariantInfo_Closure)
                  (const EdgeWire__VariantInfo *message,
+                  void *closure_data);
+typedef void (*EdgeWire__RomaEstimate_Closure)
+                 (const EdgeWire__RomaEstimate *message,
                   void *closure_data);
 typedef void (*EdgeWire__Status_Closure)
                  (const EdgeWire__Status *message,
@@ -965,6 +1152,8 @@ extern const ProtobufCMessageDescriptor edge_wire__activate__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__rollback__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__policy_variant__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__set_policy__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__roma_detector__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__set_roma_policy__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__command__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__transfer_tensor__descriptor;
 extern const ProtobufCEnumDescriptor    edge_wire__transfer_tensor__encoding__descriptor;
@@ -974,6 +1163,7 @@ extern const ProtobufCMessageDescriptor edge_wire__chain_hop__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__chain_trace__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__signed__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__roma_estimate__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__status__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__result__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__envelope__descriptor;
