@@ -141,17 +141,4 @@ final class FleetTests: FleetTestCase {
         XCTAssertEqual(report.outcome, .converged, "failed: \(report.failed) pending: \(report.pending)")
         for a in agents { XCTAssertEqual(try AgentClient(address: a.address).status().active, pruned.name) }
     }
-
-    func runEdgec(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath).deletingLastPathComponent().appendingPathComponent("edgec")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "edgec \(args.joined(separator: " "))")
-        return String(decoding: data, as: UTF8.self)
-    }
 }
