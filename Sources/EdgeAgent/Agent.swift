@@ -49,10 +49,11 @@ public final class Agent {
     private var recentNext = 0
     private var activeSince: UInt64 = 0
 
-    public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64, maxResident: Int = 2) throws(WireError) {
+    public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64, maxResident: Int = 2,
+                sharedArenas: Bool = true) throws(WireError) {
         self.store = try VariantStore(root: storeDir, quotaBytes: quotaBytes)
         self.trusted = trusted
-        self.slots = try WorkerSlots(workers)
+        self.slots = try WorkerSlots(workers, shared: sharedArenas)
         self.maxResident = Swift.max(2, maxResident)
         self.state = try store.recover()
         // Bring active and previous in; a variant that no longer loads is skipped and,

@@ -9,12 +9,14 @@ public enum AgentMain {
         usage: edged --listen HOST:PORT --store DIR --trust KEY.pub [--trust KEY2.pub]
                      [--workers N] [--resident N] [--max-connections N] [--idle-timeout-ms MS]
                      [--read-timeout-ms MS] [--max-frame-bytes N] [--quota-bytes N]
-                     [--port-file PATH] [--quiet]
+                     [--port-file PATH] [--private-arenas] [--quiet]
           Serves the signed model variants in DIR over the Edge wire protocol
           (Formats/WIRE.md). PORT 0 picks a free port (see --port-file).
           --workers N: requests run at once (default 2), each in its worker's arena,
           shared by all variants (sized for the largest). --resident N: variants kept
           loaded (default 2: active and previous; more makes policy switches warm).
+          --private-arenas: one arena per variant per worker instead (a benchmark
+          baseline for the shared arenas).
           Exit codes: 0 ok, 2 bad arguments, 3 I/O (cannot listen, store unusable).
         """
 
@@ -27,6 +29,7 @@ public enum AgentMain {
         var trustFiles: [String] = []
         var workers = 2
         var maxResident = 2
+        var sharedArenas = true
         var quota: UInt64 = 256 << 20
         var i = 1
         func value() -> String? {
@@ -40,6 +43,7 @@ public enum AgentMain {
                 edge_print_out(usage + "\n" + extraUsage)
                 return 0
             case "--quiet": Log.quiet = true
+            case "--private-arenas": sharedArenas = false
             case "--listen":
                 guard let v = value(), let (h, p) = splitHostPort(v) else { return bad("--listen expects HOST:PORT") }
                 opts.host = h; opts.port = p
@@ -76,7 +80,8 @@ public enum AgentMain {
             do throws(WireError) { keys.append(try KeyFile.readPublic(f)) } catch { return bad(error.message) }
         }
         do throws(WireError) {
-            let agent = try Agent(storeDir: store, trusted: keys, workers: workers, quotaBytes: quota, maxResident: maxResident)
+            let agent = try Agent(storeDir: store, trusted: keys, workers: workers, quotaBytes: quota, maxResident: maxResident,
+                                  sharedArenas: sharedArenas)
             if let started, !started(agent) { return 3 }
             try Server(agent: agent, options: opts).run()
         } catch {

@@ -20,8 +20,6 @@ final class ResidentVariant {
     private let lock = Lock()
     /// Interpreter of slot k; only the holder of slot k uses (and replaces) entry k.
     private var perSlot: [Interpreter?]
-    /// The interpreter in the control workspace (self-test, bench); under slots.controlLock.
-    private var controlInterpreter: Interpreter?
     /// Nanoseconds the load took (mmap + verify + first interpreter + self-test).
     let loadNanos: UInt64
 
@@ -32,9 +30,11 @@ final class ResidentVariant {
         do { m = try MappedFile(path: path) } catch { throw WireError(.io, error.message) }
         let a = try SignedArtifact(verifying: m.bytes, trusted: trusted)
         slots.controlLock.lockRaw()
-        defer { slots.controlLock.unlockRaw() }
-        let first = try ResidentVariant.interpreter(m, a, verify: true, workspace: slots.control)
-        slots.noteSize(slots.count, slots.control.byteCount)
+        defer {
+            slots.releaseControl()
+            slots.controlLock.unlockRaw()
+        }
+        let first = try ResidentVariant.interpreter(m, a, verify: true, workspace: slots.controlWorkspace)
         try SelfTest.run(first, a)
         var ins: [Int] = []
         for id in first.model.graph.inputs { ins.append(Int(id)) }
@@ -47,11 +47,10 @@ final class ResidentVariant {
         self.outputIds = outs
         self.slots = slots
         self.perSlot = [Interpreter?](repeating: nil, count: slots.count)
-        self.controlInterpreter = first
         self.loadNanos = Clock.nowNanos() &- t0
     }
 
-    static func interpreter(_ m: MappedFile, _ a: SignedArtifact, verify: Bool, workspace: Workspace) throws(WireError) -> Interpreter {
+    static func interpreter(_ m: MappedFile, _ a: SignedArtifact, verify: Bool, workspace: Workspace?) throws(WireError) -> Interpreter {
         let image = UnsafeRawBufferPointer(rebasing: m.bytes[a.modelRange])
         do {
             return try Interpreter(image: image, owner: m, verifyChecksums: verify, workspace: workspace)
@@ -65,24 +64,22 @@ final class ResidentVariant {
     /// Weights were CRC-checked by the first load; later interpreters skip that.
     func interpreter(slot: Int) throws(WireError) -> Interpreter {
         let ws = slots.workspace(slot)
-        if let i = lock.locked({ perSlot[slot] }), ws.shares(i) { return i }
+        if let i = lock.locked({ perSlot[slot] }), ws?.shares(i) ?? true { return i }
         let i = try ResidentVariant.interpreter(mapped, artifact, verify: false, workspace: ws)
-        slots.noteSize(slot, ws.byteCount)
+        if let ws { slots.noteSize(slot, ws.byteCount) }
         lock.locked { perSlot[slot] = i }
         return i
     }
 
-    /// Runs `body` on this variant's interpreter in the control workspace.
+    /// Runs `body` on an interpreter of this variant in the control workspace, which is
+    /// released afterwards (self-tests and benches are rare; the memory is not kept).
     func withControlInterpreter<T>(_ body: (Interpreter) throws(WireError) -> T) throws(WireError) -> T {
         slots.controlLock.lockRaw()
-        defer { slots.controlLock.unlockRaw() }
-        let i: Interpreter
-        if let c = controlInterpreter, slots.control.shares(c) { i = c } else {
-            i = try ResidentVariant.interpreter(mapped, artifact, verify: false, workspace: slots.control)
-            slots.noteSize(slots.count, slots.control.byteCount)
-            controlInterpreter = i
+        defer {
+            slots.releaseControl()
+            slots.controlLock.unlockRaw()
         }
-        return try body(i)
+        return try body(try ResidentVariant.interpreter(mapped, artifact, verify: false, workspace: slots.controlWorkspace))
     }
 }
 

@@ -6,10 +6,14 @@ import EdgeWire
 /// resident variant's interpreter for that slot runs in. A request holds a slot from
 /// start to end, so no two interpreters use a workspace at once, and the arenas cost
 /// workers x the largest resident variant instead of workers x variants (one more
-/// workspace, `control`, serves self-tests and benches under its own lock).
+/// workspace, `control`, serves self-tests and benches under its own lock and is
+/// released after each use).
 ///
 /// Workspaces only grow: after the largest variant is evicted they keep its size.
+/// `shared: false` (edged --private-arenas, a benchmark baseline) gives every interpreter
+/// its own arena instead: workers x resident variants of them.
 final class WorkerSlots {
+    let shared: Bool
     private let semaphore: Semaphore
     private let lock = Lock()
     private var free: [Int]
@@ -19,7 +23,8 @@ final class WorkerSlots {
     /// Bytes of each workspace (workers, then control), as their holders last saw them.
     private var sizes: [Int]
 
-    init(_ count: Int) throws(WireError) {
+    init(_ count: Int, shared: Bool = true) throws(WireError) {
+        self.shared = shared
         semaphore = Semaphore(count)
         var ws: [Workspace] = []
         do {
@@ -27,7 +32,7 @@ final class WorkerSlots {
             control = try Workspace()
         } catch { throw WireError(.internalError, "cannot allocate worker memory: \(error.message)") }
         workspaces = ws
-        sizes = [Int](repeating: 0, count: count + 1)
+        sizes = [Int](repeating: 0, count: count)
         var f: [Int] = []
         for k in 0..<count { f.append(count - 1 - k) }
         free = f
@@ -46,13 +51,19 @@ final class WorkerSlots {
         semaphore.post()
     }
 
-    /// Only the holder of `slot` may use it.
-    func workspace(_ slot: Int) -> Workspace { workspaces[slot] }
+    /// Only the holder of `slot` may use it. nil: private arenas.
+    func workspace(_ slot: Int) -> Workspace? { shared ? workspaces[slot] : nil }
 
-    /// The holder of `slot` (or of the control lock, slot == count) reports its size.
+    var controlWorkspace: Workspace? { shared ? control : nil }
+
+    /// Frees the control workspace's buffers (the caller holds controlLock and keeps no
+    /// interpreter made in it).
+    func releaseControl() { try? control.release() }
+
+    /// The holder of `slot` reports its size.
     func noteSize(_ slot: Int, _ bytes: Int) { lock.locked { sizes[slot] = bytes } }
 
-    /// Bytes of all workspaces (workers + control).
+    /// Bytes of the workers' workspaces.
     var byteCount: Int {
         lock.locked {
             var n = 0

@@ -34,5 +34,11 @@ public final class Workspace {
         interpreter.arena === arenaBuffer && interpreter.scratch === scratchBuffer
     }
 
+    /// Drops the buffers (memory returns once no interpreter holds them).
+    public func release() throws(EdgeError) {
+        arenaBuffer = try AlignedBuffer(byteCount: 0)
+        scratchBuffer = try AlignedBuffer(byteCount: 0)
+    }
+
     public var byteCount: Int { arenaBuffer.byteCount + scratchBuffer.byteCount }
 }
