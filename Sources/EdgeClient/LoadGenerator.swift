@@ -19,9 +19,10 @@ public struct LoadGenerator {
         public var seconds = 0.0
         public var latenciesMs: [Double] = []
         public var perVariant: [String: Int] = [:]
-        /// With `trace`: every request's start (seconds since the run began), latency
-        /// and serving variant ("" if it failed), in no particular order.
-        public var trace: [(startSeconds: Double, ms: Double, variant: String)] = []
+        /// With `trace`: every request's start (seconds since the run began), latency seen
+        /// by the client, latency inside the agent (its reply's; 0 if it failed) and serving
+        /// variant ("" if it failed), in no particular order.
+        public var trace: [(startSeconds: Double, ms: Double, agentMs: Double, variant: String)] = []
         public var failures: [String] = []
         /// Activations the swap thread completed during the run (0 without --swap).
         public var swaps = 0
@@ -102,13 +103,13 @@ public struct LoadGenerator {
                         mine.latenciesMs.append(Double(edge_now_ns() - s) / 1e6)
                         mine.requests += 1
                         mine.perVariant["\(r.variant) v\(r.variantVersion)", default: 0] += 1
-                        if trace { mine.trace.append((Double(s - t0) / 1e9, Double(edge_now_ns() - s) / 1e6, r.variant)) }
+                        if trace { mine.trace.append((Double(s - t0) / 1e9, Double(edge_now_ns() - s) / 1e6, Double(r.latencyNanos) / 1e6, r.variant)) }
                         if let problem = check?(r) { mine.failed += 1; mine.failures.append(problem) }
                     } catch {
                         mine.requests += 1
                         mine.failed += 1
                         mine.failures.append("\(error)")
-                        if trace { mine.trace.append((Double(s - t0) / 1e9, Double(edge_now_ns() - s) / 1e6, "")) }
+                        if trace { mine.trace.append((Double(s - t0) / 1e9, Double(edge_now_ns() - s) / 1e6, 0, "")) }
                         conn = nil
                     }
                 }

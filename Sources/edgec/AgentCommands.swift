@@ -221,7 +221,7 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Alternate activations of these variants during the run (needs --key).", valueName: "A,B")) var swap: String?
     @Option(help: "Pause between two activations of --swap.") var swapEveryMs: Int = 50
     @Option(help: ArgumentHelp("Secret key for --swap.", valueName: "K.key")) var key: String?
-    @Option(help: ArgumentHelp("Write every request as a CSV line: start_s,latency_ms,variant (empty if it failed), by start time.", valueName: "FILE.csv"))
+    @Option(help: ArgumentHelp("Write every request as a CSV line: start_s,latency_ms (client),agent_ms (inside the agent),variant (empty if it failed), by start time.", valueName: "FILE.csv"))
     var trace: String?
     @Flag(help: "Print as JSON.") var json = false
 
@@ -240,9 +240,9 @@ struct LoadgenCommand: ParsableCommand {
             let r = try LoadGenerator(address: agent.address, inputs: try loadInputs(inputs))
                 .run(concurrency: concurrency, seconds: duration, swap: plan, trace: trace != nil)
             if let path = trace {
-                var csv = "start_s,latency_ms,variant\n"
+                var csv = "start_s,latency_ms,agent_ms,variant\n"
                 for t in r.trace.sorted(by: { $0.startSeconds < $1.startSeconds }) {
-                    csv += String(format: "%.6f,%.4f,", t.startSeconds, t.ms) + t.variant + "\n"
+                    csv += String(format: "%.6f,%.4f,%.4f,", t.startSeconds, t.ms, t.agentMs) + t.variant + "\n"
                 }
                 guard FileManager.default.createFile(atPath: path, contents: csv.data(using: .utf8)) else {
                     throw EdgeError(.io, "cannot write '\(path)'")
