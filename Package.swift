@@ -101,7 +101,7 @@ let package = Package(
         // Starts real edged processes on 127.0.0.1 (needs the edged product built).
         .testTarget(name: "AgentTests", dependencies: ["EdgeTestSupport", "EdgeClient", "EdgeCompiler", "EdgeTrust", "EdgeWire", "EdgeRuntime", "EdgeFormat",
                                                        "EdgeFleet", "EdgeFleetControl", "EdgeChain", "EdgeSplit", "EdgeTransfer", "EdgePlanner",
-                                                       "CEdgeSupport", "CEdgeAgentSupport", "EdgeRomaEval"]),
+                                                       "CEdgeSupport", "CEdgeAgentSupport", "EdgeRomaEval", "EdgePruneInit"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgeTestSupport", "EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeTestSupport", "EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat", "CEdgeCpuLoad"]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compiles the runtime core (EdgeFormat + EdgeRuntime), the device main and the ROMA selector (EdgeRoma)
-# in Embedded Swift for the host
+# Compiles the runtime core (EdgeFormat + EdgeRuntime), the device main, the ROMA selector (EdgeRoma)
+# and the device agent (EdgeWire + EdgeTrust + EdgeAgent + Firmware/AgentMain, one module as
+# Firmware/agent.mk builds it) in Embedded Swift for the host
 # triple: a fast check, without qemu or cross toolchains, that the core stays inside the
 # Embedded subset (no Foundation, no untyped throws, no existentials, no key paths...).
 set -euo pipefail
@@ -17,4 +18,16 @@ swiftc "${flags[@]}" -I "$out" -module-name EdgeRuntime -emit-module -emit-modul
 swiftc "${flags[@]}" -I "$out" -module-name EdgeRun -c "$root"/Firmware/DeviceMain/*.swift -o "$out/EdgeRun.o"
 swiftc "${flags[@]}" -module-name EdgeRoma -emit-module -emit-module-path "$out/EdgeRoma.swiftmodule" \
     -c "$root"/Sources/EdgeRoma/*.swift -o "$out/EdgeRoma.o"
-echo "embedded check: EdgeFormat, EdgeRuntime, the device main and EdgeRoma compile in Embedded Swift"
+# The agent: one module, its `import EdgeX` lines resolved by empty stub modules (agent.mk).
+stub="$out/agent-stub"
+mkdir -p "$stub"
+: > "$stub/empty.swift"
+for m in EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent; do
+    swiftc "${flags[@]}" -module-name "$m" -emit-module -emit-module-path "$stub/$m.swiftmodule" "$stub/empty.swift"
+done
+swiftc "${flags[@]}" -I "$stub" -I "$root/Sources/CEdgeWire/include" -I "$root/Sources/CEdgeSodium/include" \
+    -I "$root/Sources/CEdgeAgentSupport/include" -module-name Edged \
+    -c "$root"/Sources/EdgeFormat/*.swift $(find "$root/Sources/EdgeRuntime" -name '*.swift' | sort) \
+    "$root"/Sources/EdgeWire/*.swift "$root"/Sources/EdgeTrust/*.swift "$root"/Sources/EdgeAgent/*.swift \
+    "$root"/Firmware/AgentMain/*.swift -o "$out/Edged.o"
+echo "embedded check: EdgeFormat, EdgeRuntime, the device main, EdgeRoma and the agent (edged) compile in Embedded Swift"

@@ -956,6 +956,141 @@ void   edge_wire__status__free_unpacked
   assert(message->base.descriptor == &edge_wire__status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   edge_wire__bench__init
+                     (EdgeWire__Bench         *message)
+{
+  static const EdgeWire__Bench init_value = EDGE_WIRE__BENCH__INIT;
+  *message = init_value;
+}
+size_t edge_wire__bench__get_packed_size
+                     (const EdgeWire__Bench *message)
+{
+  assert(message->base.descriptor == &edge_wire__bench__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__bench__pack
+                     (const EdgeWire__Bench *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__bench__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__bench__pack_to_buffer
+                     (const EdgeWire__Bench *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__bench__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__Bench *
+       edge_wire__bench__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__Bench *)
+     protobuf_c_message_unpack (&edge_wire__bench__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__bench__free_unpacked
+                     (EdgeWire__Bench *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__bench__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__layer_time__init
+                     (EdgeWire__LayerTime         *message)
+{
+  static const EdgeWire__LayerTime init_value = EDGE_WIRE__LAYER_TIME__INIT;
+  *message = init_value;
+}
+size_t edge_wire__layer_time__get_packed_size
+                     (const EdgeWire__LayerTime *message)
+{
+  assert(message->base.descriptor == &edge_wire__layer_time__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__layer_time__pack
+                     (const EdgeWire__LayerTime *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__layer_time__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__layer_time__pack_to_buffer
+                     (const EdgeWire__LayerTime *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__layer_time__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__LayerTime *
+       edge_wire__layer_time__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__LayerTime *)
+     protobuf_c_message_unpack (&edge_wire__layer_time__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__layer_time__free_unpacked
+                     (EdgeWire__LayerTime *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__layer_time__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   edge_wire__bench_reply__init
+                     (EdgeWire__BenchReply         *message)
+{
+  static const EdgeWire__BenchReply init_value = EDGE_WIRE__BENCH_REPLY__INIT;
+  *message = init_value;
+}
+size_t edge_wire__bench_reply__get_packed_size
+                     (const EdgeWire__BenchReply *message)
+{
+  assert(message->base.descriptor == &edge_wire__bench_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t edge_wire__bench_reply__pack
+                     (const EdgeWire__BenchReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &edge_wire__bench_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t edge_wire__bench_reply__pack_to_buffer
+                     (const EdgeWire__BenchReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &edge_wire__bench_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+EdgeWire__BenchReply *
+       edge_wire__bench_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (EdgeWire__BenchReply *)
+     protobuf_c_message_unpack (&edge_wire__bench_reply__descriptor,
+                                allocator, len, data);
+}
+void   edge_wire__bench_reply__free_unpacked
+                     (EdgeWire__BenchReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &edge_wire__bench_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   edge_wire__result__init
                      (EdgeWire__Result         *message)
 {
@@ -2533,7 +2668,7 @@ const ProtobufCMessageDescriptor edge_wire__roma_estimate__descriptor =
   (ProtobufCMessageInit) edge_wire__roma_estimate__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[27] =
+static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[30] =
 {
   {
     "active",
@@ -2740,6 +2875,42 @@ static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[27] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "first_run_rollbacks",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, first_run_rollbacks),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "arena_bytes",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, arena_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_resident",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Status, max_resident),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "forward_to",
     31,
     PROTOBUF_C_LABEL_NONE,
@@ -2862,25 +3033,28 @@ static const ProtobufCFieldDescriptor edge_wire__status__field_descriptors[27] =
 };
 static const unsigned edge_wire__status__field_indices_by_name[] = {
   0,   /* field[0] = active */
-  21,   /* field[21] = agent_id */
+  24,   /* field[24] = agent_id */
+  18,   /* field[18] = arena_bytes */
   8,   /* field[8] = connections */
   4,   /* field[4] = failed */
-  20,   /* field[20] = forward_failed */
-  17,   /* field[17] = forward_to */
-  18,   /* field[18] = forward_variant */
-  19,   /* field[19] = forwarded */
+  17,   /* field[17] = first_run_rollbacks */
+  23,   /* field[23] = forward_failed */
+  20,   /* field[20] = forward_to */
+  21,   /* field[21] = forward_variant */
+  22,   /* field[22] = forwarded */
   13,   /* field[13] = last_cold_load_ns */
   6,   /* field[6] = last_counter */
+  19,   /* field[19] = max_resident */
   14,   /* field[14] = policy_budget_ms */
   15,   /* field[15] = policy_switches */
   1,   /* field[1] = previous */
   16,   /* field[16] = recent_p95_ms */
   7,   /* field[7] = refused */
-  23,   /* field[23] = roma_current */
-  22,   /* field[22] = roma_estimates */
-  26,   /* field[26] = roma_interval_ms */
-  25,   /* field[25] = roma_outputs */
-  24,   /* field[24] = roma_switches */
+  26,   /* field[26] = roma_current */
+  25,   /* field[25] = roma_estimates */
+  29,   /* field[29] = roma_interval_ms */
+  28,   /* field[28] = roma_outputs */
+  27,   /* field[27] = roma_switches */
   9,   /* field[9] = rss_bytes */
   3,   /* field[3] = served */
   10,   /* field[10] = switch_p50_ns */
@@ -2889,11 +3063,12 @@ static const unsigned edge_wire__status__field_indices_by_name[] = {
   5,   /* field[5] = switches */
   2,   /* field[2] = variants */
 };
-static const ProtobufCIntRange edge_wire__status__number_ranges[2 + 1] =
+static const ProtobufCIntRange edge_wire__status__number_ranges[3 + 1] =
 {
   { 1, 0 },
-  { 31, 17 },
-  { 0, 27 }
+  { 21, 17 },
+  { 31, 20 },
+  { 0, 30 }
 };
 const ProtobufCMessageDescriptor edge_wire__status__descriptor =
 {
@@ -2903,11 +3078,242 @@ const ProtobufCMessageDescriptor edge_wire__status__descriptor =
   "EdgeWire__Status",
   "edge_wire",
   sizeof(EdgeWire__Status),
-  27,
+  30,
   edge_wire__status__field_descriptors,
   edge_wire__status__field_indices_by_name,
-  2,  edge_wire__status__number_ranges,
+  3,  edge_wire__status__number_ranges,
   (ProtobufCMessageInit) edge_wire__status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__bench__field_descriptors[2] =
+{
+  {
+    "variant",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Bench, variant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "iterations",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Bench, iterations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__bench__field_indices_by_name[] = {
+  1,   /* field[1] = iterations */
+  0,   /* field[0] = variant */
+};
+static const ProtobufCIntRange edge_wire__bench__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor edge_wire__bench__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.Bench",
+  "Bench",
+  "EdgeWire__Bench",
+  "edge_wire",
+  sizeof(EdgeWire__Bench),
+  2,
+  edge_wire__bench__field_descriptors,
+  edge_wire__bench__field_indices_by_name,
+  1,  edge_wire__bench__number_ranges,
+  (ProtobufCMessageInit) edge_wire__bench__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__layer_time__field_descriptors[4] =
+{
+  {
+    "op",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__LayerTime, op),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seconds",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__LayerTime, seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_bytes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__LayerTime, output_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_shape",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(EdgeWire__LayerTime, n_output_shape),
+    offsetof(EdgeWire__LayerTime, output_shape),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__layer_time__field_indices_by_name[] = {
+  0,   /* field[0] = op */
+  2,   /* field[2] = output_bytes */
+  3,   /* field[3] = output_shape */
+  1,   /* field[1] = seconds */
+};
+static const ProtobufCIntRange edge_wire__layer_time__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor edge_wire__layer_time__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.LayerTime",
+  "LayerTime",
+  "EdgeWire__LayerTime",
+  "edge_wire",
+  sizeof(EdgeWire__LayerTime),
+  4,
+  edge_wire__layer_time__field_descriptors,
+  edge_wire__layer_time__field_indices_by_name,
+  1,  edge_wire__layer_time__number_ranges,
+  (ProtobufCMessageInit) edge_wire__layer_time__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor edge_wire__bench_reply__field_descriptors[6] =
+{
+  {
+    "variant",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__BenchReply, variant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "variant_version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__BenchReply, variant_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "iterations",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__BenchReply, iterations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "layers",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(EdgeWire__BenchReply, n_layers),
+    offsetof(EdgeWire__BenchReply, layers),
+    &edge_wire__layer_time__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_sha256",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__BenchReply, model_sha256),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_seconds",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__BenchReply, total_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned edge_wire__bench_reply__field_indices_by_name[] = {
+  2,   /* field[2] = iterations */
+  3,   /* field[3] = layers */
+  4,   /* field[4] = model_sha256 */
+  5,   /* field[5] = total_seconds */
+  0,   /* field[0] = variant */
+  1,   /* field[1] = variant_version */
+};
+static const ProtobufCIntRange edge_wire__bench_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor edge_wire__bench_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "edge_wire.BenchReply",
+  "BenchReply",
+  "EdgeWire__BenchReply",
+  "edge_wire",
+  sizeof(EdgeWire__BenchReply),
+  6,
+  edge_wire__bench_reply__field_descriptors,
+  edge_wire__bench_reply__field_indices_by_name,
+  1,  edge_wire__bench_reply__number_ranges,
+  (ProtobufCMessageInit) edge_wire__bench_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor edge_wire__result__field_descriptors[2] =
@@ -2961,7 +3367,7 @@ const ProtobufCMessageDescriptor edge_wire__result__descriptor =
   (ProtobufCMessageInit) edge_wire__result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[10] =
+static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[12] =
 {
   {
     "kind",
@@ -3060,6 +3466,30 @@ static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[10]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "bench",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Envelope, bench),
+    &edge_wire__bench__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bench_reply",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(EdgeWire__Envelope, bench_reply),
+    &edge_wire__bench_reply__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "forward",
     20,
     PROTOBUF_C_LABEL_NONE,
@@ -3085,8 +3515,10 @@ static const ProtobufCFieldDescriptor edge_wire__envelope__field_descriptors[10]
   },
 };
 static const unsigned edge_wire__envelope__field_indices_by_name[] = {
-  9,   /* field[9] = chain */
-  8,   /* field[8] = forward */
+  8,   /* field[8] = bench */
+  9,   /* field[9] = bench_reply */
+  11,   /* field[11] = chain */
+  10,   /* field[10] = forward */
   2,   /* field[2] = infer */
   3,   /* field[3] = infer_reply */
   0,   /* field[0] = kind */
@@ -3099,8 +3531,8 @@ static const unsigned edge_wire__envelope__field_indices_by_name[] = {
 static const ProtobufCIntRange edge_wire__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 20, 8 },
-  { 0, 10 }
+  { 20, 10 },
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor edge_wire__envelope__descriptor =
 {
@@ -3110,14 +3542,14 @@ const ProtobufCMessageDescriptor edge_wire__envelope__descriptor =
   "EdgeWire__Envelope",
   "edge_wire",
   sizeof(EdgeWire__Envelope),
-  10,
+  12,
   edge_wire__envelope__field_descriptors,
   edge_wire__envelope__field_indices_by_name,
   2,  edge_wire__envelope__number_ranges,
   (ProtobufCMessageInit) edge_wire__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue edge_wire__kind__enum_values_by_number[10] =
+static const ProtobufCEnumValue edge_wire__kind__enum_values_by_number[12] =
 {
   { "KIND_UNSPECIFIED", "EDGE_WIRE__KIND__KIND_UNSPECIFIED", 0 },
   { "INFER", "EDGE_WIRE__KIND__INFER", 1 },
@@ -3128,15 +3560,19 @@ static const ProtobufCEnumValue edge_wire__kind__enum_values_by_number[10] =
   { "STATUS_REPLY", "EDGE_WIRE__KIND__STATUS_REPLY", 6 },
   { "OK", "EDGE_WIRE__KIND__OK", 7 },
   { "ERROR", "EDGE_WIRE__KIND__ERROR", 8 },
+  { "BENCH", "EDGE_WIRE__KIND__BENCH", 9 },
+  { "BENCH_REPLY", "EDGE_WIRE__KIND__BENCH_REPLY", 10 },
   { "FORWARD", "EDGE_WIRE__KIND__FORWARD", 20 },
 };
 static const ProtobufCIntRange edge_wire__kind__value_ranges[] = {
-{0, 0},{20, 9},{0, 10}
+{0, 0},{20, 11},{0, 12}
 };
-static const ProtobufCEnumValueIndex edge_wire__kind__enum_values_by_name[10] =
+static const ProtobufCEnumValueIndex edge_wire__kind__enum_values_by_name[12] =
 {
+  { "BENCH", 9 },
+  { "BENCH_REPLY", 10 },
   { "ERROR", 8 },
-  { "FORWARD", 9 },
+  { "FORWARD", 11 },
   { "INFER", 1 },
   { "INFER_REPLY", 2 },
   { "KIND_UNSPECIFIED", 0 },
@@ -3153,9 +3589,9 @@ const ProtobufCEnumDescriptor edge_wire__kind__descriptor =
   "Kind",
   "EdgeWire__Kind",
   "edge_wire",
-  10,
+  12,
   edge_wire__kind__enum_values_by_number,
-  10,
+  12,
   edge_wire__kind__enum_values_by_name,
   2,
   edge_wire__kind__value_ranges,

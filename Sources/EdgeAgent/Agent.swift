@@ -12,15 +12,25 @@ import EdgeWire
 public final class Agent {
     let store: VariantStore
     let trusted: [[UInt8]]
-    let workers: Semaphore
+    let slots: WorkerSlots
+    /// Variants kept loaded (active and previous always; then the most recently used).
+    let maxResident: Int
     private let control = Lock()
     private let lock = Lock()
     /// Guarded by `control` (and the durable copy on disk).
     private var state: AgentState
     /// Guarded by `lock`.
     private var active: ResidentVariant?
-    /// Active and previous (a list: at most two entries, no hashing needed).
+    /// Loaded variants, least recently activated first (a short list: no hashing needed).
     private var resident: [ResidentVariant] = []
+    /// First-run check (guarded by `lock`): the variant just switched to, until one of
+    /// its requests succeeds, and the variant that served before it, to fall back to.
+    private var probation: ResidentVariant? = nil
+    private var probationFallback: ResidentVariant? = nil
+    /// Variants rolled back after a failed first run: the policy does not pick them
+    /// again until a newer version is installed (an operator still may, explicitly).
+    private var quarantined: [String] = []
+    private var firstRunRollbacks: UInt64 = 0
     private var served: UInt64 = 0
     private var failed: UInt64 = 0
     private var switches: UInt64 = 0
@@ -55,17 +65,19 @@ public final class Agent {
     private var romaThreadStarted = false
     private let romaWake = Semaphore(0)
 
-    public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64) throws(WireError) {
+    public init(storeDir: String, trusted: [[UInt8]], workers: Int, quotaBytes: UInt64, maxResident: Int = 2,
+                sharedArenas: Bool = true) throws(WireError) {
         self.store = try VariantStore(root: storeDir, quotaBytes: quotaBytes)
         self.trusted = trusted
-        self.workers = Semaphore(workers)
+        self.slots = try WorkerSlots(workers, shared: sharedArenas)
+        self.maxResident = Swift.max(2, maxResident)
         self.state = try store.recover()
         // Bring active and previous in; a variant that no longer loads is skipped and,
         // if it was active, the previous one takes over.
         for name in [state.active, state.previous] where !name.isEmpty {
             if let e = state.entry(name) {
                 do throws(WireError) {
-                    resident.append(try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted))
+                    resident.append(try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted, slots: slots))
                 } catch {
                     Log.info("variant '\(name)' does not load (\(error.message)); not serving it")
                 }
@@ -120,14 +132,17 @@ public final class Agent {
             return .refused(.noActiveVariant, "no variant is active: push and activate one")
         }
         let hop: NextHop? = lock.locked { forward.flatMap { $0.target.variant == v.entry.name ? $0 : nil } }
+        let onProbation = lock.locked { probation === v }
         let result: SliceOutput
         do throws(WireError) {
-            result = try compute(v, input, hop: hop, zlibOutputs: zlibOutputs)
+            result = try compute(v, input, hop: hop, zlibOutputs: zlibOutputs, checkFinite: onProbation)
         } catch {
+            if onProbation, let reply = firstRunFailed(v, input, zlibOutputs: zlibOutputs, error, t0: t0) { return reply }
             count(failed: true)
             return .refused(error.code, error.message)
         }
         let computeNs = Clock.nowNanos() &- t0
+        lock.locked { if probation === v { probation = nil; probationFallback = nil } }
         noteServed(v, latency: computeNs)
         switch result {
         case .outputs(let outs):
@@ -155,11 +170,14 @@ public final class Agent {
         }
     }
 
-    private func compute(_ v: ResidentVariant, _ input: SliceInput, hop: NextHop?, zlibOutputs: Bool) throws(WireError) -> SliceOutput {
-        workers.wait()
-        defer { workers.post() }
-        let interp = try v.checkout()
-        defer { v.checkin(interp) }
+    /// One slice run in a worker slot (held only while it computes, not while a next hop
+    /// answers). `checkFinite`: a NaN or infinite output counts as a failure (the
+    /// first-run check of a just-activated variant).
+    private func compute(_ v: ResidentVariant, _ input: SliceInput, hop: NextHop?, zlibOutputs: Bool,
+                         checkFinite: Bool) throws(WireError) -> SliceOutput {
+        let slot = slots.acquire()
+        defer { slots.release(slot) }
+        let interp = try v.interpreter(slot: slot)
         switch input {
         case .tensors(let ts): try TensorIO.writeInputs(ts, interp, v.inputIds)
         case .transfer(let t): try TensorIO.writeTransfer(t, interp, v.inputIds)
@@ -167,8 +185,91 @@ public final class Agent {
         let tRun = Clock.nowNanos()
         interp.run()
         observeRoma(interp, v, runNanos: Clock.nowNanos() &- tRun)
+        if checkFinite {
+            for id in v.outputIds {
+                for x in interp.read(tensor: id) where !x.isFinite {
+                    throw WireError(.internalError, "'\(v.entry.name)' v\(v.entry.version) produced a non-finite output")
+                }
+            }
+        }
         if let hop { return .transfer(try TensorIO.encodeTransfer(interp, v.outputIds, hop.target)) }
         return .outputs(try TensorIO.readOutputs(interp, v.outputIds, zlib: zlibOutputs))
+    }
+
+    /// The first real request of a just-activated variant failed. If the variant that
+    /// served before serves this same request, the new one is at fault: roll back to the
+    /// old one (durably, like a rollback) and answer with its reply. If the old one fails
+    /// too, the request is at fault: nil (the caller refuses it; the new variant stays on
+    /// probation). The old variant answers with its outputs (it is not forwarded: the
+    /// forwarding names the slice that failed).
+    private func firstRunFailed(_ v: ResidentVariant, _ input: SliceInput, zlibOutputs: Bool, _ error: WireError, t0: UInt64) -> Message? {
+        guard let old = lock.locked({ probation === v ? probationFallback : nil }) else { return nil }
+        let outs: [WireTensor]
+        do throws(WireError) {
+            guard case .outputs(let o) = try compute(old, input, hop: nil, zlibOutputs: zlibOutputs, checkFinite: true) else { return nil }
+            outs = o
+        } catch { return nil }
+        do throws(WireError) {
+            try mutate(counter: nil) { st throws(WireError) in
+                guard st.active == v.entry.name, st.entry(old.entry.name)?.version == old.entry.version else {
+                    throw WireError(.internalError, "state changed meanwhile")
+                }
+                st.active = old.entry.name
+                st.previous = v.entry.name
+            }
+        } catch {
+            // Another request rolled back first, or an operator switched meanwhile: the
+            // reply from the old variant is still a correct answer.
+            count(failed: false)
+            return .inferReply(InferReply(outputs: outs, variant: old.entry.name, variantVersion: old.entry.version,
+                                          latencyNanos: Clock.nowNanos() &- t0))
+        }
+        let tag = v.entry.name
+        lock.locked {
+            if active === v {
+                active = old
+                switches += 1
+                pendingSwitch = nil
+                recent.removeAll()
+                recentNext = 0
+                activeSince = Clock.nowNanos()
+            }
+            probation = nil
+            probationFallback = nil
+            firstRunRollbacks += 1
+            var known = false
+            for q in quarantined where q == tag { known = true }
+            if !known { quarantined.append(tag) }
+            putResident(old)
+            evictLocked(previous: v.entry.name)
+        }
+        Log.info("first request on '\(v.entry.name)' v\(v.entry.version) failed (\(error.message)); '\(old.entry.name)' served it: rolled back")
+        count(failed: false)
+        return .inferReply(InferReply(outputs: outs, variant: old.entry.name, variantVersion: old.entry.version,
+                                      latencyNanos: Clock.nowNanos() &- t0))
+    }
+
+    /// Per-layer times of a variant (the active one if `variant` is empty), measured in
+    /// the control workspace so it does not take a worker slot; a variant that is not
+    /// resident is loaded for the bench and dropped after it.
+    public func bench(_ req: BenchRequest) -> Message {
+        do throws(WireError) {
+            let v: ResidentVariant
+            if req.variant.isEmpty {
+                guard let a = lock.locked({ active }) else { throw WireError(.noActiveVariant, "no variant is active: name one to bench") }
+                v = a
+            } else if let r = lock.locked({ residentNamed(req.variant) }) {
+                v = r
+            } else {
+                guard let e = control.locked({ state.entry(req.variant) }) else {
+                    throw WireError(.noSuchVariant, "no variant named '\(req.variant)' is installed")
+                }
+                v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted, slots: slots)
+            }
+            return .benchReply(try v.withControlInterpreter { i throws(WireError) in try LayerBench.run(i, v, iterations: req.iterations) })
+        } catch {
+            return .refused(error.code, error.message)
+        }
     }
 
     /// Switch-latency and policy bookkeeping of one served request.
@@ -260,6 +361,9 @@ public final class Agent {
                 s.romaOutputs = r.outputs
                 s.romaIntervalMs = r.spec.frameIntervalMs
             }
+            s.firstRunRollbacks = firstRunRollbacks
+            s.arenaBytes = UInt64(slots.byteCount)
+            s.maxResident = UInt32(maxResident)
             return s
         }
     }
@@ -327,7 +431,7 @@ public final class Agent {
         }
         var entry = CatalogEntry(name: md.name, version: md.version, file: "", bytes: UInt64(bytes.count), family: md.family)
         // Loads from the temporary file (CRCs, self-test) before it is renamed into place.
-        let v = try ResidentVariant(path: u.path, entry: entry, trusted: trusted)
+        let v = try ResidentVariant(path: u.path, entry: entry, trusted: trusted, slots: slots)
         entry.file = try store.commit(u, name: md.name, version: md.version)
         v.entry = entry
         var next = state
@@ -344,15 +448,10 @@ public final class Agent {
         if let r = replaced { DurableFile.remove(store.variantsDir + "/" + r.file) }
         lock.locked {
             lastColdLoad = v.loadNanos
-            if switching {
-                if active != nil { switches += 1 }
-                active = v
-                pendingSwitch = v
-                pendingSince = receivedNanos
-                recent.removeAll()
-                recentNext = 0
-                activeSince = Clock.nowNanos()
-            }
+            var q: [String] = []
+            for n in quarantined where n != md.name { q.append(n) }
+            quarantined = q
+            if switching { beginServingLocked(v, receivedNanos: receivedNanos) }
             if switching || residentNamed(md.name) != nil { putResident(v) }
             evictLocked(previous: next.previous)
         }
@@ -368,7 +467,7 @@ public final class Agent {
         // the request path; requests keep flowing to the current variant meanwhile.
         let v: ResidentVariant
         if let r = lock.locked({ residentNamed(name) }) { v = r } else {
-            v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
+            v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted, slots: slots)
             lock.locked { lastColdLoad = v.loadNanos }
         }
         try mutate(counter: counter) { st throws(WireError) in
@@ -392,7 +491,7 @@ public final class Agent {
         guard !target.isEmpty, let e = entry else { throw WireError(.nothingToRollBack, "there is no previous variant to roll back to") }
         let v: ResidentVariant
         if let r = lock.locked({ residentNamed(target) }) { v = r } else {
-            v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted)
+            v = try ResidentVariant(path: store.path(of: e), entry: e, trusted: trusted, slots: slots)
             lock.locked { lastColdLoad = v.loadNanos }
         }
         try mutate(counter: counter) { st throws(WireError) in
@@ -407,22 +506,34 @@ public final class Agent {
     private func swapIn(_ v: ResidentVariant, receivedNanos: UInt64) {
         let prevName = control.locked { state.previous }
         lock.locked {
-            if active !== v {
-                switches += 1
-                pendingSwitch = v
-                pendingSince = receivedNanos
-                recent.removeAll()
-                recentNext = 0
-                activeSince = Clock.nowNanos()
-            }
-            active = v
+            if active !== v { beginServingLocked(v, receivedNanos: receivedNanos) }
             putResident(v)
             evictLocked(previous: prevName)
         }
     }
 
-    /// Keeps active and previous resident. Dropping a handle here frees nothing while
-    /// requests still hold it: ARC releases mapping and arenas after the last one.
+    /// Makes `v` active (under `lock`): switch bookkeeping, and the first-run check
+    /// against the variant it replaces (unless that is an older version of the same
+    /// name, whose file is gone: there is nothing durable to fall back to).
+    private func beginServingLocked(_ v: ResidentVariant, receivedNanos: UInt64) {
+        if let old = active, old !== v {
+            switches += 1
+            if old.entry.name != v.entry.name {
+                probation = v
+                probationFallback = old
+            } else {
+                probation = nil
+                probationFallback = nil
+            }
+        }
+        active = v
+        pendingSwitch = v
+        pendingSince = receivedNanos
+        recent.removeAll()
+        recentNext = 0
+        activeSince = Clock.nowNanos()
+    }
+
     // MARK: policy
 
     func setPolicy(_ spec: PolicySpec, counter: UInt64) throws(WireError) -> String {
@@ -470,6 +581,7 @@ public final class Agent {
             return p.decide(current: a.entry.name, p95Ms: Double(recentP95Locked()) / 1e6, samples: recent.count,
                             sinceSwitchMs: Double(Clock.nowNanos() &- activeSince) / 1e6,
                             installed: { name in
+                                for q in quarantined where q == name { return false }
                                 for n in installed where n == name { return true }
                                 return false
                             })
@@ -567,13 +679,25 @@ public final class Agent {
         }
     }
 
+    /// Keeps active and previous resident (and more, up to maxResident). Dropping a handle
+    /// here frees nothing while requests still hold it: ARC releases it after the last one.
     private func evictLocked(previous: String) {
         // Plain loops on purpose: `resident.removeAll { !keep.contains(...) }` with an
         // array literal `keep` segfaulted in the aarch64 Embedded build under qemu (cause
         // not isolated; the x86_64 Embedded and the host builds were fine).
+        // Active and previous stay; then the most recently activated, up to maxResident.
         let a = active?.entry.name ?? ""
+        var others = maxResident
+        for r in resident where r.entry.name == a || r.entry.name == previous { others -= 1 }
+        var keep = [Bool](repeating: false, count: resident.count)
+        var i = resident.count - 1
+        while i >= 0 {
+            let n = resident[i].entry.name
+            if n == a || n == previous { keep[i] = true } else if others > 0 { keep[i] = true; others -= 1 }
+            i -= 1
+        }
         var kept: [ResidentVariant] = []
-        for r in resident where r.entry.name == a || r.entry.name == previous { kept.append(r) }
+        for j in 0..<resident.count where keep[j] { kept.append(resident[j]) }
         resident = kept
     }
 

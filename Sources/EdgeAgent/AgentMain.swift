@@ -7,11 +7,16 @@ import EdgeWire
 public enum AgentMain {
     public static let usage = """
         usage: edged --listen HOST:PORT --store DIR --trust KEY.pub [--trust KEY2.pub]
-                     [--workers N] [--max-connections N] [--idle-timeout-ms MS]
+                     [--workers N] [--resident N] [--max-connections N] [--idle-timeout-ms MS]
                      [--read-timeout-ms MS] [--max-frame-bytes N] [--quota-bytes N]
-                     [--port-file PATH] [--quiet]
+                     [--port-file PATH] [--private-arenas] [--quiet]
           Serves the signed model variants in DIR over the Edge wire protocol
           (Formats/WIRE.md). PORT 0 picks a free port (see --port-file).
+          --workers N: requests run at once (default 2), each in its worker's arena,
+          shared by all variants (sized for the largest). --resident N: variants kept
+          loaded (default 2: active and previous; more makes policy switches warm).
+          --private-arenas: one arena per variant per worker instead (a benchmark
+          baseline for the shared arenas).
           Exit codes: 0 ok, 2 bad arguments, 3 I/O (cannot listen, store unusable).
         """
 
@@ -23,6 +28,8 @@ public enum AgentMain {
         var store = ""
         var trustFiles: [String] = []
         var workers = 2
+        var maxResident = 2
+        var sharedArenas = true
         var quota: UInt64 = 256 << 20
         var i = 1
         func value() -> String? {
@@ -36,6 +43,7 @@ public enum AgentMain {
                 edge_print_out(usage + "\n" + extraUsage)
                 return 0
             case "--quiet": Log.quiet = true
+            case "--private-arenas": sharedArenas = false
             case "--listen":
                 guard let v = value(), let (h, p) = splitHostPort(v) else { return bad("--listen expects HOST:PORT") }
                 opts.host = h; opts.port = p
@@ -48,10 +56,12 @@ public enum AgentMain {
             case "--port-file":
                 guard let v = value() else { return bad("--port-file expects a path") }
                 opts.portFile = v
-            case "--workers", "--max-connections", "--idle-timeout-ms", "--read-timeout-ms", "--max-frame-bytes", "--quota-bytes":
+            case "--workers", "--resident", "--max-connections", "--idle-timeout-ms", "--read-timeout-ms", "--max-frame-bytes", "--quota-bytes":
                 guard let v = value(), let n = UInt64(v), n > 0, n < (1 << 40) else { return bad("\(a) expects a positive integer") }
                 switch a {
-                case "--workers": workers = Int(n)
+                case "--workers", "--resident":
+                    guard n <= 256 else { return bad("\(a) is at most 256") }
+                    if a == "--workers" { workers = Int(n) } else { maxResident = Int(n) }
                 case "--max-connections": opts.maxConnections = Int(n)
                 case "--idle-timeout-ms": opts.limits.idleTimeoutMs = Int32(truncatingIfNeeded: Swift.min(n, 3_600_000))
                 case "--read-timeout-ms": opts.limits.readTimeoutMs = Int32(truncatingIfNeeded: Swift.min(n, 3_600_000))
@@ -70,7 +80,8 @@ public enum AgentMain {
             do throws(WireError) { keys.append(try KeyFile.readPublic(f)) } catch { return bad(error.message) }
         }
         do throws(WireError) {
-            let agent = try Agent(storeDir: store, trusted: keys, workers: workers, quotaBytes: quota)
+            let agent = try Agent(storeDir: store, trusted: keys, workers: workers, quotaBytes: quota, maxResident: maxResident,
+                                  sharedArenas: sharedArenas)
             if let started, !started(agent) { return 3 }
             try Server(agent: agent, options: opts).run()
         } catch {

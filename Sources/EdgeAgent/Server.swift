@@ -94,6 +94,8 @@ public final class Server {
             return agent.forwarded(f)
         case .status:
             return .statusReply(agent.status())
+        case .bench(let req):
+            return agent.bench(req)
         case .signed(let command, let signature):
             do throws(WireError) {
                 let c = try agent.authenticate(command, signature)

@@ -133,6 +133,15 @@ public struct AgentClient {
         return s
     }
 
+    /// Per-layer times of `variant` (empty: the active one) measured by the agent.
+    public func bench(variant: String = "", iterations: Int) throws -> BenchReply {
+        let c = try AgentConnection(address: address)
+        guard case .benchReply(let r) = try c.request(.bench(BenchRequest(variant: variant, iterations: iterations))) else {
+            throw ClientError.connection("unexpected reply")
+        }
+        return r
+    }
+
     public func infer(_ inputs: [(String, NpyArray)], zlib: Bool = false, on connection: AgentConnection? = nil) throws -> InferReply {
         let c = try connection ?? AgentConnection(address: address)
         let ts = inputs.map { WireTensors.tensor($0.0, $0.1, zlib: zlib) }

@@ -19,6 +19,10 @@ public struct LoadGenerator {
         public var seconds = 0.0
         public var latenciesMs: [Double] = []
         public var perVariant: [String: Int] = [:]
+        /// With `trace`: every request's start (seconds since the run began), latency seen
+        /// by the client, latency inside the agent (its reply's; 0 if it failed) and serving
+        /// variant ("" if it failed), in no particular order.
+        public var trace: [(startSeconds: Double, ms: Double, agentMs: Double, variant: String)] = []
         public var failures: [String] = []
         /// Activations the swap thread completed during the run (0 without --swap).
         public var swaps = 0
@@ -63,7 +67,7 @@ public struct LoadGenerator {
 
     /// `stop` ends the run early (checked before every request).
     public func run(concurrency: Int, seconds: Double, stop: (() -> Bool)? = nil, swap: SwapPlan? = nil,
-                    check: ((InferReply) -> String?)? = nil) throws -> Report {
+                    trace: Bool = false, check: ((InferReply) -> String?)? = nil) throws -> Report {
         let lock = NSLock()
         var total = Report()
         let deadline = edge_now_ns() + UInt64(seconds * 1e9)
@@ -99,11 +103,13 @@ public struct LoadGenerator {
                         mine.latenciesMs.append(Double(edge_now_ns() - s) / 1e6)
                         mine.requests += 1
                         mine.perVariant["\(r.variant) v\(r.variantVersion)", default: 0] += 1
+                        if trace { mine.trace.append((Double(s - t0) / 1e9, Double(edge_now_ns() - s) / 1e6, Double(r.latencyNanos) / 1e6, r.variant)) }
                         if let problem = check?(r) { mine.failed += 1; mine.failures.append(problem) }
                     } catch {
                         mine.requests += 1
                         mine.failed += 1
                         mine.failures.append("\(error)")
+                        if trace { mine.trace.append((Double(s - t0) / 1e9, Double(edge_now_ns() - s) / 1e6, 0, "")) }
                         conn = nil
                     }
                 }
@@ -111,6 +117,7 @@ public struct LoadGenerator {
                 total.requests += mine.requests
                 total.failed += mine.failed
                 total.latenciesMs += mine.latenciesMs
+                total.trace += mine.trace
                 total.failures += mine.failures
                 for (k, v) in mine.perVariant { total.perVariant[k, default: 0] += v }
                 lock.unlock()

@@ -88,6 +88,29 @@ public struct BlockProfiler {
         return out
     }
 
+    /// Bytes of the model's inputs as .npy files (what the first system receives).
+    public var inputBytes: Int {
+        let m = interpreter.model
+        var n = 0
+        for id in m.graph.inputs { n += Self.npyBytes(m.tensors[Int(id)].shape) }
+        return n
+    }
+
+    /// A profile from per-layer times measured elsewhere (an edged agent's Bench reply,
+    /// `edgec profile --remote`): each block's seconds are the sum of its layers' medians.
+    /// `layerSeconds[i]` is op i's time; there must be one per op.
+    public func profile(name: String, iterations: Int, layerSeconds: [Double], runner: String) throws(EdgeError) -> ModelProfile {
+        let m = interpreter.model
+        guard layerSeconds.count == m.ops.count else {
+            throw EdgeError(.shape, "\(layerSeconds.count) layer times for a model of \(m.ops.count) layers")
+        }
+        for t in layerSeconds where !(t.isFinite && t >= 0) { throw EdgeError(.format, "a layer time is negative or not finite") }
+        var result = try structure()
+        for k in result.indices { result[k].seconds = blocks[k].reduce(0.0) { $0 + layerSeconds[$1] } }
+        return ModelProfile(name: name, inputBytes: inputBytes, inputShape: m.graph.inputs.first.map { m.tensors[Int($0)].shape },
+                            iterations: iterations, runner: runner, blocks: result)
+    }
+
     /// Times every block: warm median of `iterations` runs, each on the block's real input
     /// (produced by running the blocks before it on seeded random model inputs).
     public func profile(name: String, iterations: Int, runner: Runner, progress: (Int, Int) -> Void) throws(EdgeError) -> ModelProfile {
@@ -95,7 +118,6 @@ public struct BlockProfiler {
         let m = interpreter.model
         // Seeded model inputs.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var inputBytes = 0
         for id in m.graph.inputs {
             let t = m.tensors[Int(id)]
             var values = [Float](repeating: 0, count: t.elementCount)
@@ -104,7 +126,6 @@ public struct BlockProfiler {
                 values[i] = Float(Int64(state >> 40) - (1 << 23)) / Float(1 << 23)
             }
             try write(values, Int(id))
-            inputBytes += Self.npyBytes(t.shape)
         }
         let scratchDir = NSTemporaryDirectory() + "edgec-profile-\(getpid())"
         if case .qemu = runner {

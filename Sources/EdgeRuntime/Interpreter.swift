@@ -42,14 +42,18 @@ public final class Interpreter {
     /// Largest thread count accepted.
     public static let maxThreads = 64
 
+    /// `workspace`: run in its arena and scratch (grown to fit) instead of private ones, so
+    /// interpreters that never run at the same time share one (the agent's workers).
     public init(image: UnsafeRawBufferPointer, owner: AnyObject, verifyChecksums: Bool = true,
-                threads: Int = 1) throws(EdgeError) {
+                threads: Int = 1, workspace: Workspace? = nil) throws(EdgeError) {
         guard threads >= 1 && threads <= Interpreter.maxThreads else {
             throw EdgeError(.invalidArgument, "threads must be from 1 to \(Interpreter.maxThreads), got \(threads)")
         }
         let file = try EdgmFile(image: image, verifyChecksums: verifyChecksums)
         try Layer.checkSupported(file.model.opCodes)
-        let arena = try AlignedBuffer(byteCount: file.model.graph.arenaBytes)
+        let arenaBytes = file.model.graph.arenaBytes
+        let arena: AlignedBuffer
+        if let w = workspace { arena = try w.arena(atLeast: arenaBytes) } else { arena = try AlignedBuffer(byteCount: arenaBytes) }
         var refs: [TensorRef] = []
         refs.reserveCapacity(file.model.tensors.count)
         let weightBase = file.weights.baseAddress
@@ -85,7 +89,11 @@ public final class Interpreter {
 
         self.file = file
         self.arena = arena
-        self.scratch = try AlignedBuffer(byteCount: scratchFloats * 4)
+        if let w = workspace {
+            self.scratch = try w.scratch(atLeast: scratchFloats * 4)
+        } else {
+            self.scratch = try AlignedBuffer(byteCount: scratchFloats * 4)
+        }
         self.tensors = refs
         self.layers = layers
         self.imageOwner = owner

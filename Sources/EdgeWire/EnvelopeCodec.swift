@@ -66,16 +66,21 @@ extension CBuilder {
         return (v.count, p)
     }
 
+    /// A C array of dimensions (shape fields are repeated uint32).
+    mutating func dims(_ shape: [Int]) -> UnsafeMutablePointer<UInt32> {
+        let p = alloc(UInt32.self, count: shape.count)
+        for (j, d) in shape.enumerated() { p[j] = UInt32(truncatingIfNeeded: d) }
+        return p
+    }
+
     mutating func tensors(_ ts: [WireTensor]) -> UnsafeMutablePointer<UnsafeMutablePointer<EdgeWire__Tensor>?> {
         let array = alloc(UnsafeMutablePointer<EdgeWire__Tensor>?.self, count: ts.count)
         for (i, t) in ts.enumerated() {
             let c = alloc(EdgeWire__Tensor.self)
             edge_wire__tensor__init(c)
             c.pointee.name = cString(t.name)
-            let shape = alloc(UInt32.self, count: t.shape.count)
-            for (j, d) in t.shape.enumerated() { shape[j] = UInt32(truncatingIfNeeded: d) }
             c.pointee.n_shape = t.shape.count
-            c.pointee.shape = shape
+            c.pointee.shape = dims(t.shape)
             c.pointee.data = binary(t.data)
             c.pointee.zlib = t.zlib ? 1 : 0
             array[i] = c
@@ -206,6 +211,9 @@ extension Envelope {
             m.pointee.roma_switches = s.romaSwitches
             m.pointee.roma_outputs = s.romaOutputs
             m.pointee.roma_interval_ms = s.romaIntervalMs
+            m.pointee.first_run_rollbacks = s.firstRunRollbacks
+            m.pointee.arena_bytes = s.arenaBytes
+            m.pointee.max_resident = s.maxResident
             env.pointee.status = m
         case .ok(let text):
             env.pointee.kind = EDGE_WIRE__KIND__OK
@@ -220,6 +228,36 @@ extension Envelope {
             m.pointee.code = code.rawValue
             m.pointee.message = b.cString(text)
             env.pointee.result = m
+        case .bench(let r):
+            env.pointee.kind = EDGE_WIRE__KIND__BENCH
+            let m = b.alloc(EdgeWire__Bench.self)
+            edge_wire__bench__init(m)
+            m.pointee.variant = b.cString(r.variant)
+            m.pointee.iterations = UInt32(truncatingIfNeeded: r.iterations)
+            env.pointee.bench = m
+        case .benchReply(let r):
+            env.pointee.kind = EDGE_WIRE__KIND__BENCH_REPLY
+            let m = b.alloc(EdgeWire__BenchReply.self)
+            edge_wire__bench_reply__init(m)
+            m.pointee.variant = b.cString(r.variant)
+            m.pointee.variant_version = r.variantVersion
+            m.pointee.iterations = UInt32(truncatingIfNeeded: r.iterations)
+            m.pointee.model_sha256 = b.binary(r.modelSha256)
+            m.pointee.total_seconds = r.totalSeconds
+            let ls = b.alloc(UnsafeMutablePointer<EdgeWire__LayerTime>?.self, count: r.layers.count)
+            for (i, l) in r.layers.enumerated() {
+                let c = b.alloc(EdgeWire__LayerTime.self)
+                edge_wire__layer_time__init(c)
+                c.pointee.op = b.cString(l.op)
+                c.pointee.seconds = l.seconds
+                c.pointee.output_bytes = l.outputBytes
+                c.pointee.n_output_shape = l.outputShape.count
+                c.pointee.output_shape = b.dims(l.outputShape)
+                ls[i] = c
+            }
+            m.pointee.n_layers = r.layers.count
+            m.pointee.layers = ls
+            env.pointee.bench_reply = m
         }
         return env.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { packed($0) }
     }
@@ -296,6 +334,9 @@ extension Envelope {
             s.romaSwitches = m.pointee.roma_switches
             s.romaOutputs = m.pointee.roma_outputs
             s.romaIntervalMs = m.pointee.roma_interval_ms
+            s.firstRunRollbacks = m.pointee.first_run_rollbacks
+            s.arenaBytes = m.pointee.arena_bytes
+            s.maxResident = m.pointee.max_resident
             message = .statusReply(s)
         case EDGE_WIRE__KIND__OK:
             message = .ok(e.result.map { swiftString($0.pointee.message) } ?? "")
@@ -303,6 +344,22 @@ extension Envelope {
             guard let m = e.result else { throw WireError(.malformedFrame, "ERROR frame without a result") }
             let code = RefusalCode(rawValue: m.pointee.code) ?? .internalError
             message = .refused(code, swiftString(m.pointee.message))
+        case EDGE_WIRE__KIND__BENCH:
+            guard let m = e.bench else { throw WireError(.malformedFrame, "BENCH frame without a bench body") }
+            message = .bench(BenchRequest(variant: swiftString(m.pointee.variant), iterations: Int(m.pointee.iterations)))
+        case EDGE_WIRE__KIND__BENCH_REPLY:
+            guard let m = e.bench_reply else { throw WireError(.malformedFrame, "BENCH_REPLY frame without a body") }
+            var layers: [LayerTime] = []
+            for i in 0..<m.pointee.n_layers {
+                guard let l = m.pointee.layers[i] else { throw WireError(.malformedFrame, "null layer time") }
+                var shape: [Int] = []
+                for j in 0..<l.pointee.n_output_shape { shape.append(Int(l.pointee.output_shape[j])) }
+                layers.append(LayerTime(op: swiftString(l.pointee.op), seconds: l.pointee.seconds,
+                                        outputBytes: l.pointee.output_bytes, outputShape: shape))
+            }
+            message = .benchReply(BenchReply(variant: swiftString(m.pointee.variant), variantVersion: m.pointee.variant_version,
+                                             iterations: Int(m.pointee.iterations), layers: layers,
+                                             modelSha256: swiftBytes(m.pointee.model_sha256), totalSeconds: m.pointee.total_seconds))
         default:
             throw WireError(.malformedFrame, "unknown frame kind \(e.kind.rawValue)")
         }

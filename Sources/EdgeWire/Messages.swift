@@ -173,7 +173,56 @@ public struct AgentStatus {
     public var romaSwitches: UInt64 = 0
     public var romaOutputs: UInt64 = 0
     public var romaIntervalMs: Double = 0
+    /// Variants rolled back because their first real request failed.
+    public var firstRunRollbacks: UInt64 = 0
+    /// Shared worker arenas + scratch, all workers together.
+    public var arenaBytes: UInt64 = 0
+    public var maxResident: UInt32 = 0
     public init() {}
+}
+
+/// Bench: per-layer times of a variant on the agent's own interpreter.
+public struct BenchRequest {
+    /// Empty: the active variant.
+    public var variant: String
+    public var iterations: Int
+    public init(variant: String, iterations: Int) {
+        self.variant = variant
+        self.iterations = iterations
+    }
+}
+
+public struct LayerTime {
+    public var op: String
+    public var seconds: Double
+    /// Raw float32 bytes of the layer's first output.
+    public var outputBytes: UInt64
+    public var outputShape: [Int]
+    public init(op: String, seconds: Double, outputBytes: UInt64, outputShape: [Int]) {
+        self.op = op
+        self.seconds = seconds
+        self.outputBytes = outputBytes
+        self.outputShape = outputShape
+    }
+}
+
+public struct BenchReply {
+    public var variant: String
+    public var variantVersion: UInt64
+    public var iterations: Int
+    /// Layer i is op i of the .edgm.
+    public var layers: [LayerTime]
+    /// SHA-256 of the .edgm inside the artifact.
+    public var modelSha256: [UInt8]
+    public var totalSeconds: Double
+    public init(variant: String, variantVersion: UInt64, iterations: Int, layers: [LayerTime], modelSha256: [UInt8], totalSeconds: Double) {
+        self.variant = variant
+        self.variantVersion = variantVersion
+        self.iterations = iterations
+        self.layers = layers
+        self.modelSha256 = modelSha256
+        self.totalSeconds = totalSeconds
+    }
 }
 
 public enum Message {
@@ -188,6 +237,8 @@ public enum Message {
     case statusReply(AgentStatus)
     case ok(String)
     case refused(RefusalCode, String)
+    case bench(BenchRequest)
+    case benchReply(BenchReply)
 }
 
 public struct Envelope {

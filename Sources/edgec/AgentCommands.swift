@@ -158,6 +158,7 @@ struct StatusCommand: ParsableCommand {
                                       "frame_interval_ms": s.romaIntervalMs,
                                       "estimates": s.romaEstimates.map { ["name": $0.name, "sap50": $0.accuracy, "latency_ms": $0.latencyMs] as [String: Any] },
                                   ] as [String: Any] as Any,
+                                  "first_run_rollbacks": s.firstRunRollbacks, "arena_bytes": s.arenaBytes, "max_resident": s.maxResident,
                                   "variants": s.variants.map { ["name": $0.name, "version": $0.version, "bytes": $0.bytes,
                                                                 "family": $0.family, "resident": $0.resident] as [String: Any] }]))
                 return
@@ -165,9 +166,11 @@ struct StatusCommand: ParsableCommand {
             print("active:   \(s.active.isEmpty ? "(none)" : s.active)")
             print("previous: \(s.previous.isEmpty ? "(none)" : s.previous)")
             print("served \(s.served), failed \(s.failed), switches \(s.switches), refused \(s.refused), connections \(s.connections)")
-            print(String(format: "rss %@; switch latency p50 %.3f ms, p99 %.3f ms (%d samples); last cold load %.3f ms",
-                         humanBytes(Int(s.rssBytes)), Double(s.switchP50Nanos) / 1e6, Double(s.switchP99Nanos) / 1e6,
+            print(String(format: "rss %@ (worker arenas %@, up to %d variants resident); switch latency p50 %.3f ms, p99 %.3f ms (%d samples); last cold load %.3f ms",
+                         humanBytes(Int(s.rssBytes)), humanBytes(Int(s.arenaBytes)), Int(s.maxResident),
+                         Double(s.switchP50Nanos) / 1e6, Double(s.switchP99Nanos) / 1e6,
                          Int(s.switchSamples), Double(s.lastColdLoadNanos) / 1e6))
+            if s.firstRunRollbacks > 0 { print("rolled back after a failed first run: \(s.firstRunRollbacks) time(s)") }
             if s.policyBudgetMs > 0 {
                 print(String(format: "policy: p95 budget %.3f ms, recent p95 %.3f ms, %d policy switches",
                              s.policyBudgetMs, s.recentP95Ms, Int(s.policySwitches)))
@@ -248,6 +251,8 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Alternate activations of these variants during the run (needs --key).", valueName: "A,B")) var swap: String?
     @Option(help: "Pause between two activations of --swap.") var swapEveryMs: Int = 50
     @Option(help: ArgumentHelp("Secret key for --swap.", valueName: "K.key")) var key: String?
+    @Option(help: ArgumentHelp("Write every request as a CSV line: start_s,latency_ms (client),agent_ms (inside the agent),variant (empty if it failed), by start time.", valueName: "FILE.csv"))
+    var trace: String?
     @Flag(help: "Print as JSON.") var json = false
 
     func run() throws {
@@ -262,7 +267,17 @@ struct LoadgenCommand: ParsableCommand {
                 guard !list.isEmpty else { throw EdgeError(.invalidArgument, "--swap expects NAME,NAME") }
                 plan = LoadGenerator.SwapPlan(names: list, everyMs: swapEveryMs, key: try KeyFile.readSecret(k))
             }
-            let r = try LoadGenerator(address: agent.address, inputs: try loadInputs(inputs)).run(concurrency: concurrency, seconds: duration, swap: plan)
+            let r = try LoadGenerator(address: agent.address, inputs: try loadInputs(inputs))
+                .run(concurrency: concurrency, seconds: duration, swap: plan, trace: trace != nil)
+            if let path = trace {
+                var csv = "start_s,latency_ms,agent_ms,variant\n"
+                for t in r.trace.sorted(by: { $0.startSeconds < $1.startSeconds }) {
+                    csv += String(format: "%.6f,%.4f,%.4f,", t.startSeconds, t.ms, t.agentMs) + t.variant + "\n"
+                }
+                guard FileManager.default.createFile(atPath: path, contents: csv.data(using: .utf8)) else {
+                    throw EdgeError(.io, "cannot write '\(path)'")
+                }
+            }
             if json { print(jsonString(r.json)) } else { print(r.text) }
         }
     }

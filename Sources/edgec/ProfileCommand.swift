@@ -1,8 +1,10 @@
 import ArgumentParser
+import EdgeClient
 import EdgeFormat
 import EdgePlanner
 import EdgeSplit
 import EdgeTransfer
+import EdgeTrust
 import Foundation
 
 struct ProfileCommand: ParsableCommand {
@@ -28,8 +30,14 @@ struct ProfileCommand: ParsableCommand {
 
             --qemu runs Firmware/build/aarch64/edge-run (make firmware) under
             qemu-aarch64: an emulated, slow device, labelled so in the profile - not a
-            real board's times. --remote (an edged agent profiling itself) is not
-            available yet.
+            real board's times.
+
+            --remote HOST:PORT asks an edged agent to time the model on its own
+            interpreter (the Bench message, Formats/WIRE.md): the agent runs the
+            variant named by --variant (default: its active one) --iterations times on
+            the artifact's self-test input and returns each layer's median; a block's
+            time is the sum of its layers'. The variant must be this very .edgm (its
+            SHA-256 is compared). Exit 8 if the agent refuses, 9 if it is unreachable.
             """)
 
     @Argument(help: "The .edgm model.")
@@ -56,7 +64,7 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: ArgumentHelp("edge-run binary for --qemu.", valueName: "PATH"))
     var edgeRun: String = "Firmware/build/aarch64/edge-run"
 
-    @Option(help: ArgumentHelp("Ask an edged agent to profile itself (not yet available).", valueName: "HOST:PORT"))
+    @Option(help: ArgumentHelp("Ask an edged agent to profile the model on itself.", valueName: "HOST:PORT"))
     var remote: String?
 
     @Option(name: .customLong("transfer-layers"), help: ArgumentHelp("Transfer options to measure at every cut, e.g. none,pool2,pca:auto,u8.", valueName: "LIST"))
@@ -67,6 +75,8 @@ struct ProfileCommand: ParsableCommand {
 
     @Option(help: "With pca:auto: the explained-variance fraction K must reach.")
     var fidelity: Double = 0.99
+    @Option(help: ArgumentHelp("With --remote: the agent's variant that holds this model (default: the active one).", valueName: "NAME"))
+    var variant: String?
 
     @Option(name: .shortAndLong, help: "Output profile (.json).")
     var output: String
@@ -83,13 +93,13 @@ struct ProfileCommand: ParsableCommand {
         guard fidelity > 0, fidelity <= 1 else { throw ValidationError("--fidelity must be in (0, 1]") }
         // Stored as whole bytes (an Int): a larger or infinite value would trap in the conversion.
         if let m = memoryMB, !(m <= Self.maxMemoryMB) { throw ValidationError("--memory-mb must be at most \(Int(Self.maxMemoryMB)) (1 PB), got \(m)") }
+        if remote != nil && qemu { throw ValidationError("--remote and --qemu exclude each other") }
+        if variant != nil && remote == nil { throw ValidationError("--variant needs --remote") }
+        if remote != nil && iterations > 1000 { throw ValidationError("--remote: the agent times at most 1000 iterations") }
     }
 
     func run() throws {
-        try failing {
-            if remote != nil {
-                throw EdgeError(.unsupported, "--remote is not available yet: it needs the edged agent; profile on the board itself, or use --qemu for an emulated device")
-            }
+        try agentFailing {
             var runner = BlockProfiler.Runner.interpreter
             if qemu {
                 let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/qemu-aarch64" }
@@ -108,14 +118,25 @@ struct ProfileCommand: ParsableCommand {
             let profiler = try BlockProfiler(path: model)
             let modelName = name ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension
             let interactive = isatty(2) != 0
-            var m = try profiler.profile(name: modelName, iterations: iterations, runner: runner) { k, n in
-                if interactive || k == n || k % max(1, n / 4) == 0 {
-                    FileHandle.standardError.write("edgec: profiling block \(k)/\(n)\(interactive && k < n ? "\r" : "\n")".data(using: .utf8)!)
+            var m: ModelProfile
+            var how = qemu ? "edgec profile --qemu: edge-run under qemu-aarch64 (emulated; a slow device, not a real board)"
+                           : "edgec profile: interpreter on this host"
+            if let remote {
+                let r = try AgentClient(address: remote).bench(variant: variant ?? "", iterations: iterations)
+                let local = try FileIO.read(model)
+                guard Sha256.digest(local) == r.modelSha256 else {
+                    throw EdgeError(.invalidArgument, "the agent's variant '\(r.variant)' v\(r.variantVersion) is not '\(model)' (SHA-256 differs); pass --variant NAME of the one signed from this file")
+                }
+                m = try profiler.profile(name: modelName, iterations: r.iterations, layerSeconds: r.layers.map { $0.seconds }, runner: "edged")
+                how = "edgec profile --remote \(remote): edged's interpreter, variant \(r.variant) v\(r.variantVersion), per-layer medians of \(r.iterations) runs"
+            } else {
+                m = try profiler.profile(name: modelName, iterations: iterations, runner: runner) { k, n in
+                    if interactive || k == n || k % max(1, n / 4) == 0 {
+                        FileHandle.standardError.write("edgec: profiling block \(k)/\(n)\(interactive && k < n ? "\r" : "\n")".data(using: .utf8)!)
+                    }
                 }
             }
             if !transfers.isEmpty { try measureTransfers(transfers, into: &m, progress: interactive) }
-            var how = qemu ? "edgec profile --qemu: edge-run under qemu-aarch64 (emulated; a slow device, not a real board)"
-                           : "edgec profile: interpreter on this host"
             if !transfers.isEmpty { how += "; transfer options measured in this host's interpreter" }
             var profile = SystemProfile(system: system, tier: tier, memoryBytes: memoryMB.map { Int($0 * 1e6) }, source: how, models: [m])
             if FileManager.default.fileExists(atPath: output) {
@@ -128,7 +149,7 @@ struct ProfileCommand: ParsableCommand {
             }
             try profile.write(output)
             let total = m.blocks.reduce(0.0) { $0 + $1.seconds }
-            print(String(format: "%@: %d blocks, %.3f ms in total on %@ (%@) -> %@", modelName, m.blocks.count, total * 1000, system, qemu ? "qemu-aarch64" : "interpreter", output))
+            print(String(format: "%@: %d blocks, %.3f ms in total on %@ (%@) -> %@", modelName, m.blocks.count, total * 1000, system, m.runner ?? "interpreter", output))
         }
     }
 

@@ -133,6 +133,28 @@ class AgentTestCase: XCTestCase {
 
     func outputs(_ r: InferReply) throws -> [Float] { try WireTensors.floats(r.outputs[0]) }
 
+    /// Runs the edgec built next to edged: its exit status and stdout.
+    func edgec(_ args: [String]) throws -> (status: Int32, stdout: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath).deletingLastPathComponent().appendingPathComponent("edgec")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// edgec's stdout; asserts it exited 0.
+    func runEdgec(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let r = try edgec(args)
+        XCTAssertEqual(r.status, 0, "edgec \(args.joined(separator: " "))", file: file, line: line)
+        return r.stdout
+    }
+
+    func edgecStatus(_ args: [String]) throws -> Int32 { try edgec(args).status }
+
     /// Asserts `body` fails with the agent refusing for `code`.
     func assertRefused(_ code: RefusalCode, _ what: String, _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
         do {

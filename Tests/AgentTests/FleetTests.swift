@@ -249,10 +249,4 @@ final class FleetTests: FleetTestCase {
         XCTAssertTrue(subscribed, "no connection to the broker")
         return found
     }
-
-    func runEdgec(_ args: [String]) throws -> String {
-        let r = try CommandRunner.run(CommandRunner.builtProduct("edgec"), args)
-        XCTAssertEqual(r.status, 0, "edgec \(args.joined(separator: " ")): \(r.stderr)")
-        return r.stdout
-    }
 }

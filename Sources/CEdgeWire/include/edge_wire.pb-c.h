@@ -40,6 +40,9 @@ typedef struct EdgeWire__Signed EdgeWire__Signed;
 typedef struct EdgeWire__VariantInfo EdgeWire__VariantInfo;
 typedef struct EdgeWire__RomaEstimate EdgeWire__RomaEstimate;
 typedef struct EdgeWire__Status EdgeWire__Status;
+typedef struct EdgeWire__Bench EdgeWire__Bench;
+typedef struct EdgeWire__LayerTime EdgeWire__LayerTime;
+typedef struct EdgeWire__BenchReply EdgeWire__BenchReply;
 typedef struct EdgeWire__Result EdgeWire__Result;
 typedef struct EdgeWire__Envelope EdgeWire__Envelope;
 
@@ -95,6 +98,14 @@ typedef enum _EdgeWire__Kind {
    * agent -> client: result (code != 0)
    */
   EDGE_WIRE__KIND__ERROR = 8,
+  /*
+   * client -> agent: bench
+   */
+  EDGE_WIRE__KIND__BENCH = 9,
+  /*
+   * agent -> client: bench_reply
+   */
+  EDGE_WIRE__KIND__BENCH_REPLY = 10,
   /*
    * 20-29: split runs across agents (Formats/TRANSFER.md)
    */
@@ -582,10 +593,93 @@ struct  EdgeWire__Status
    * frame interval it assumes
    */
   double roma_interval_ms;
+  /*
+   * A variant whose first real request failed (and that the previous variant then
+   * served) is rolled back automatically; this counts those rollbacks.
+   */
+  uint64_t first_run_rollbacks;
+  /*
+   * bytes of the shared per-worker arenas + scratch (all workers)
+   */
+  uint64_t arena_bytes;
+  /*
+   * --resident: variants kept loaded
+   */
+  uint32_t max_resident;
 };
 #define EDGE_WIRE__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__status__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+
+
+/*
+ * Per-layer timing of a variant, measured by the agent on its own interpreter: the
+ * artifact's self-test input, `iterations` timed forward passes after one warm-up, each
+ * layer's median. Unauthenticated like Infer; the agent bounds iterations and time.
+ */
+struct  EdgeWire__Bench
+{
+  ProtobufCMessage base;
+  /*
+   * empty = the active variant
+   */
+  char *variant;
+  /*
+   * 1..1000
+   */
+  uint32_t iterations;
+};
+#define EDGE_WIRE__BENCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__bench__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  EdgeWire__LayerTime
+{
+  ProtobufCMessage base;
+  /*
+   * operator name (edgec inspect's)
+   */
+  char *op;
+  /*
+   * median over the timed runs
+   */
+  double seconds;
+  /*
+   * raw float32 bytes of the layer's first output
+   */
+  uint64_t output_bytes;
+  size_t n_output_shape;
+  uint32_t *output_shape;
+};
+#define EDGE_WIRE__LAYER_TIME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__layer_time__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+
+
+struct  EdgeWire__BenchReply
+{
+  ProtobufCMessage base;
+  char *variant;
+  uint64_t variant_version;
+  uint32_t iterations;
+  /*
+   * in execution order: layer i = op i of the .edgm
+   */
+  size_t n_layers;
+  EdgeWire__LayerTime **layers;
+  /*
+   * SHA-256 of the .edgm inside the artifact
+   */
+  ProtobufCBinaryData model_sha256;
+  /*
+   * median of whole forward passes
+   */
+  double total_seconds;
+};
+#define EDGE_WIRE__BENCH_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&edge_wire__bench_reply__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL, {0,NULL}, 0 }
 
 
 /*
@@ -614,6 +708,8 @@ struct  EdgeWire__Envelope
   EdgeWire__PushChunk *push_chunk;
   EdgeWire__Status *status;
   EdgeWire__Result *result;
+  EdgeWire__Bench *bench;
+  EdgeWire__BenchReply *bench_reply;
   /*
    * kind FORWARD
    */
@@ -625,7 +721,7 @@ struct  EdgeWire__Envelope
 };
 #define EDGE_WIRE__ENVELOPE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&edge_wire__envelope__descriptor) \
-    , EDGE_WIRE__KIND__KIND_UNSPECIFIED, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+    , EDGE_WIRE__KIND__KIND_UNSPECIFIED, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 
 /* EdgeWire__Tensor methods */
@@ -1027,6 +1123,63 @@ EdgeWire__Status *
 void   edge_wire__status__free_unpacked
                      (EdgeWire__Status *message,
                       ProtobufCAllocator *allocator);
+/* EdgeWire__Bench methods */
+void   edge_wire__bench__init
+                     (EdgeWire__Bench         *message);
+size_t edge_wire__bench__get_packed_size
+                     (const EdgeWire__Bench   *message);
+size_t edge_wire__bench__pack
+                     (const EdgeWire__Bench   *message,
+                      uint8_t             *out);
+size_t edge_wire__bench__pack_to_buffer
+                     (const EdgeWire__Bench   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__Bench *
+       edge_wire__bench__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__bench__free_unpacked
+                     (EdgeWire__Bench *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__LayerTime methods */
+void   edge_wire__layer_time__init
+                     (EdgeWire__LayerTime         *message);
+size_t edge_wire__layer_time__get_packed_size
+                     (const EdgeWire__LayerTime   *message);
+size_t edge_wire__layer_time__pack
+                     (const EdgeWire__LayerTime   *message,
+                      uint8_t             *out);
+size_t edge_wire__layer_time__pack_to_buffer
+                     (const EdgeWire__LayerTime   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__LayerTime *
+       edge_wire__layer_time__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__layer_time__free_unpacked
+                     (EdgeWire__LayerTime *message,
+                      ProtobufCAllocator *allocator);
+/* EdgeWire__BenchReply methods */
+void   edge_wire__bench_reply__init
+                     (EdgeWire__BenchReply         *message);
+size_t edge_wire__bench_reply__get_packed_size
+                     (const EdgeWire__BenchReply   *message);
+size_t edge_wire__bench_reply__pack
+                     (const EdgeWire__BenchReply   *message,
+                      uint8_t             *out);
+size_t edge_wire__bench_reply__pack_to_buffer
+                     (const EdgeWire__BenchReply   *message,
+                      ProtobufCBuffer     *buffer);
+EdgeWire__BenchReply *
+       edge_wire__bench_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   edge_wire__bench_reply__free_unpacked
+                     (EdgeWire__BenchReply *message,
+                      ProtobufCAllocator *allocator);
 /* EdgeWire__Result methods */
 void   edge_wire__result__init
                      (EdgeWire__Result         *message);
@@ -1130,6 +1283,15 @@ typedef void (*EdgeWire__RomaEstimate_Closure)
 typedef void (*EdgeWire__Status_Closure)
                  (const EdgeWire__Status *message,
                   void *closure_data);
+typedef void (*EdgeWire__Bench_Closure)
+                 (const EdgeWire__Bench *message,
+                  void *closure_data);
+typedef void (*EdgeWire__LayerTime_Closure)
+                 (const EdgeWire__LayerTime *message,
+                  void *closure_data);
+typedef void (*EdgeWire__BenchReply_Closure)
+                 (const EdgeWire__BenchReply *message,
+                  void *closure_data);
 typedef void (*EdgeWire__Result_Closure)
                  (const EdgeWire__Result *message,
                   void *closure_data);
@@ -1165,6 +1327,9 @@ extern const ProtobufCMessageDescriptor edge_wire__signed__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__variant_info__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__roma_estimate__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__status__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__bench__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__layer_time__descriptor;
+extern const ProtobufCMessageDescriptor edge_wire__bench_reply__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__result__descriptor;
 extern const ProtobufCMessageDescriptor edge_wire__envelope__descriptor;
 
