@@ -68,7 +68,7 @@ enum EdgeRun {
         if times.count == 1 {
             Console.out("ran \(layers) layers in \(Format.ms(times[0])) ms (\(arena))")
         } else {
-            times.sort()
+            Latency.sortAscending(&times)
             let n = times.count
             let median = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
             Console.out("ran \(layers) layers \(n) times: min \(Format.ms(times[0])) ms, median \(Format.ms(median)) ms (\(arena))")

@@ -5,11 +5,11 @@ import EdgeFormat
 /// fputs + fflush, so nothing is lost in a buffer if a later step traps.
 enum Console {
     static func out(_ line: String) {
-        (line + "\n").withCString { edge_write_stdout($0) }
+        Utf8Text.withCString(line + "\n") { edge_write_stdout($0) }
     }
 
     static func err(_ line: String) {
-        (line + "\n").withCString { edge_write_stderr($0) }
+        Utf8Text.withCString(line + "\n") { edge_write_stderr($0) }
     }
 }
 
@@ -51,7 +51,7 @@ enum Paths {
         var prefix = Utf8Text.hasPrefix(path, "/") ? "/" : ""
         for part in Utf8Text.components(path, separator: 0x2F) where !part.isEmpty {  // slash
             prefix += part
-            let status = prefix.withCString { mkdir($0, 0o755) }
+            let status = Utf8Text.withCString(prefix) { mkdir($0, 0o755) }
             if status != 0 && edge_errno() != 17 { return false } // 17: EEXIST
             prefix += "/"
         }

@@ -338,7 +338,7 @@ public final class Agent {
             s.lastCounter = st.counter; s.refused = refused; s.connections = connections
             s.rssBytes = UInt64(Swift.max(0, edge_rss_bytes()))
             var sorted = switchSamples
-            sorted.sort()
+            Latency.sortAscending(&sorted)
             if !sorted.isEmpty {
                 s.switchP50Nanos = sorted[(sorted.count - 1) / 2]
                 s.switchP99Nanos = sorted[((sorted.count - 1) * 99) / 100]
@@ -570,7 +570,7 @@ public final class Agent {
     private func recentP95Locked() -> UInt64 {
         if recent.isEmpty { return 0 }
         var s = recent
-        s.sort()
+        Latency.sortAscending(&s)
         return s[((s.count - 1) * 95) / 100]
     }
 

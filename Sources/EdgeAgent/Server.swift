@@ -1,4 +1,5 @@
 import CEdgeAgentSupport
+import EdgeFormat
 import EdgeWire
 
 public struct ServerOptions {
@@ -26,7 +27,7 @@ public final class Server {
 
     public func run() throws(WireError) {
         edge_ignore_sigpipe()
-        let fd = options.host.withCString { edge_tcp_listen($0, options.port, 64) }
+        let fd = Utf8Text.withCString(options.host) { edge_tcp_listen($0, options.port, 64) }
         guard fd >= 0 else { throw WireError(.io, "cannot listen on \(options.host):\(options.port)") }
         let port = edge_tcp_port(fd)
         if !options.portFile.isEmpty {

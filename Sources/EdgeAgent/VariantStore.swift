@@ -28,7 +28,7 @@ final class VariantStore {
         self.statePath = root + "/state"
         self.quotaBytes = quotaBytes
         for d in [root, variantsDir, tmpDir] {
-            guard d.withCString({ edge_mkdir($0) }) == 0 else { throw WireError(.io, "cannot create directory '\(d)'") }
+            guard Utf8Text.withCString(d, { edge_mkdir($0) }) == 0 else { throw WireError(.io, "cannot create directory '\(d)'") }
         }
     }
 
@@ -36,7 +36,7 @@ final class VariantStore {
     /// files of superseded versions, a half-written state.tmp).
     func recover() throws(WireError) -> AgentState {
         var st = AgentState()
-        let fd = statePath.withCString { edge_open_read($0) }
+        let fd = Utf8Text.withCString(statePath) { edge_open_read($0) }
         if fd >= 0 {
             edge_close(fd)
             let bytes: [UInt8]
@@ -52,7 +52,7 @@ final class VariantStore {
         }
         // Entries whose file vanished (should not happen) are dropped, not fatal.
         st.catalog.removeAll { e in
-            let fd = (variantsDir + "/" + e.file).withCString { edge_open_read($0) }
+            let fd = Utf8Text.withCString(variantsDir + "/" + e.file) { edge_open_read($0) }
             if fd < 0 { Log.info("state names missing file '\(e.file)'; dropping it"); return true }
             edge_close(fd)
             return false
@@ -74,13 +74,13 @@ final class VariantStore {
         guard used + total <= quotaBytes else {
             throw WireError(.quotaExceeded, "store quota exceeded: \(used) bytes used + \(total) pushed > \(quotaBytes)")
         }
-        let free = root.withCString { edge_free_bytes($0) }
+        let free = Utf8Text.withCString(root) { edge_free_bytes($0) }
         if free >= 0 && UInt64(free) < total {
             throw WireError(.quotaExceeded, "disk full: \(free) bytes free, push needs \(total)")
         }
         uploadSerial += 1
         let p = tmpDir + "/push-\(edge_getpid())-\(uploadSerial).part"
-        let fd = p.withCString { edge_create_exclusive($0) }
+        let fd = Utf8Text.withCString(p) { edge_create_exclusive($0) }
         guard fd >= 0 else { throw WireError(.io, "cannot create upload file '\(p)'") }
         return Upload(path: p, fd: fd, total: total)
     }

@@ -99,12 +99,16 @@ public struct EdgmModel {
     }
 
     /// The distinct op codes the ops use, ascending: what GRPH lists (format 1.1).
+    /// `allCases` is in ascending raw order (codes are only ever appended), so no sort is
+    /// needed (the stdlib's sort is about 3 KB of the device binary).
     public var opCodes: [OpCode] {
-        var raw: [UInt16] = []
-        for op in ops where !raw.contains(op.code.rawValue) { raw.append(op.code.rawValue) }
-        raw.sort()
         var codes: [OpCode] = []
-        for r in raw { if let c = OpCode(rawValue: r) { codes.append(c) } }
+        for c in OpCode.allCases {
+            for op in ops where op.code == c {
+                codes.append(c)
+                break
+            }
+        }
         return codes
     }
 

@@ -3,7 +3,7 @@ import CEdgeSupport
 /// Whole-file reads and writes through POSIX (no Foundation, so the device build has them).
 public enum FileIO {
     public static func read(_ path: String) throws(EdgeError) -> [UInt8] {
-        let fd = path.withCString { edge_open_read($0) }
+        let fd = Utf8Text.withCString(path) { edge_open_read($0) }
         guard fd >= 0 else { throw EdgeError(.io, "cannot open '\(path)': \(errnoText())") }
         defer { _ = close(fd) }
         let size = edge_file_size(fd)
@@ -15,7 +15,7 @@ public enum FileIO {
     }
 
     public static func write(_ path: String, _ bytes: [UInt8]) throws(EdgeError) {
-        let fd = path.withCString { edge_open_write($0) }
+        let fd = Utf8Text.withCString(path) { edge_open_write($0) }
         guard fd >= 0 else { throw EdgeError(.io, "cannot create '\(path)': \(errnoText())") }
         let status = bytes.withUnsafeBytes { edge_write_all(fd, $0.baseAddress, $0.count) }
         let closed = close(fd)
@@ -39,7 +39,7 @@ public final class MappedFile {
     let mapped: Bool
 
     public init(path: String) throws(EdgeError) {
-        let fd = path.withCString { edge_open_read($0) }
+        let fd = Utf8Text.withCString(path) { edge_open_read($0) }
         guard fd >= 0 else { throw EdgeError(.io, "cannot open '\(path)': \(FileIO.errnoText())") }
         defer { _ = close(fd) }
         let size = edge_file_size(fd)

@@ -55,6 +55,18 @@ public enum Utf8Text {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Calls `body` with `s` as a NUL-terminated C string (a copy). Why not
+    /// `String.withCString`: its slow path for non-native (bridged) strings links about
+    /// 5 KB of UTF-16 index and breadcrumb code into the device binary, although Embedded
+    /// Swift has no such strings. For file names and output lines, not hot paths.
+    public static func withCString<R>(_ s: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var text: [CChar] = []
+        text.reserveCapacity(s.utf8.count + 1)
+        for b in s.utf8 { text.append(CChar(bitPattern: b)) }
+        text.append(0)
+        return text.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
     /// A non-negative decimal integer of at most `limit`, or nil.
     public static func parseCount(_ s: String, limit: Int) -> Int? {
         var value = 0

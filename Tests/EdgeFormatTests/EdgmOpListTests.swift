@@ -42,6 +42,22 @@ final class EdgmOpListTests: XCTestCase {
         }
     }
 
+    /// `EdgmModel.opCodes` walks `allCases` instead of sorting: that needs the cases in
+    /// ascending raw order.
+    func testOpCodeCasesAscendAndTheListIsDistinctAndAscending() {
+        let raws = OpCode.allCases.map(\.rawValue)
+        XCTAssertEqual(raws, raws.sorted())
+        XCTAssertEqual(Set(raws).count, raws.count)
+        let order: [OpCode] = [.softmax, .conv, .binary, .conv, .reduceMean, .binary, .gemm]
+        let ops = order.enumerated().map { k, code in
+            OpDescription(code: code, name: "op\(k)", inputs: [], outputs: [], ints: [], floats: [])
+        }
+        let model = EdgmModel(metadata: [], graph: EdgmGraph(arenaBytes: 0, arenaLowerBound: 0, inputs: [], outputs: []),
+                              tensors: [], ops: ops)
+        XCTAssertEqual(model.opCodes, [.conv, .gemm, .binary, .softmax, .reduceMean])
+        XCTAssertEqual(EdgmModel(metadata: [], graph: model.graph, tensors: [], ops: []).opCodes, [])
+    }
+
     func testOpNamesAreTheCaseNames() {
         for code in OpCode.allCases { XCTAssertEqual(code.name, "\(code)") }
     }

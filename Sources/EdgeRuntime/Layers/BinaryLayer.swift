@@ -85,68 +85,65 @@ public struct BinaryLayer: LayerKernel {
     public var flops: Int { count }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
-        switch kind {
-        case .add: run(AddOperator.self)
-        case .sub: run(SubOperator.self)
-        case .mul: run(MulOperator.self)
-        case .div: run(DivOperator.self)
-        case .pow: run(PowOperator.self)
-        case .max: run(MaxOperator.self)
-        case .min: run(MinOperator.self)
-        case .prelu: run(PReluOperator.self)
-        }
-    }
-
-    /// Blocks of the flat paths: small enough that the activation pass finds them in L1.
-    static let block = 2048
-
-    private func run<O: BinaryOperator>(_: O.Type) {
         switch path {
         case .sameShape:
             var start = 0
             while start < count {
                 let n = Swift.min(BinaryLayer.block, count - start)
                 let py = y + start
-                BinaryLayer.pairs(O.self, a + start, b + start, py, n)
+                BinaryLayer.loop(kind, .pairs, a + start, b + start, py, n)
                 activation.apply(py, count: n)
                 start += n
             }
         case .scalarA:
-            scalar(Flipped<O>.self, full: b, value: a[0])
+            blocks(.scalarA, a, b, fullIsA: false)
         case .scalarB:
-            scalar(O.self, full: a, value: b[0])
+            blocks(.scalarB, a, b, fullIsA: true)
         case .vectorA:
-            vector(Flipped<O>.self, full: b, vector: a)
+            vector(full: b, vector: a, vectorIsA: true)
         case .vectorB:
-            vector(O.self, full: a, vector: b)
+            vector(full: a, vector: b, vectorIsA: false)
         case .general:
-            general(O.self, dim: 0, a, b, y)
+            general(dim: 0, a, b, y)
         }
     }
 
-    private func scalar<O: BinaryOperator>(_: O.Type, full: UnsafePointer<Float>, value: Float) {
+    /// Blocks of the flat paths: small enough that the activation pass finds them in L1.
+    static let block = 2048
+
+    /// A scalar operand against a full one, block by block.
+    private func blocks(_ operands: Operands, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, fullIsA: Bool) {
         var start = 0
         while start < count {
             let n = Swift.min(BinaryLayer.block, count - start)
             let py = y + start
-            BinaryLayer.withScalar(O.self, full + start, value, py, n)
+            BinaryLayer.loop(kind, operands, fullIsA ? a + start : a, fullIsA ? b : b + start, py, n)
             activation.apply(py, count: n)
             start += n
         }
     }
 
-    /// `y[o, c, i] = O(full[o, c, i], vector[c])`.
-    private func vector<O: BinaryOperator>(_: O.Type, full: UnsafePointer<Float>, vector: UnsafePointer<Float>) {
+    /// `y[o, c, i] = full[o, c, i] op vector[c]` (operands swapped when the vector is A).
+    private func vector(full: UnsafePointer<Float>, vector: UnsafePointer<Float>, vectorIsA: Bool) {
         var px = full, py = y
         for _ in 0..<outer {
             if inner == 1 {
-                BinaryLayer.pairs(O.self, px, vector, py, channels)
+                // Elementwise over a row: the operands keep their places.
+                if vectorIsA {
+                    BinaryLayer.loop(kind, .pairs, vector, px, py, channels)
+                } else {
+                    BinaryLayer.loop(kind, .pairs, px, vector, py, channels)
+                }
                 activation.apply(py, count: channels)
                 px += channels
                 py += channels
             } else {
                 for c in 0..<channels {
-                    BinaryLayer.withScalar(O.self, px, vector[c], py, inner)
+                    if vectorIsA {
+                        BinaryLayer.loop(kind, .scalarA, vector + c, px, py, inner)
+                    } else {
+                        BinaryLayer.loop(kind, .scalarB, px, vector + c, py, inner)
+                    }
                     activation.apply(py, count: inner)
                     px += inner
                     py += inner
@@ -157,28 +154,61 @@ public struct BinaryLayer: LayerKernel {
 
     /// One collapsed dim per recursion level; the innermost dim has stride 1 in at least
     /// one operand (collapsing guarantees it), so its three variants are plain loops.
-    private func general<O: BinaryOperator>(_: O.Type, dim: Int, _ pa: UnsafePointer<Float>,
-                                            _ pb: UnsafePointer<Float>, _ py: UnsafeMutablePointer<Float>) {
+    private func general(dim: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>,
+                         _ py: UnsafeMutablePointer<Float>) {
         let n = table[dim], sa = table[rank + dim], sb = table[2 * rank + dim]
         if dim == rank - 1 {
-            if sa == 0 {
-                BinaryLayer.withScalar(Flipped<O>.self, pb, pa[0], py, n)
-            } else if sb == 0 {
-                BinaryLayer.withScalar(O.self, pa, pb[0], py, n)
-            } else {
-                BinaryLayer.pairs(O.self, pa, pb, py, n)
-            }
+            BinaryLayer.loop(kind, sa == 0 ? .scalarA : sb == 0 ? .scalarB : .pairs, pa, pb, py, n)
             activation.apply(py, count: n)
             return
         }
         let sy = table[3 * rank + dim]
         for i in 0..<n {
-            general(O.self, dim: dim + 1, pa + i * sa, pb + i * sb, py + i * sy)
+            general(dim: dim + 1, pa + i * sa, pb + i * sb, py + i * sy)
         }
     }
 }
 
 extension BinaryLayer {
+    /// How the innermost loop reads its operands.
+    enum Operands {
+        /// `y[i] = a[i] op b[i]`.
+        case pairs
+        /// `y[i] = a[i] op b[0]`.
+        case scalarB
+        /// `y[i] = a[0] op b[i]`.
+        case scalarA
+    }
+
+    /// The one switch over the kind, once per row or block: each arm is a loop
+    /// specialised for its operation. Why here and not around the whole `run` (one copy
+    /// of every path per kind): the paths are control code that does not get faster per
+    /// kind, and eight copies of them were 16 KB of the device binary; the switch costs
+    /// one branch per call of at least a row.
+    static func loop(_ kind: BinaryKind, _ operands: Operands, _ a: UnsafePointer<Float>,
+                     _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch kind {
+        case .add: loop(AddOperator.self, operands, a, b, y, n)
+        case .sub: loop(SubOperator.self, operands, a, b, y, n)
+        case .mul: loop(MulOperator.self, operands, a, b, y, n)
+        case .div: loop(DivOperator.self, operands, a, b, y, n)
+        case .pow: loop(PowOperator.self, operands, a, b, y, n)
+        case .max: loop(MaxOperator.self, operands, a, b, y, n)
+        case .min: loop(MinOperator.self, operands, a, b, y, n)
+        case .prelu: loop(PReluOperator.self, operands, a, b, y, n)
+        }
+    }
+
+    @inline(__always)
+    static func loop<O: BinaryOperator>(_: O.Type, _ operands: Operands, _ a: UnsafePointer<Float>,
+                                        _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch operands {
+        case .pairs: pairs(O.self, a, b, y, n)
+        case .scalarB: withScalar(O.self, a, b[0], y, n)
+        case .scalarA: withScalar(Flipped<O>.self, b, a[0], y, n)
+        }
+    }
+
     /// `y[i] = O(a[i], b[i])` in explicit 8-lane vectors. Why not a plain loop: Y is
     /// often A's or B's buffer (a residual Add in place), and the auto-vectorizer's
     /// overlap check then falls back to scalar code (3x slower measured). Exact aliasing
@@ -218,7 +248,7 @@ extension BinaryLayer {
 }
 
 /// One binary operation as a type, so each loop above is specialized per operation
-/// (the switch on the kind happens once per `run`, not per element).
+/// (the switch on the kind happens once per row or block, not per element).
 protocol BinaryOperator {
     static func apply(_ a: Float, _ b: Float) -> Float
     static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float>

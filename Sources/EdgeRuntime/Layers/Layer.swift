@@ -240,10 +240,15 @@ public enum Layer {
     /// Refuses, before any layer is built, a model that uses an op this build leaves out.
     static func checkSupported(_ codes: [OpCode]) throws(EdgeError) {
         for code in codes where !supports(code) {
-            var built = ""
-            for c in OpCode.allCases where supports(c) { built += (built.isEmpty ? "" : ",") + c.name }
-            throw EdgeError(.unsupported, "the model uses op '\(code.name)', which this build leaves out (it has \(built)); rebuild with it, e.g. make -C Firmware OPS_FROM=model.edgm")
+            throw EdgeError(.unsupported, "the model uses op '\(code.name)', which this build leaves out (it has \(builtNames)); rebuild with it, e.g. make -C Firmware OPS_FROM=model.edgm")
         }
+    }
+
+    /// "conv,gemm,..." (only inside a message, so a STRIP_MESSAGES build does not link it).
+    static var builtNames: String {
+        var built = ""
+        for c in OpCode.allCases where supports(c) { built += (built.isEmpty ? "" : ",") + c.name }
+        return built
     }
 
     /// Calls `visitor` with the layer this case holds.
