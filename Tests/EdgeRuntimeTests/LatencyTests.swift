@@ -1,4 +1,5 @@
 import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 
 /// `Latency.sortAscending` (the device binaries' heapsort) against the stdlib's sort.
