@@ -190,14 +190,15 @@ static void edge_pack_right(const float *r, long rsr, long csr, long kc, long nc
 
 /// Whether the tiles read R's full panels in place instead of packing them. Packing
 /// copies K x N floats so that the tiles' loads are contiguous; against the product it
-/// costs about 1/M, so for few rows (MobileNet's projections, M = 16-64) with a unit
+/// costs about 1/M, so for few rows (MobileNet's projections, M = 16-32) with a unit
 /// column stride it is the thing to skip. Measured (AVX2, 1 thread, CPU time, best of 7):
 /// 24x96x3136 45-57 -> 69-76 GFLOP/s, 24x144x3136 48 -> 62, 32x144x784 52 -> 64-72;
 /// with many rows packing wins (960x160x49 68 -> 52-57, 144x24x3136 45-57 -> 40-48),
-/// hence the row limit. In place, a tile's k-loop reads one 64-byte run per row of R,
+/// hence the row limit. At 64 rows ResNet-18 (stem and layer1 Winograd GEMMs, M = 64)
+/// took ~12% more CPU time over the whole model, so the limit is 32. In place, a tile's k-loop reads one 64-byte run per row of R,
 /// RSR apart, for up to EDGE_KC rows: they stay in L1 next to the left panel.
 #ifndef EDGE_IN_PLACE_MAX_ROWS
-#define EDGE_IN_PLACE_MAX_ROWS 64
+#define EDGE_IN_PLACE_MAX_ROWS 32
 #endif
 static int edge_gemm_reads_in_place(const edge_gemm_kernel *k, long m, long rsr, long csr, long n) {
     return csr == 1 && m <= EDGE_IN_PLACE_MAX_ROWS && n >= k->nr && rsr >= k->nr;
