@@ -8,7 +8,10 @@
 --threads N gives Edge N threads (`edgec bench --threads N`) and onnxruntime
 intra_op_num_threads = N. --rounds R alternates Edge and onnxruntime R times per model
 (each round: warmup + iterations of each) and reports the median of the round medians,
-so a busy machine slows both sides alike.
+so a busy machine slows both sides alike. Each side also reports the median of its
+per-iteration process CPU time (all threads): with 1 thread, "CPU ratio" is the
+latency ratio without the time other processes took the core (the figure to trust on a
+shared machine); with N threads it is total work, not latency.
 
 For each model: builds it with Tools/edgetools/models.py (width 1.0, 1000 classes, seeded,
 input 1x3x224x224), checks its output scale, compiles it with
@@ -177,13 +180,14 @@ def bench_ort(onnx_path: Path, iterations: int, warmup: int, seed: int, threads:
     feeds = em.random_inputs(model, shapes, seed=seed)
     for _ in range(warmup):
         sess.run(None, feeds)
-    times = []
+    times, cpu = [], []
     for _ in range(iterations):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         sess.run(None, feeds)
         times.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)
     return {"median_ms": float(np.median(times)), "p90_ms": float(np.percentile(times, 90)),
-            "min_ms": float(np.min(times)), "iterations": iterations}
+            "min_ms": float(np.min(times)), "cpu_median_ms": float(np.median(cpu)), "iterations": iterations}
 
 
 def fmt(v) -> str:
@@ -191,8 +195,9 @@ def fmt(v) -> str:
 
 
 def table(rows: List[dict]) -> str:
-    lines = ["| model | edge median ms | ort median ms | ratio edge/ort | edge p90 | ort p90 | edge GFLOP/s | max rel. error vs ort |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| model | edge median ms | ort median ms | ratio edge/ort | edge p90 | ort p90 | edge GFLOP/s "
+             "| edge CPU ms | ort CPU ms | CPU ratio | max rel. error vs ort |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         e, o = r.get("edge") or {}, r.get("ort") or {}
         em_, om = e.get("median_ms"), o.get("median_ms")
@@ -200,8 +205,10 @@ def table(rows: List[dict]) -> str:
         name = r["model"] + (f" ({r['error']})" if r.get("error") else "")
         gflops = f"{e['flops'] / (em_ * 1e6):.1f}" if em_ and e.get("flops") else "n/a"
         err = f"{r['max_rel_error']:.1e}" if r.get("max_rel_error") is not None else "n/a"
+        ec, oc = e.get("cpu_median_ms"), o.get("cpu_median_ms")
+        cpu_ratio = f"{ec / oc:.2f}" if ec is not None and oc else "n/a"
         lines.append(f"| {name} | {fmt(em_)} | {fmt(om)} | {ratio} | {fmt(e.get('p90_ms'))} | "
-                     f"{fmt(o.get('p90_ms'))} | {gflops} | {err} |")
+                     f"{fmt(o.get('p90_ms'))} | {gflops} | {fmt(ec)} | {fmt(oc)} | {cpu_ratio} | {err} |")
     return "\n".join(lines)
 
 
@@ -267,6 +274,8 @@ def main(argv=None) -> int:
             row["edge"]["median_ms"] = float(np.median([e["median_ms"] for e in edge_rounds]))
             row["edge"]["p90_ms"] = float(np.median([e["p90_ms"] for e in edge_rounds if "p90_ms" in e] or [np.nan]))
             row["edge_round_medians"] = [e["median_ms"] for e in edge_rounds]
+            if all("cpu_median_ms" in e for e in edge_rounds):
+                row["edge"]["cpu_median_ms"] = float(np.median([e["cpu_median_ms"] for e in edge_rounds]))
             try:
                 row["max_rel_error"] = check_edge_outputs(edgec, path, args.seed, not args.keep_blas_env, args.timeout)
                 print(f"[{name}] max relative error vs onnxruntime {row['max_rel_error']:.2e}", file=sys.stderr)
@@ -276,6 +285,7 @@ def main(argv=None) -> int:
         row["ort"]["median_ms"] = float(np.median([o["median_ms"] for o in ort_rounds]))
         row["ort"]["p90_ms"] = float(np.median([o["p90_ms"] for o in ort_rounds]))
         row["ort_round_medians"] = [o["median_ms"] for o in ort_rounds]
+        row["ort"]["cpu_median_ms"] = float(np.median([o["cpu_median_ms"] for o in ort_rounds]))
         rows.append(row)
 
     md = table(rows)

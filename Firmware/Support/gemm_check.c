@@ -2,8 +2,11 @@
 // kernel edge_gemm_kernel_at lists, against a plain double-precision product, over random
 // shapes around the register-tile edges, K = 0/1 and several K blocks, strided and
 // transposed operands, bias, clamp, accumulation; then the pool-split GEMM against the
-// single-threaded one (bit for bit). Built by `make -C Firmware`; DeviceTests runs it
-// under qemu. Prints "gemm-check: ok ..." and exits 0, or names the first failure and exits 1.
+// single-threaded one (bit for bit); then every direct depthwise kernel
+// (edge_depthwise.h) against a plain double-precision convolution, on one thread and split
+// over the pool. Built by `make -C Firmware`; DeviceTests runs it under qemu. Prints
+// "gemm-check: ok ..." and exits 0, or names the first failure and exits 1.
+#include "edge_depthwise.h"
 #include "edge_gemm.h"
 #include "edge_threads.h"
 
@@ -69,6 +72,71 @@ static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     return ok;
 }
 
+/// One random depthwise conv (any kernel, stride, dilation, pads, multiplier; clamp or
+/// HardSwish) with kernel k, alone and on the pool, against the plain reference.
+static int check_depthwise(const edge_dw_kernel *k, edge_pool *pool) {
+    edge_dw_geometry g;
+    const int wide = pick(0, 3) == 0;
+    g.kernel_h = pick(1, 5); g.kernel_w = pick(1, 5);
+    if (pick(0, 1)) g.kernel_h = g.kernel_w = 3;
+    g.stride_h = pick(1, 3); g.stride_w = pick(1, 3);
+    g.dilation_h = pick(1, 2); g.dilation_w = pick(0, 2) == 0 ? 2 : 1;
+    g.pad_top = pick(0, 2); g.pad_left = pick(0, 2); g.pad_bottom = pick(0, 2); g.pad_right = pick(0, 2);
+    const long spanH = (g.kernel_h - 1) * g.dilation_h + 1, spanW = (g.kernel_w - 1) * g.dilation_w + 1;
+    g.in_h = spanH + pick(0, wide ? 30 : 9); g.in_w = spanW + pick(0, wide ? 60 : 12);
+    g.out_h = (g.in_h + g.pad_top + g.pad_bottom - spanH) / g.stride_h + 1;
+    g.out_w = (g.in_w + g.pad_left + g.pad_right - spanW) / g.stride_w + 1;
+    const long inChannels = pick(1, wide ? 24 : 5), mult = pick(0, 3) == 0 ? 2 : 1, channels = inChannels * mult;
+    const long inPlane = g.in_h * g.in_w, outPlane = g.out_h * g.out_w, taps = g.kernel_h * g.kernel_w;
+    edge_dw_epilogue ep = {-INFINITY, INFINITY, 0, 0, 0};
+    switch (pick(0, 2)) {
+    case 0: ep.lo = 0; ep.hi = 6; break;
+    case 1: ep.hard_swish = 1; ep.alpha = 1.0f / 6; ep.beta = 0.5f; break;
+    default: break;
+    }
+    float *x = malloc(sizeof(float) * (size_t)(inChannels * inPlane)), *w = malloc(sizeof(float) * (size_t)(channels * taps));
+    float *bias = malloc(sizeof(float) * (size_t)channels), *y = malloc(sizeof(float) * (size_t)(channels * outPlane));
+    float *y2 = malloc(sizeof(float) * (size_t)(channels * outPlane));
+    float *scratch = malloc(sizeof(float) * (size_t)edge_dw_scratch_floats(&g));
+    for (long i = 0; i < inChannels * inPlane; i++) x[i] = value();
+    for (long i = 0; i < channels * taps; i++) w[i] = value();
+    for (long i = 0; i < channels; i++) bias[i] = value();
+    edge_dw_conv(k, &g, channels, mult, x, w, bias, &ep, y, scratch);
+    edge_pool_set_current(pool);
+    edge_dw_conv(k, &g, channels, mult, x, w, bias, &ep, y2, scratch);
+    edge_pool_set_current(NULL);
+    int ok = 1;
+    for (long oc = 0; oc < channels && ok; oc++)
+        for (long oh = 0; oh < g.out_h && ok; oh++)
+            for (long ow = 0; ow < g.out_w && ok; ow++) {
+                double s = bias[oc];
+                for (long i = 0; i < g.kernel_h; i++)
+                    for (long j = 0; j < g.kernel_w; j++) {
+                        const long ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+                        const long iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+                        if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
+                        s += (double)x[(oc / mult) * inPlane + ih * g.in_w + iw] * w[oc * taps + i * g.kernel_w + j];
+                    }
+                float v = (float)s;
+                v = v < ep.lo ? ep.lo : v;
+                v = v > ep.hi ? ep.hi : v;
+                if (ep.hard_swish) {
+                    float gate = ep.alpha * v + ep.beta;
+                    gate = gate < 0 ? 0 : gate > 1 ? 1 : gate;
+                    v *= gate;
+                }
+                const long at = oc * outPlane + oh * g.out_w + ow;
+                if (fabsf(y[at] - v) > 1e-4f * (1 + fabsf(v)) || memcmp(&y[at], &y2[at], sizeof(float)) != 0) {
+                    printf("gemm-check: depthwise %s %ldx%ld k%ldx%ld s%ld,%ld d%ld,%ld C%ld x%ld: [%ld] %g, pool %g, expected %g\n",
+                           k->name, g.in_h, g.in_w, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.dilation_h,
+                           g.dilation_w, inChannels, mult, at, y[at], y2[at], v);
+                    ok = 0;
+                }
+            }
+    free(x); free(w); free(bias); free(y); free(y2); free(scratch);
+    return ok;
+}
+
 int main(void) {
     edge_pool *pool = edge_pool_create(2, edge_gemm_max_scratch_floats());
     if (!pool) { printf("gemm-check: no thread pool\n"); return 1; }
@@ -78,7 +146,14 @@ int main(void) {
             if (!check_case(edge_gemm_kernel_at(i), pool)) { edge_pool_destroy(pool); return 1; }
         }
     }
+    long dwCases = 0;
+    for (long i = 0; i < edge_dw_kernel_count(); i++) {
+        for (int t = 0; t < 150; t++, dwCases++) {
+            if (!check_depthwise(edge_dw_kernel_at(i), pool)) { edge_pool_destroy(pool); return 1; }
+        }
+    }
     edge_pool_destroy(pool);
-    printf("gemm-check: ok, %ld cases over %ld kernel(s), best %s\n", cases, edge_gemm_kernel_count(), edge_gemm_best()->name);
+    printf("gemm-check: ok, %ld cases over %ld kernel(s), best %s; depthwise %ld cases over %ld kernel(s), best %s\n",
+           cases, edge_gemm_kernel_count(), edge_gemm_best()->name, dwCases, edge_dw_kernel_count(), edge_dw_best()->name);
     return 0;
 }

@@ -29,10 +29,14 @@
 #define EDGE_UNROLL
 #endif
 
-// One register tile: MR rows x NV vectors of W floats. `a` is MR floats per k, `b` NV*W.
+// One register tile: MR rows x NV vectors of W floats. `a` is MR floats per k, `b` NV*W
+// consecutive floats per k, ldb apart (NR in a packed panel, R's row stride when read
+// in place).
+// `fin` (may be NULL): the epilogue, applied to the stored values.
 #define EDGE_TILE(NAME, ATTR, VT, W, MR, NV)                                                  \
-    ATTR static void NAME(long kc, const float *restrict a, const float *restrict b,          \
-                          float *restrict c, long rsc, long rows, int accumulate) {           \
+    ATTR static void NAME(long kc, const float *restrict a, const float *restrict b, long ldb, \
+                          float *restrict c, long rsc, long rows, int accumulate,             \
+                          const edge_gemm_finish *fin) {                                      \
         VT acc[MR][NV];                                                                       \
         EDGE_UNROLL for (int r = 0; r < MR; r++)                                              \
             EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (VT){0};                     \
@@ -44,7 +48,7 @@
                 EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];             \
             }                                                                                 \
             a += MR;                                                                          \
-            b += NV * W;                                                                      \
+            b += ldb;                                                                         \
         }                                                                                     \
         EDGE_UNROLL for (int r = 0; r < MR; r++) {                                            \
             if (r >= rows) break;                                                             \
@@ -55,6 +59,13 @@
                     VT old;                                                                   \
                     memcpy(&old, dst, sizeof(VT));                                            \
                     x += old;                                                                 \
+                }                                                                             \
+                if (fin) {                                                                    \
+                    x += fin->bias ? fin->bias[r] : 0.0f;                                     \
+                    EDGE_UNROLL for (int l = 0; l < W; l++) {                                 \
+                        float e = x[l] < fin->lo ? fin->lo : x[l];                            \
+                        x[l] = e > fin->hi ? fin->hi : e;                                     \
+                    }                                                                         \
                 }                                                                             \
                 memcpy(dst, &x, sizeof(VT));                                                  \
             }                                                                                 \
@@ -177,13 +188,20 @@ static void edge_pack_right(const float *r, long rsr, long csr, long kc, long nc
     }
 }
 
-/// bias + clamp over one row segment of C (unit stride).
-static void edge_finish_row(float *c, long count, float bias, float lo, float hi) {
-    for (long j = 0; j < count; j++) {
-        float v = c[j] + bias;
-        v = v < lo ? lo : v;
-        c[j] = v > hi ? hi : v;
-    }
+/// Whether the tiles read R's full panels in place instead of packing them. Packing
+/// copies K x N floats so that the tiles' loads are contiguous; against the product it
+/// costs about 1/M, so for few rows (MobileNet's projections, M = 16-32) with a unit
+/// column stride it is the thing to skip. Measured (AVX2, 1 thread, CPU time, best of 7):
+/// 24x96x3136 45-57 -> 69-76 GFLOP/s, 24x144x3136 48 -> 62, 32x144x784 52 -> 64-72;
+/// with many rows packing wins (960x160x49 68 -> 52-57, 144x24x3136 45-57 -> 40-48),
+/// hence the row limit. At 64 rows ResNet-18 (stem and layer1 Winograd GEMMs, M = 64)
+/// took ~12% more CPU time over the whole model, so the limit is 32. In place, a tile's k-loop reads one 64-byte run per row of R,
+/// RSR apart, for up to EDGE_KC rows: they stay in L1 next to the left panel.
+#ifndef EDGE_IN_PLACE_MAX_ROWS
+#define EDGE_IN_PLACE_MAX_ROWS 32
+#endif
+static int edge_gemm_reads_in_place(const edge_gemm_kernel *k, long m, long rsr, long csr, long n) {
+    return csr == 1 && m <= EDGE_IN_PLACE_MAX_ROWS && n >= k->nr && rsr >= k->nr;
 }
 
 void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *packed,
@@ -205,6 +223,7 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
         return;
     }
     float tmp[EDGE_MAX_TILE] __attribute__((aligned(64)));
+    const int direct = edge_gemm_reads_in_place(k, m, rsr, csr, n1 - n0);
     for (long p0 = 0; p0 < depth; p0 += EDGE_KC) {
         const long kc = edge_min(EDGE_KC, depth - p0);
         const int accumulate = p0 > 0 || ep->accumulate;
@@ -212,11 +231,18 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
         const long ncMax = edge_block_columns(k, kc);
         for (long j0 = n0; j0 < n1; j0 += ncMax) {
             const long nc = edge_min(ncMax, n1 - j0);
-            edge_pack_right(r + p0 * rsr + j0 * csr, rsr, csr, kc, nc, nr, scratch);
+            // In place: full panels straight from R's rows; only a last partial panel
+            // (whose loads would run past R's end) is packed, at the start of scratch.
+            const long fullCols = direct ? nc / nr * nr : 0;
+            if (fullCols < nc)
+                edge_pack_right(r + p0 * rsr + (j0 + fullCols) * csr, rsr, csr, kc, nc - fullCols, nr,
+                                direct ? scratch : scratch + fullCols * kc);
             for (long i0 = m0; i0 < m1; i0 += EDGE_MC) {
                 const long mc = edge_min(EDGE_MC, m1 - i0);
                 for (long jr = 0; jr < nc; jr += nr) {
-                    const float *bp = scratch + jr * kc;
+                    const int inPlace = jr < fullCols;
+                    const float *bp = inPlace ? r + p0 * rsr + j0 + jr : scratch + (direct ? jr - fullCols : jr) * kc;
+                    const long ldb = inPlace ? rsr : nr;
                     const long cols = edge_min(nr, nc - jr);
                     for (long ir = 0; ir < mc; ir += mr) {
                         const long row = i0 + ir;
@@ -224,13 +250,10 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
                         const long rows = edge_min(mr, m1 - row);
                         float *cp = c + row * rsc + (j0 + jr) * csc;
                         if (cols == nr && csc == 1) {
-                            k->tile(kc, ap, bp, cp, rsc, rows, accumulate);
-                            if (last) {
-                                for (long q = 0; q < rows; q++)
-                                    edge_finish_row(cp + q * rsc, nr, ep->bias ? ep->bias[row + q] : 0, ep->lo, ep->hi);
-                            }
+                            const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, ep->lo, ep->hi};
+                            k->tile(kc, ap, bp, ldb, cp, rsc, rows, accumulate, last ? &fin : NULL);
                         } else {
-                            k->tile(kc, ap, bp, tmp, nr, mr, 0);
+                            k->tile(kc, ap, bp, ldb, tmp, nr, mr, 0, NULL);
                             for (long q = 0; q < rows; q++) {
                                 const float b = last && ep->bias ? ep->bias[row + q] : 0;
                                 for (long j = 0; j < cols; j++) {

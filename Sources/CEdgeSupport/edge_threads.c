@@ -17,7 +17,7 @@ struct edge_pool {
     void *context;
     long count;
     long next;                 /* atomic: next index to take */
-    int pending;               /* workers still inside the current job (under lock) */
+    int pending;               /* workers still inside the current job (changed under lock, atomic) */
     unsigned long generation;  /* atomic reads while spinning */
     int stop;
     int started;
@@ -69,7 +69,7 @@ static void *edge_worker(void *raw) {
         pthread_mutex_unlock(&pool->lock);
         edge_pool_drain(pool, thread);
         pthread_mutex_lock(&pool->lock);
-        if (--pool->pending == 0) pthread_cond_signal(&pool->done);
+        if (__atomic_sub_fetch(&pool->pending, 1, __ATOMIC_ACQ_REL) == 0) pthread_cond_signal(&pool->done);
         pthread_mutex_unlock(&pool->lock);
     }
 }
@@ -125,6 +125,8 @@ void edge_pool_destroy(edge_pool *pool) {
 
 int edge_pool_threads(const edge_pool *pool) { return pool ? pool->threads : 1; }
 
+long edge_pool_scratch_floats(const edge_pool *pool) { return pool ? pool->scratch_floats : 0; }
+
 float *edge_pool_scratch(edge_pool *pool, int thread) {
     return pool->scratch + (size_t)(thread - 1) * (size_t)pool->scratch_floats;
 }
@@ -140,11 +142,14 @@ void edge_pool_run(edge_pool *pool, edge_pool_task task, void *context, long cou
     pool->context = context;
     pool->count = count;
     __atomic_store_n(&pool->next, 0, __ATOMIC_RELEASE);
-    pool->pending = pool->threads - 1;
+    __atomic_store_n(&pool->pending, pool->threads - 1, __ATOMIC_RELEASE);
     __atomic_store_n(&pool->generation, pool->generation + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     edge_pool_drain(pool, 0);
+    /* The workers usually finish within microseconds of the caller: spin before sleeping,
+       so a layer does not pay a condition-variable wake-up at its end. */
+    for (int s = 0; s < EDGE_SPIN && __atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0; s++) edge_cpu_relax();
     pthread_mutex_lock(&pool->lock);
     while (pool->pending > 0) pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);

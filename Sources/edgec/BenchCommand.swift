@@ -15,8 +15,8 @@ struct BenchCommand: ParsableCommand {
             inputs (or --input files), on --threads threads (the GEMMs split over them).
             The per-layer table names the kernel load chose for each layer (Winograd, 1x1,
             im2col, depthwise, gemv; and the GEMM's register-tile kernel for this CPU).
-            --json prints median_ms, p90_ms, mean_ms, min_ms, iterations and the per-layer
-            table.
+            --json prints median_ms, p90_ms, mean_ms, min_ms, iterations, cpu_median_ms (the
+            median of each iteration's process CPU time, all threads) and the per-layer table.
             """)
 
     @Argument(help: "The .edgm model.")
@@ -39,6 +39,9 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(name: .customLong("blas-peak"), help: "Also measure Edge's GEMM and cblas_sgemm at 512x512x512 on one thread (the ceiling for conv layers).")
     var blasPeak = false
+
+    @Flag(name: .customLong("cpu-clock"), help: "Time the per-layer table in process CPU time instead of wall time (on a shared machine, what each layer costs whatever the load; with 1 thread the two agree on an idle one).")
+    var cpuClock = false
 
     @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
     var json = false
@@ -90,18 +93,23 @@ struct BenchCommand: ParsableCommand {
             let perLayer = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
             perLayer.initialize(repeating: 0, count: count)
             defer { perLayer.deallocate() }
-            var totals: [Double] = []
+            var totals: [Double] = [], cpuTotals: [Double] = []
             for i in 0..<iterations {
-                let t0 = edge_now_ns()
-                interpreter.runTimed(execution.range, nanos: perLayer)
+                let t0 = edge_now_ns(), c0 = edge_cpu_ns()
+                interpreter.runTimed(execution.range, nanos: perLayer, cpuClock: cpuClock)
                 totals.append(Double(edge_now_ns() - t0) / 1e6)
+                cpuTotals.append(Double(edge_cpu_ns() - c0) / 1e6)
                 if !json && iterations >= 20 && (i + 1) % max(1, iterations / 4) == 0 {
                     FileHandle.standardError.write("edgec: bench \(i + 1)/\(iterations)\r".data(using: .utf8)!)
                 }
             }
             if !json && iterations >= 20 { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+            func medianOf(_ values: [Double]) -> Double {
+                let s = values.sorted()
+                return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            }
             let sorted = totals.sorted()
-            let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            let median = medianOf(totals), cpuMedian = medianOf(cpuTotals)
             let p90 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)]
             let mean = totals.reduce(0, +) / Double(totals.count)
             let summary = ModelSummary(interpreter, fileBytes: 0)
@@ -118,7 +126,7 @@ struct BenchCommand: ParsableCommand {
                              "gflops": ms > 0 ? Double(l.flops) / (ms * 1e6) : 0, "flops": l.flops])
             }
             if json {
-                print(jsonString(["model": model, "median_ms": median, "p90_ms": p90, "mean_ms": mean, "min_ms": sorted[0],
+                print(jsonString(["model": model, "median_ms": median, "cpu_median_ms": cpuMedian, "p90_ms": p90, "mean_ms": mean, "min_ms": sorted[0],
                                   "iterations": iterations, "warmup": warmup, "layers": rows,
                                   "arena_bytes": interpreter.arena.byteCount, "flops": summary.flops,
                                   "threads": threads, "gemm_kernel": GemmKernel.name,
@@ -127,9 +135,10 @@ struct BenchCommand: ParsableCommand {
                                   "gemm_peak_gflops": edgePeak ?? NSNull()] as [String: Any]))
                 return
             }
-            print(String(format: "%@: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms over %d iterations (%.2f GFLOP/s at the median; GEMM kernel %@, %d thread(s))",
+            print(String(format: "%@: median %.3f ms, p90 %.3f ms, mean %.3f ms, min %.3f ms over %d iterations (%.2f GFLOP/s at the median; GEMM kernel %@, %d thread(s)); CPU time median %.3f ms",
                          model, median, p90, mean, sorted[0], iterations, Double(summary.flops) / (median * 1e6),
-                         GemmKernel.name, threads))
+                         GemmKernel.name, threads, cpuMedian))
+            if cpuClock { print("per-layer times: process CPU time") }
             if let peak, let edgePeak {
                 print(String(format: "1-thread 512^3 peak: Edge GEMM %.1f GFLOP/s, cblas_sgemm (OpenBLAS %@) %.1f GFLOP/s; the model runs at %.0f%% of Edge's",
                              edgePeak, String(cString: openblas_get_corename()), peak,

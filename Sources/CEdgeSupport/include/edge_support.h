@@ -22,6 +22,7 @@
 #include <cblas.h>
 #include <zlib.h>
 #include "edge_gemm.h"
+#include "edge_depthwise.h"
 #include "edge_threads.h"
 
 /// Opens a file read-only; returns the descriptor or -1.
@@ -53,6 +54,14 @@ static inline int edge_errno(void) { return errno; }
 static inline uint64_t edge_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// CPU time of the whole process (all its threads) in nanoseconds: on a shared machine,
+/// what one thread's work cost, whatever the other processes' load (benchmarks only).
+static inline uint64_t edge_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

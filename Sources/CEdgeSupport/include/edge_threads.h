@@ -22,6 +22,8 @@ typedef void (*edge_pool_task)(void *context, long index, int thread);
 edge_pool *edge_pool_create(int threads, long scratch_floats);
 void edge_pool_destroy(edge_pool *pool);
 int edge_pool_threads(const edge_pool *pool);
+/// Floats of each worker's scratch (0 without a pool).
+long edge_pool_scratch_floats(const edge_pool *pool);
 /// Worker `thread`'s scratch (thread >= 1).
 float *edge_pool_scratch(edge_pool *pool, int thread);
 

@@ -23,7 +23,8 @@ import EdgeFormat
 ///   Output positions are covered in tiles so the scratch stays bounded.
 /// - `depthwise`: one input channel per group (depthwise, with any channel multiplier),
 ///   where a GEMM would have K = kH*kW and do nothing useful; a direct kernel over a
-///   zero-padded copy of each plane instead (`DepthwiseConv`, with unrolled 3×3 rows).
+///   zero-padded copy of each plane instead (`DepthwiseConv`: C row kernels per ISA,
+///   unrolled 3×3, channels split over the thread pool).
 ///
 /// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
@@ -162,10 +163,10 @@ public struct ConvLayer: LayerKernel {
         } else if path == .depthwise {
             tile = 0
             // Padded extents are bounded by the checked input plus two bounded pads.
-            let plane = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
-                                               w.input + w.padBefore + w.padAfter,
-                                               op: op, what: "padded plane scratch")
-            below = plane + DepthwiseConv.slack
+            _ = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
+                                       w.input + w.padBefore + w.padAfter,
+                                       op: op, what: "padded plane scratch")
+            below = DepthwiseConv(h: h, w: w).scratchFloats
             wino = nil
             left = nil
         } else {
@@ -227,17 +228,10 @@ public struct ConvLayer: LayerKernel {
                 }
             }
         case .depthwise:
-            let kernelSize = h.kernel * w.kernel
-            direct.clear(scratch)
             for b in 0..<batch {
-                for oc in 0..<outChannels {
-                    let plane = x + (b * inChannels + oc / groupOut) * inPlane
-                    let out = y + (b * outChannels + oc) * outPlane
-                    let filter = weights + oc * kernelSize
-                    var bv: Float = 0
-                    if let bias = bias { bv = bias[oc] }
-                    direct.run(plane, filter: filter, bias: bv, activation: activation, padded: scratch, into: out)
-                }
+                direct.run(x + b * inChannels * inPlane, weights: weights, bias: bias, channels: outChannels,
+                           multiplier: groupOut, activation: activation, scratch: scratch,
+                           into: y + b * outChannels * outPlane)
             }
         }
     }
