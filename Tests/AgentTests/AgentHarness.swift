@@ -135,15 +135,8 @@ class AgentTestCase: XCTestCase {
 
     /// Runs the edgec built next to edged: its exit status and stdout.
     func edgec(_ args: [String]) throws -> (status: Int32, stdout: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath).deletingLastPathComponent().appendingPathComponent("edgec")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try CommandRunner.edgec(args)
+        return (r.status, r.stdout)
     }
 
     /// edgec's stdout; asserts it exited 0.

@@ -9,6 +9,7 @@ import EdgeTransfer
 import EdgeTrust
 import EdgeWire
 import Foundation
+import EdgeTestSupport
 import XCTest
 
 /// Split runs across real edged processes on 127.0.0.1: `edgec deploy`'s logic pushes the
@@ -225,17 +226,10 @@ extension AgentTestCase {
 
 /// `edgec deploy` itself: exit codes for a bad chain, a malformed split, an unreachable agent.
 final class DeployCommandLineTests: AgentTestCase {
-    func edgec(_ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: AgentFixtures.edgedPath).deletingLastPathComponent().appendingPathComponent("edgec")
-        p.arguments = args
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(data: err.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+    /// edgec's exit status and stderr (where its refusals are).
+    func edgecRefusal(_ args: [String]) throws -> (Int32, String) {
+        let r = try CommandRunner.edgec(args)
+        return (r.status, r.stderr)
     }
 
     func testExitCodes() throws {
@@ -245,15 +239,15 @@ final class DeployCommandLineTests: AgentTestCase {
         let keyPath = tmp.appendingPathComponent("ops.key").path
         try KeyFile.secretText(key).write(toFile: keyPath, atomically: true, encoding: .utf8)
 
-        var (code, text) = try edgec(["deploy", dir, "--chain", "127.0.0.1:1", "--key", keyPath])
+        var (code, text) = try edgecRefusal(["deploy", dir, "--chain", "127.0.0.1:1", "--key", keyPath])
         XCTAssertEqual(code, 2, text)
         XCTAssertTrue(text.contains("2 slices"), text)
-        (code, text) = try edgec(["deploy", tmp.path, "--chain", "127.0.0.1:1,127.0.0.1:2", "--key", keyPath])
+        (code, text) = try edgecRefusal(["deploy", tmp.path, "--chain", "127.0.0.1:1,127.0.0.1:2", "--key", keyPath])
         XCTAssertEqual(code, 3, text)  // no split.json there
         let closed = "127.0.0.1".withCString { edge_tcp_listen($0, 0, 1) }
         let port = edge_tcp_port(closed)
         edge_close(closed)
-        (code, text) = try edgec(["deploy", dir, "--chain", "127.0.0.1:\(port),127.0.0.1:\(port)", "--key", keyPath])
+        (code, text) = try edgecRefusal(["deploy", dir, "--chain", "127.0.0.1:\(port),127.0.0.1:\(port)", "--key", keyPath])
         XCTAssertEqual(code, 9, text)
     }
 }

@@ -1,6 +1,7 @@
 @testable import EdgeCompiler
 import EdgeFormat
 import Foundation
+import EdgeTestSupport
 import XCTest
 
 /// The importer table is complete: a new op code or ONNX operator that misses a piece fails

@@ -1,6 +1,7 @@
 import CEdgeSupport
 import EdgeFormat
 import EdgeReference
+import EdgeTestSupport
 import XCTest
 
 /// Every depthwise kernel this CPU runs (edge_depthwise.c: AVX2 8-wide, portable 4-wide,
