@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the runtime core (EdgeFormat + EdgeRuntime), the device main, the ROMA selector (EdgeRoma)
-# and the device agent (EdgeWire + EdgeTrust + EdgeAgent + Firmware/AgentMain, one module as
+# and the device agent (EdgeRoma + EdgeWire + EdgeTrust + EdgeTransfer + EdgeAgent + EdgeFleet +
+# Firmware/AgentMain, one module as
 # Firmware/agent.mk builds it) in Embedded Swift for the host
 # triple: a fast check, without qemu or cross toolchains, that the core stays inside the
 # Embedded subset (no Foundation, no untyped throws, no existentials, no key paths...).
@@ -22,12 +23,13 @@ swiftc "${flags[@]}" -module-name EdgeRoma -emit-module -emit-module-path "$out/
 stub="$out/agent-stub"
 mkdir -p "$stub"
 : > "$stub/empty.swift"
-for m in EdgeFormat EdgeRuntime EdgeWire EdgeTrust EdgeAgent; do
+for m in EdgeFormat EdgeRuntime EdgeRoma EdgeWire EdgeTrust EdgeTransfer EdgeAgent EdgeFleet; do
     swiftc "${flags[@]}" -module-name "$m" -emit-module -emit-module-path "$stub/$m.swiftmodule" "$stub/empty.swift"
 done
 swiftc "${flags[@]}" -I "$stub" -I "$root/Sources/CEdgeWire/include" -I "$root/Sources/CEdgeSodium/include" \
-    -I "$root/Sources/CEdgeAgentSupport/include" -module-name Edged \
+    -I "$root/Sources/CEdgeAgentSupport/include" -I "$root/Sources/CEdgeMqtt/include" -module-name Edged \
     -c "$root"/Sources/EdgeFormat/*.swift $(find "$root/Sources/EdgeRuntime" -name '*.swift' | sort) \
-    "$root"/Sources/EdgeWire/*.swift "$root"/Sources/EdgeTrust/*.swift "$root"/Sources/EdgeAgent/*.swift \
+    "$root"/Sources/EdgeRoma/*.swift "$root"/Sources/EdgeWire/*.swift "$root"/Sources/EdgeTrust/*.swift \
+    "$root"/Sources/EdgeTransfer/*.swift "$root"/Sources/EdgeAgent/*.swift "$root"/Sources/EdgeFleet/*.swift \
     "$root"/Firmware/AgentMain/*.swift -o "$out/Edged.o"
 echo "embedded check: EdgeFormat, EdgeRuntime, the device main, EdgeRoma and the agent (edged) compile in Embedded Swift"
