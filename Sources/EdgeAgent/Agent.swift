@@ -308,6 +308,10 @@ public final class Agent {
         return "forwarding the output of '\(target.variant)' to \(target.address)"
     }
 
+    /// How many variants were rolled back after a failed first request (cheap: for the
+    /// fleet client's poll, which reports such a rollback as a failed install).
+    public var firstRunRollbackCount: UInt64 { lock.locked { firstRunRollbacks } }
+
     private func count(failed f: Bool) {
         lock.locked { if f { failed += 1 } else { served += 1 } }
     }

@@ -31,6 +31,8 @@ public final class FleetAgent {
     let seqFile: SeqFile
     let mqtt: MqttClient
     var report = ReportedState()
+    /// The agent's first-run rollback count when the last install converged.
+    var rollbacksAtConverge: UInt64 = 0
     /// The desired state being followed (accepted: signature, group, seq).
     var desired: DesiredState? = nil
     var fetch: Fetch? = nil
@@ -107,6 +109,9 @@ public final class FleetAgent {
             retryAtNanos = 0
             apply(d)
         }
+        // A first-run rollback on the agent undoes a converged install: say so now, not at
+        // the next periodic report, so a rollout observing its canaries halts.
+        if report.state == "converged" && agent.firstRunRollbackCount > rollbacksAtConverge { publishReport() }
         if now >= nextReportNanos { publishReport() }
     }
 
@@ -176,6 +181,7 @@ public final class FleetAgent {
                     return
                 }
             }
+            rollbacksAtConverge = agent.firstRunRollbackCount
             report.state = "converged"
             publishReport()
             return
@@ -228,12 +234,18 @@ public final class FleetAgent {
             fail("installing \(d.name) v\(d.version): \(error.code.name): \(error.message)")
             return
         }
+        rollbacksAtConverge = agent.firstRunRollbackCount
         report.state = "converged"
         publishReport()
     }
 
     func publishReport() {
         let st = agent.status()
+        if report.state == "converged", let d = desired, st.active != d.name, st.firstRunRollbacks > rollbacksAtConverge {
+            report.state = "failed"
+            report.lastError = "\(d.name) v\(d.version) was rolled back by the agent: its first real request failed (\(st.active) served it)"
+            Log.info("fleet: " + report.lastError)
+        }
         report.active = st.active
         report.previous = st.previous
         report.version = 0

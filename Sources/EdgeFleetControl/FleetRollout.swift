@@ -131,6 +131,12 @@ public final class FleetRollout {
                 let atStart = view.devices
                 view.pump(client, seconds: min(options.observeSeconds, max(0, deadline.timeIntervalSinceNow)))
                 for id in r.converged {
+                    // The agent itself may undo the install (a failed first request rolls
+                    // back): it reports the canary failed.
+                    if let d = view.devices[id], d.failed {
+                        r.failed[id] = d.lastError.isEmpty ? "failed while observed" : d.lastError
+                        continue
+                    }
                     if let why = rateRise(id, before: before[id], start: atStart[id], now: view.devices[id]) { r.failed[id] = why }
                 }
             }
