@@ -5,16 +5,30 @@
 /// 60 KB of Unicode tables and grapheme code into the device binary. Tensor names,
 /// metadata keys, options and paths are byte strings, so bytes are compared here.
 public enum Utf8Text {
+    // equal/hasPrefix/hasSuffix walk the UTF-8 views' iterators: the stdlib's generic
+    // `elementsEqual`, `starts(with:)` and `reversed()` were specialised per call into
+    // about 4 KB of device code (bidirectional index walking included).
     public static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
+        a.utf8.count == b.utf8.count && hasPrefix(a, b)
     }
 
     public static func hasPrefix(_ s: String, _ prefix: String) -> Bool {
-        s.utf8.starts(with: prefix.utf8)
+        var rest = s.utf8.makeIterator()
+        for b in prefix.utf8 {
+            guard rest.next() == b else { return false }
+        }
+        return true
     }
 
     public static func hasSuffix(_ s: String, _ suffix: String) -> Bool {
-        s.utf8.count >= suffix.utf8.count && s.utf8.reversed().starts(with: suffix.utf8.reversed())
+        let skip = s.utf8.count - suffix.utf8.count
+        guard skip >= 0 else { return false }
+        var rest = s.utf8.makeIterator()
+        for _ in 0..<skip { _ = rest.next() }
+        for b in suffix.utf8 {
+            guard rest.next() == b else { return false }
+        }
+        return true
     }
 
     /// The text before and after the first (or last) `separator` byte, or nil.
@@ -55,16 +69,29 @@ public enum Utf8Text {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Calls `body` with `s` as a NUL-terminated C string (a copy). Why not
-    /// `String.withCString`: its slow path for non-native (bridged) strings links about
-    /// 5 KB of UTF-16 index and breadcrumb code into the device binary, although Embedded
-    /// Swift has no such strings. For file names and output lines, not hot paths.
+    /// `s` as a NUL-terminated C string (a copy). Why not `String.withCString`: its slow
+    /// path for non-native (bridged) strings links about 5 KB of UTF-16 index and
+    /// breadcrumb code into the device binary, although Embedded Swift has no such
+    /// strings. Not generic, so the device binary has one copy of it.
+    public static func cString(_ s: String) -> [CChar] {
+        let count = s.utf8.count
+        var text = [CChar](repeating: 0, count: count + 1)  // the last byte stays NUL
+        text.withUnsafeMutableBytes { out in
+            let copied = s.utf8.withContiguousStorageIfAvailable { bytes in
+                if let base = bytes.baseAddress { out.baseAddress!.copyMemory(from: base, byteCount: count) }
+            }
+            if copied == nil {  // a string without contiguous UTF-8 (not made by Edge's code)
+                var i = 0
+                for b in s.utf8 { out[i] = b; i += 1 }
+            }
+        }
+        return text
+    }
+
+    /// Calls `body` with `s` as a NUL-terminated C string (see `cString`). For file
+    /// names and output lines, not hot paths.
     public static func withCString<R>(_ s: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
-        var text: [CChar] = []
-        text.reserveCapacity(s.utf8.count + 1)
-        for b in s.utf8 { text.append(CChar(bitPattern: b)) }
-        text.append(0)
-        return text.withUnsafeBufferPointer { body($0.baseAddress!) }
+        cString(s).withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// A non-negative decimal integer of at most `limit`, or nil.
