@@ -32,7 +32,7 @@ public protocol LayerVisitor {
 /// (`make -C Firmware OPS=conv,gemm` or `OPS_FROM=model.edgm`). Nothing references the
 /// other layer types, so the linker drops their code, and a model that needs one is
 /// refused at load (`checkSupported`). The host build defines neither: every op is in.
-public enum Layer {
+public indirect enum Layer {
 #if !EDGE_OP_SELECTION || EDGE_OP_conv
     case conv(ConvLayer)
 #endif
