@@ -98,28 +98,32 @@ public struct EdgmFile {
         }
 
         // Metadata, graph, tensors and ops are small: compressed ones are inflated into
-        // temporary arrays and parsed from there.
-        func parse<T>(_ s: EdgmSectionInfo, _ parser: (inout ByteReader) throws(EdgeError) -> T) throws(EdgeError) -> T {
+        // temporary buffers (`owner`, kept alive while parsing) and parsed from there.
+        // Not a generic `parse<T>(section, parser)`: that was specialised per section.
+        func open(_ s: EdgmSectionInfo, _ owner: inout AlignedBuffer?) throws(EdgeError) -> ByteReader {
             let stored = try body(s)
             if s.flags & EdgmLayout.flagCompressed == 0 {
-                var r = ByteReader(stored, context: "edgm section \(s.name)")
-                return try parser(&r)
+                return ByteReader(stored, context: "edgm section \(s.name)")
             }
             let inflated = try AlignedBuffer(byteCount: s.size)
             try Zlib.decompress(stored, into: UnsafeMutableRawBufferPointer(start: inflated.raw, count: s.size))
-            var r = ByteReader(inflated.bytes, context: "edgm section \(s.name)")
-            return try parser(&r)
+            owner = inflated
+            return ByteReader(inflated.bytes, context: "edgm section \(s.name)")
         }
 
+        var owner: AlignedBuffer?
         var metadata: [MetaEntry] = []
         if let s = try find(.meta, required: false) {
-            metadata = try parse(s) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readMetadata(&r) }
+            var r = try open(s, &owner)
+            metadata = try EdgmFile.readMetadata(&r)
         }
-        let (graph, listedOps) = try parse(try find(.graph, required: true)!) { (r: inout ByteReader) throws(EdgeError) in
-            try EdgmFile.readGraph(&r, minor: minor)
-        }
-        let tensors = try parse(try find(.tensors, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readTensors(&r) }
-        let ops = try parse(try find(.ops, required: true)!) { (r: inout ByteReader) throws(EdgeError) in try EdgmFile.readOps(&r) }
+        var graphReader = try open(try find(.graph, required: true)!, &owner)
+        let (graph, listedOps) = try EdgmFile.readGraph(&graphReader, minor: minor)
+        var tensorReader = try open(try find(.tensors, required: true)!, &owner)
+        let tensors = try EdgmFile.readTensors(&tensorReader)
+        var opReader = try open(try find(.ops, required: true)!, &owner)
+        let ops = try EdgmFile.readOps(&opReader)
+        owner = nil
 
         let w = try find(.weights, required: true)!
         let stored = try body(w)
