@@ -94,13 +94,15 @@ public final class Agent {
 
     // MARK: requests
 
-    public func infer(_ req: InferRequest) -> Message {
-        serve(.tensors(req.inputs), visited: [], zlibOutputs: req.zlibOutputs)
+    /// `receivedNanos`: when the request's frame arrived (`FrameIO.read`); its latency,
+    /// in the reply and in the policy's window, counts from there.
+    public func infer(_ req: InferRequest, receivedNanos: UInt64) -> Message {
+        serve(.tensors(req.inputs), visited: [], zlibOutputs: req.zlibOutputs, t0: receivedNanos)
     }
 
     /// A FORWARD from the previous agent of a chain: its slice's output is this slice's
     /// input. Loops and over-long chains are refused before any work (or worker) is taken.
-    public func forwarded(_ f: ForwardRequest) -> Message {
+    public func forwarded(_ f: ForwardRequest, receivedNanos: UInt64) -> Message {
         for id in f.visited where id == agentId {
             count(failed: true)
             return .refused(.badRequest, "forward loop: this agent (id \(agentId)) is already in the chain; check the forwarding of its agents")
@@ -109,7 +111,7 @@ public final class Agent {
             count(failed: true)
             return .refused(.badRequest, "chain too long: \(f.visited.count) agents before this one (at most \(ForwardRequest.maxAgents) in all)")
         }
-        return serve(.transfer(f.tensor), visited: f.visited, zlibOutputs: f.zlibOutputs)
+        return serve(.transfer(f.tensor), visited: f.visited, zlibOutputs: f.zlibOutputs, t0: receivedNanos)
     }
 
     enum SliceInput {
@@ -125,8 +127,7 @@ public final class Agent {
     /// Runs the active variant (holding a worker only while it computes), then either
     /// replies with its outputs or, when forwarding is set for it, sends its output to the
     /// next agent and replies with what comes back.
-    private func serve(_ input: SliceInput, visited: [UInt64], zlibOutputs: Bool) -> Message {
-        let t0 = Clock.nowNanos()
+    private func serve(_ input: SliceInput, visited: [UInt64], zlibOutputs: Bool, t0: UInt64) -> Message {
         guard let v = lock.locked({ active }) else {
             count(failed: true)
             return .refused(.noActiveVariant, "no variant is active: push and activate one")
