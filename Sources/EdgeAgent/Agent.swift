@@ -43,12 +43,11 @@ public final class Agent {
     private var switchSamples: [UInt64] = []
     private var switchSampleNext = 0
     private var lastColdLoad: UInt64 = 0
-    /// Policy (guarded by `lock`): recent latencies of the active variant, in ns.
+    /// Policy (guarded by `lock`): recent latencies of the active variant.
     private var policy: SwitchPolicy? = nil
     private var policyThreadStarted = false
     private var policySwitches: UInt64 = 0
-    private var recent: [UInt64] = []
-    private var recentNext = 0
+    private var recent = LatencyWindow()
     private var activeSince: UInt64 = 0
     /// Forwarding (guarded by `lock`): where the active slice's output goes, if anywhere.
     private var forward: NextHop? = nil
@@ -128,6 +127,7 @@ public final class Agent {
     /// replies with its outputs or, when forwarding is set for it, sends its output to the
     /// next agent and replies with what comes back.
     private func serve(_ input: SliceInput, visited: [UInt64], zlibOutputs: Bool, t0: UInt64) -> Message {
+        let start = Clock.nowNanos()
         guard let v = lock.locked({ active }) else {
             count(failed: true)
             return .refused(.noActiveVariant, "no variant is active: push and activate one")
@@ -142,9 +142,9 @@ public final class Agent {
             count(failed: true)
             return .refused(error.code, error.message)
         }
-        let computeNs = Clock.nowNanos() &- t0
+        let computeNs = Clock.nowNanos() &- start
         lock.locked { if probation === v { probation = nil; probationFallback = nil } }
-        noteServed(v, latency: computeNs)
+        noteServed(v, waitNs: start > t0 ? start &- t0 : 0, servingNs: computeNs)
         switch result {
         case .outputs(let outs):
             // The last slice of a chain says so in the trace; a plain request has none.
@@ -231,8 +231,7 @@ public final class Agent {
                 active = old
                 switches += 1
                 pendingSwitch = nil
-                recent.removeAll()
-                recentNext = 0
+                recent.clear()
                 activeSince = Clock.nowNanos()
             }
             probation = nil
@@ -274,7 +273,7 @@ public final class Agent {
     }
 
     /// Switch-latency and policy bookkeeping of one served request.
-    private func noteServed(_ v: ResidentVariant, latency: UInt64) {
+    private func noteServed(_ v: ResidentVariant, waitNs: UInt64, servingNs: UInt64) {
         count(failed: false)
         lock.locked {
             if let p = pendingSwitch, p === v {
@@ -283,10 +282,7 @@ public final class Agent {
                 switchSampleNext = (switchSampleNext + 1) % 1024
                 pendingSwitch = nil
             }
-            if v === active {
-                if recent.count < 64 { recent.append(latency) } else { recent[recentNext] = latency }
-                recentNext = (recentNext + 1) % 64
-            }
+            if v === active { recent.add(waitNs: waitNs, servingNs: servingNs) }
         }
     }
 
@@ -352,7 +348,7 @@ public final class Agent {
             s.lastColdLoadNanos = lastColdLoad
             s.policyBudgetMs = policy?.spec.budgetMs ?? 0
             s.policySwitches = policySwitches
-            s.recentP95Ms = Double(recentP95Locked()) / 1e6
+            s.recentP95Ms = recent.p95Ms()
             s.forwardTo = forward?.target.address ?? ""
             s.forwardVariant = forward?.target.variant ?? ""
             s.forwarded = forwardedCount
@@ -534,8 +530,7 @@ public final class Agent {
         active = v
         pendingSwitch = v
         pendingSince = receivedNanos
-        recent.removeAll()
-        recentNext = 0
+        recent.clear()
         activeSince = Clock.nowNanos()
     }
 
@@ -572,18 +567,11 @@ public final class Agent {
         return "policy: \(spec.variants.count) variants (\(installed) installed here), p95 budget \(Int(spec.budgetMs * 1000)) us"
     }
 
-    private func recentP95Locked() -> UInt64 {
-        if recent.isEmpty { return 0 }
-        var s = recent
-        Latency.sortAscending(&s)
-        return s[((s.count - 1) * 95) / 100]
-    }
-
     private func policyTick() {
         let installed = control.locked { state.catalog.map { $0.name } }
         let target: String? = lock.locked {
             guard let p = policy, let a = active else { return nil }
-            return p.decide(current: a.entry.name, p95Ms: Double(recentP95Locked()) / 1e6, samples: recent.count,
+            return p.decide(current: a.entry.name, window: recent,
                             sinceSwitchMs: Double(Clock.nowNanos() &- activeSince) / 1e6,
                             installed: { name in
                                 for q in quarantined where q == name { return false }
