@@ -569,9 +569,13 @@ public final class Agent {
 
     private func policyTick() {
         let installed = control.locked { state.catalog.map { $0.name } }
+        let nowMs = Double(Clock.nowNanos()) / 1e6
+        var from = ""
         let target: String? = lock.locked {
-            guard let p = policy, let a = active else { return nil }
-            return p.decide(current: a.entry.name, window: recent,
+            guard policy != nil, let a = active else { return nil }
+            policy!.tick(nowMs: nowMs)
+            from = a.entry.name
+            return policy!.decide(current: a.entry.name, window: recent,
                             sinceSwitchMs: Double(Clock.nowNanos() &- activeSince) / 1e6,
                             installed: { name in
                                 for q in quarantined where q == name { return false }
@@ -582,7 +586,10 @@ public final class Agent {
         guard let t = target else { return }
         do throws(WireError) {
             _ = try activate(t, counter: nil, receivedNanos: Clock.nowNanos())
-            lock.locked { policySwitches += 1 }
+            lock.locked {
+                policySwitches += 1
+                policy?.switched(from: from, to: t, nowMs: nowMs)
+            }
             Log.info("policy: switched to '\(t)'")
         } catch {
             Log.info("policy: cannot switch to '\(t)': \(error.message)")

@@ -53,4 +53,30 @@ final class SwitchPolicyTests: XCTestCase {
         // Within the budget and no room above: stay.
         XCTAssertNil(p.decide(current: "big", window: window(waitMs: 2, servingMs: 10), sinceSwitchMs: 3000, installed: all))
     }
+
+    func testAStepUpThatFailsDoublesTheHoldAndOneThatHoldsHalvesIt() {
+        var p = SwitchPolicy(spec: spec)
+        let roomy = window(waitMs: 5, servingMs: 2)
+        XCTAssertEqual(p.upHoldMs, 2000)
+        p.switched(from: "small", to: "big", nowMs: 10_000)
+        p.switched(from: "big", to: "small", nowMs: 11_000)    // failed within 5 s
+        XCTAssertEqual(p.upHoldMs, 4000)
+        XCTAssertNil(p.decide(current: "small", window: roomy, sinceSwitchMs: 3000, installed: all))
+        XCTAssertEqual(p.decide(current: "small", window: roomy, sinceSwitchMs: 4000, installed: all), "big")
+        for k in 0..<10 {   // it keeps failing: capped
+            p.switched(from: "small", to: "big", nowMs: 20_000 + Double(k) * 2000)
+            p.switched(from: "big", to: "small", nowMs: 21_000 + Double(k) * 2000)
+        }
+        XCTAssertEqual(p.upHoldMs, SwitchPolicy.maxUpHoldMs)
+        p.switched(from: "small", to: "big", nowMs: 100_000)
+        p.tick(nowMs: 104_000)
+        XCTAssertEqual(p.upHoldMs, SwitchPolicy.maxUpHoldMs, "not held 5 s yet")
+        p.tick(nowMs: 105_000)
+        XCTAssertEqual(p.upHoldMs, SwitchPolicy.maxUpHoldMs / 2)
+        // A step down long after a step up (conditions changed) is no failed step up.
+        p.switched(from: "small", to: "big", nowMs: 200_000)
+        p.tick(nowMs: 206_000)
+        p.switched(from: "big", to: "small", nowMs: 230_000)
+        XCTAssertEqual(p.upHoldMs, SwitchPolicy.maxUpHoldMs / 4)
+    }
 }
