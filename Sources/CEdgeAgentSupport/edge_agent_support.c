@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +69,10 @@ int edge_tcp_accept(int listen_fd, int timeout_ms) {
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) return (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) ? -2 : -1;
     tune(fd);
+    /* The kernel stamps every received segment: the agent's request latency starts when
+     * a frame arrived, not when a thread got the CPU to read it. */
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     return fd;
 }
 
@@ -90,8 +95,25 @@ int edge_tcp_connect(const char *host, int port, int timeout_ms) {
     return fd;
 }
 
-int64_t edge_read_exact(int fd, void *buf, size_t n, int timeout_ms) {
+static uint64_t clock_ns(clockid_t c) {
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t edge_rx_monotonic_ns(int64_t stamp_realtime_ns) {
+    /* Both clocks are read back to back; their offset is what converts the stamp. A stamp
+     * in the future (the wall clock stepped back) means "now". */
+    uint64_t mono = clock_ns(CLOCK_MONOTONIC);
+    int64_t real = (int64_t)clock_ns(CLOCK_REALTIME);
+    if (stamp_realtime_ns <= 0 || stamp_realtime_ns > real) return mono;
+    uint64_t age = (uint64_t)(real - stamp_realtime_ns);
+    return age > mono ? 0 : mono - age;
+}
+
+int64_t edge_read_exact_stamped(int fd, void *buf, size_t n, int timeout_ms, uint64_t *received_ns) {
     uint64_t deadline = now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+    *received_ns = 0;
     size_t got = 0;
     while (got < n) {
         uint64_t t = now_ms();
@@ -100,12 +122,37 @@ int64_t edge_read_exact(int fd, void *buf, size_t n, int timeout_ms) {
         int r = poll(&p, 1, (int)(deadline - t));
         if (r == 0) return -2;
         if (r < 0) { if (errno == EINTR) continue; return -1; }
-        ssize_t k = recv(fd, (char *)buf + got, n - got, 0);
+        struct iovec iov = {(char *)buf + got, n - got};
+        union { char buf[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } control;
+        struct msghdr m;
+        memset(&m, 0, sizeof m);
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = control.buf;
+        m.msg_controllen = sizeof control.buf;
+        ssize_t k = recvmsg(fd, &m, 0);
         if (k == 0) return got == 0 ? 0 : -3;
         if (k < 0) { if (errno == EINTR || errno == EAGAIN) continue; return -1; }
+        if (got == 0) {
+            int64_t stamp = 0;
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+                    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+                    struct timespec ts;
+                    memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                    stamp = (int64_t)ts.tv_sec * 1000000000ll + (int64_t)ts.tv_nsec;
+                }
+            }
+            *received_ns = edge_rx_monotonic_ns(stamp);
+        }
         got += (size_t)k;
     }
     return (int64_t)got;
+}
+
+int64_t edge_read_exact(int fd, void *buf, size_t n, int timeout_ms) {
+    uint64_t unused;
+    return edge_read_exact_stamped(fd, buf, n, timeout_ms, &unused);
 }
 
 int edge_write_exact(int fd, const void *buf, size_t n, int timeout_ms) {

@@ -43,12 +43,11 @@ public final class Agent {
     private var switchSamples: [UInt64] = []
     private var switchSampleNext = 0
     private var lastColdLoad: UInt64 = 0
-    /// Policy (guarded by `lock`): recent latencies of the active variant, in ns.
+    /// Policy (guarded by `lock`): recent latencies of the active variant.
     private var policy: SwitchPolicy? = nil
     private var policyThreadStarted = false
     private var policySwitches: UInt64 = 0
-    private var recent: [UInt64] = []
-    private var recentNext = 0
+    private var recent = LatencyWindow()
     private var activeSince: UInt64 = 0
     /// Forwarding (guarded by `lock`): where the active slice's output goes, if anywhere.
     private var forward: NextHop? = nil
@@ -94,13 +93,15 @@ public final class Agent {
 
     // MARK: requests
 
-    public func infer(_ req: InferRequest) -> Message {
-        serve(.tensors(req.inputs), visited: [], zlibOutputs: req.zlibOutputs)
+    /// `receivedNanos`: when the request's frame arrived (`FrameIO.read`); its latency,
+    /// in the reply and in the policy's window, counts from there.
+    public func infer(_ req: InferRequest, receivedNanos: UInt64) -> Message {
+        serve(.tensors(req.inputs), visited: [], zlibOutputs: req.zlibOutputs, t0: receivedNanos)
     }
 
     /// A FORWARD from the previous agent of a chain: its slice's output is this slice's
     /// input. Loops and over-long chains are refused before any work (or worker) is taken.
-    public func forwarded(_ f: ForwardRequest) -> Message {
+    public func forwarded(_ f: ForwardRequest, receivedNanos: UInt64) -> Message {
         for id in f.visited where id == agentId {
             count(failed: true)
             return .refused(.badRequest, "forward loop: this agent (id \(agentId)) is already in the chain; check the forwarding of its agents")
@@ -109,7 +110,7 @@ public final class Agent {
             count(failed: true)
             return .refused(.badRequest, "chain too long: \(f.visited.count) agents before this one (at most \(ForwardRequest.maxAgents) in all)")
         }
-        return serve(.transfer(f.tensor), visited: f.visited, zlibOutputs: f.zlibOutputs)
+        return serve(.transfer(f.tensor), visited: f.visited, zlibOutputs: f.zlibOutputs, t0: receivedNanos)
     }
 
     enum SliceInput {
@@ -125,8 +126,8 @@ public final class Agent {
     /// Runs the active variant (holding a worker only while it computes), then either
     /// replies with its outputs or, when forwarding is set for it, sends its output to the
     /// next agent and replies with what comes back.
-    private func serve(_ input: SliceInput, visited: [UInt64], zlibOutputs: Bool) -> Message {
-        let t0 = Clock.nowNanos()
+    private func serve(_ input: SliceInput, visited: [UInt64], zlibOutputs: Bool, t0: UInt64) -> Message {
+        let start = Clock.nowNanos()
         guard let v = lock.locked({ active }) else {
             count(failed: true)
             return .refused(.noActiveVariant, "no variant is active: push and activate one")
@@ -141,9 +142,9 @@ public final class Agent {
             count(failed: true)
             return .refused(error.code, error.message)
         }
-        let computeNs = Clock.nowNanos() &- t0
+        let computeNs = Clock.nowNanos() &- start
         lock.locked { if probation === v { probation = nil; probationFallback = nil } }
-        noteServed(v, latency: computeNs)
+        noteServed(v, waitNs: start > t0 ? start &- t0 : 0, servingNs: computeNs)
         switch result {
         case .outputs(let outs):
             // The last slice of a chain says so in the trace; a plain request has none.
@@ -230,8 +231,7 @@ public final class Agent {
                 active = old
                 switches += 1
                 pendingSwitch = nil
-                recent.removeAll()
-                recentNext = 0
+                recent.clear()
                 activeSince = Clock.nowNanos()
             }
             probation = nil
@@ -273,7 +273,7 @@ public final class Agent {
     }
 
     /// Switch-latency and policy bookkeeping of one served request.
-    private func noteServed(_ v: ResidentVariant, latency: UInt64) {
+    private func noteServed(_ v: ResidentVariant, waitNs: UInt64, servingNs: UInt64) {
         count(failed: false)
         lock.locked {
             if let p = pendingSwitch, p === v {
@@ -282,10 +282,7 @@ public final class Agent {
                 switchSampleNext = (switchSampleNext + 1) % 1024
                 pendingSwitch = nil
             }
-            if v === active {
-                if recent.count < 64 { recent.append(latency) } else { recent[recentNext] = latency }
-                recentNext = (recentNext + 1) % 64
-            }
+            if v === active { recent.add(waitNs: waitNs, servingNs: servingNs) }
         }
     }
 
@@ -351,7 +348,7 @@ public final class Agent {
             s.lastColdLoadNanos = lastColdLoad
             s.policyBudgetMs = policy?.spec.budgetMs ?? 0
             s.policySwitches = policySwitches
-            s.recentP95Ms = Double(recentP95Locked()) / 1e6
+            s.recentP95Ms = recent.p95Ms()
             s.forwardTo = forward?.target.address ?? ""
             s.forwardVariant = forward?.target.variant ?? ""
             s.forwarded = forwardedCount
@@ -533,8 +530,7 @@ public final class Agent {
         active = v
         pendingSwitch = v
         pendingSince = receivedNanos
-        recent.removeAll()
-        recentNext = 0
+        recent.clear()
         activeSince = Clock.nowNanos()
     }
 
@@ -571,18 +567,15 @@ public final class Agent {
         return "policy: \(spec.variants.count) variants (\(installed) installed here), p95 budget \(Int(spec.budgetMs * 1000)) us"
     }
 
-    private func recentP95Locked() -> UInt64 {
-        if recent.isEmpty { return 0 }
-        var s = recent
-        Latency.sortAscending(&s)
-        return s[((s.count - 1) * 95) / 100]
-    }
-
     private func policyTick() {
         let installed = control.locked { state.catalog.map { $0.name } }
+        let nowMs = Double(Clock.nowNanos()) / 1e6
+        var from = ""
         let target: String? = lock.locked {
-            guard let p = policy, let a = active else { return nil }
-            return p.decide(current: a.entry.name, p95Ms: Double(recentP95Locked()) / 1e6, samples: recent.count,
+            guard policy != nil, let a = active else { return nil }
+            policy!.tick(nowMs: nowMs)
+            from = a.entry.name
+            return policy!.decide(current: a.entry.name, window: recent,
                             sinceSwitchMs: Double(Clock.nowNanos() &- activeSince) / 1e6,
                             installed: { name in
                                 for q in quarantined where q == name { return false }
@@ -593,7 +586,10 @@ public final class Agent {
         guard let t = target else { return }
         do throws(WireError) {
             _ = try activate(t, counter: nil, receivedNanos: Clock.nowNanos())
-            lock.locked { policySwitches += 1 }
+            lock.locked {
+                policySwitches += 1
+                policy?.switched(from: from, to: t, nowMs: nowMs)
+            }
             Log.info("policy: switched to '\(t)'")
         } catch {
             Log.info("policy: cannot switch to '\(t)': \(error.message)")

@@ -15,8 +15,18 @@ public struct FrameLimits {
 public enum FrameIO {
     /// The next frame, or nil when the peer closed cleanly between frames.
     public static func read(_ fd: Int32, _ limits: FrameLimits) throws(WireError) -> Envelope? {
+        var receivedNanos: UInt64 = 0
+        return try read(fd, limits, receivedNanos: &receivedNanos)
+    }
+
+    /// The next frame, and in `receivedNanos` when the kernel received its first bytes
+    /// (monotonic, the agent's `Clock`): time the frame waited in the socket for a
+    /// thread to get the CPU counts as the request's latency (Formats/WIRE.md).
+    public static func read(_ fd: Int32, _ limits: FrameLimits, receivedNanos: inout UInt64) throws(WireError) -> Envelope? {
         var header = [UInt8](repeating: 0, count: WireFrame.headerBytes)
-        let got = header.withUnsafeMutableBytes { edge_read_exact(fd, $0.baseAddress, $0.count, limits.idleTimeoutMs) }
+        var stamp: UInt64 = 0
+        let got = header.withUnsafeMutableBytes { edge_read_exact_stamped(fd, $0.baseAddress, $0.count, limits.idleTimeoutMs, &stamp) }
+        receivedNanos = stamp
         if got == 0 { return nil }
         try check(got, "frame header")
         let n = try withBytes(header) { h throws(WireError) in try WireFrame.bodyLength(header: h, maxBody: limits.maxBody) }

@@ -68,15 +68,16 @@ public final class Server {
         }
         while true {
             let env: Envelope
+            var receivedNanos: UInt64 = 0
             do throws(WireError) {
-                guard let e = try FrameIO.read(fd, limits) else { return }
+                guard let e = try FrameIO.read(fd, limits, receivedNanos: &receivedNanos) else { return }
                 env = e
             } catch {
                 agent.noteRefusal()
                 try? FrameIO.write(fd, Envelope(requestId: 0, .refused(error.code, error.message)), timeoutMs: 200)
                 return
             }
-            let reply = handle(env, fd, agent, limits, receivedNanos: Clock.nowNanos())
+            let reply = handle(env, fd, agent, limits, receivedNanos: receivedNanos)
             if case .refused = reply { agent.noteRefusal() }
             do throws(WireError) {
                 try FrameIO.write(fd, Envelope(requestId: env.requestId, reply), timeoutMs: limits.writeTimeoutMs)
@@ -90,9 +91,9 @@ public final class Server {
     static func handle(_ env: Envelope, _ fd: Int32, _ agent: Agent, _ limits: FrameLimits, receivedNanos: UInt64) -> Message {
         switch env.message {
         case .infer(let req):
-            return agent.infer(req)
+            return agent.infer(req, receivedNanos: receivedNanos)
         case .forward(let f):
-            return agent.forwarded(f)
+            return agent.forwarded(f, receivedNanos: receivedNanos)
         case .status:
             return .statusReply(agent.status())
         case .bench(let req):

@@ -251,7 +251,7 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Alternate activations of these variants during the run (needs --key).", valueName: "A,B")) var swap: String?
     @Option(help: "Pause between two activations of --swap.") var swapEveryMs: Int = 50
     @Option(help: ArgumentHelp("Secret key for --swap.", valueName: "K.key")) var key: String?
-    @Option(help: ArgumentHelp("Write every request as a CSV line: start_s,latency_ms (client),agent_ms (inside the agent),variant (empty if it failed), by start time.", valueName: "FILE.csv"))
+    @Option(help: ArgumentHelp("Write every request as a CSV line: start_s,latency_ms (client),agent_ms (the agent's: kernel receive of the request -> reply ready),variant (empty if it failed), by start time.", valueName: "FILE.csv"))
     var trace: String?
     @Flag(help: "Print as JSON.") var json = false
 

@@ -148,6 +148,16 @@ class AgentTestCase: XCTestCase {
 
     func edgecStatus(_ args: [String]) throws -> Int32 { try edgec(args).status }
 
+    /// Polls the agent's status until `name` is active (true) or `seconds` pass (false).
+    func waitForActive(_ c: AgentClient, _ name: String, seconds: Double) throws -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if try c.status().active == name { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
     /// Asserts `body` fails with the agent refusing for `code`.
     func assertRefused(_ code: RefusalCode, _ what: String, _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
         do {

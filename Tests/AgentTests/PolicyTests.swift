@@ -24,14 +24,7 @@ final class PolicyTests: AgentTestCase {
             loadDone.signal()
         }
 
-        func waitFor(_ name: String, seconds: Double) throws -> Bool {
-            let end = Date().addingTimeInterval(seconds)
-            while Date() < end {
-                if try c.status().active == name { return true }
-                usleep(100_000)
-            }
-            return false
-        }
+        func waitFor(_ name: String, seconds: Double) throws -> Bool { try waitForActive(c, name, seconds: seconds) }
         try c.command(.policy(PolicySpec(variants: variants, budgetMs: 10_000)), key: key)
         XCTAssertTrue(try waitFor(dense.name, seconds: 8), "generous budget: the most accurate variant")
         try c.command(.policy(PolicySpec(variants: variants, budgetMs: 0.000_001)), key: key)

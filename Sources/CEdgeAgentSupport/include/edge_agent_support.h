@@ -20,6 +20,13 @@ int edge_tcp_connect(const char *host, int port, int timeout_ms);
 /* Reads exactly n bytes before the deadline. Returns n; 0 if the peer closed before the
  * first byte; -1 on error; -2 on timeout; -3 if the peer closed part-way. */
 int64_t edge_read_exact(int fd, void *buf, size_t n, int timeout_ms);
+/* As edge_read_exact, and *received_ns is when the kernel received the first bytes read
+ * (CLOCK_MONOTONIC ns, from the socket's SO_TIMESTAMPNS stamp, which edge_tcp_accept
+ * enables), or the time of the read if the segment carries no stamp. */
+int64_t edge_read_exact_stamped(int fd, void *buf, size_t n, int timeout_ms, uint64_t *received_ns);
+/* A CLOCK_REALTIME stamp (ns) converted to CLOCK_MONOTONIC ns; <= 0 or a future stamp
+ * gives the monotonic now. */
+uint64_t edge_rx_monotonic_ns(int64_t stamp_realtime_ns);
 /* Writes all n bytes before the deadline: 0, or -1 error / -2 timeout. */
 int edge_write_exact(int fd, const void *buf, size_t n, int timeout_ms);
 void edge_close(int fd);
