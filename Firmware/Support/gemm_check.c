@@ -1,7 +1,8 @@
 // Randomized check of Edge's packed SGEMM on the device ISA (NEON on aarch64): every
 // kernel edge_gemm_kernel_at lists, against a plain double-precision product, over random
 // shapes around the register-tile edges, K = 0/1 and several K blocks, strided and
-// transposed operands, bias, clamp, accumulation; then the pool-split GEMM against the
+// transposed operands, bias, residual, every fused activation kind (edge_activation.h),
+// accumulation; then the pool-split GEMM against the
 // single-threaded one (bit for bit); then every direct depthwise kernel
 // (edge_depthwise.h) against a plain double-precision convolution, on one thread and split
 // over the pool. Built by `make -C Firmware`; DeviceTests runs it under qemu. Prints
@@ -27,6 +28,35 @@ static unsigned long long next_random(void) {
 static long pick(long lo, long hi) { return lo + (long)(next_random() % (unsigned long long)(hi - lo + 1)); }
 static float value(void) { return (float)(next_random() % 20001) / 10000.0f - 1.0f; }
 
+/// Any activation kind with typical parameters.
+static edge_activation random_activation(void) {
+    edge_activation a = {pick(0, 8), 0, 0};
+    switch (a.kind) {
+    case EDGE_ACT_CLIP: a.alpha = pick(0, 1) ? 0.0f : -0.3f; a.beta = pick(0, 1) ? 0.5f : 6.0f; break;
+    case EDGE_ACT_LEAKY_RELU: a.alpha = 0.1f; break;
+    case EDGE_ACT_HARD_SIGMOID: a.alpha = 0.2f; a.beta = 0.5f; break;
+    case EDGE_ACT_HARD_SWISH: a.alpha = 1.0f / 6; a.beta = 0.5f; break;
+    default: break;
+    }
+    return a;
+}
+
+/// The activation in double precision, written from the definitions (not the kernels').
+static float reference_activation(double x, const edge_activation *a) {
+    double g;
+    switch (a->kind) {
+    case EDGE_ACT_RELU: return (float)(x > 0 ? x : 0);
+    case EDGE_ACT_CLIP: return (float)fmin(fmax(x, a->alpha), a->beta);
+    case EDGE_ACT_LEAKY_RELU: return (float)(x >= 0 ? x : a->alpha * x);
+    case EDGE_ACT_HARD_SIGMOID: return (float)fmax(0, fmin(1, a->alpha * x + a->beta));
+    case EDGE_ACT_HARD_SWISH: g = fmax(0, fmin(1, a->alpha * x + a->beta)); return (float)(x * g);
+    case EDGE_ACT_SIGMOID: return (float)(1 / (1 + exp(-x)));
+    case EDGE_ACT_SWISH: return (float)(x / (1 + exp(-x)));
+    case EDGE_ACT_TANH: return (float)tanh(x);
+    default: return (float)x;
+    }
+}
+
 static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     const long mr = k->mr, nr = k->nr;
     const long ms[] = {1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, pick(1, 60)};
@@ -34,10 +64,12 @@ static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     const long ks[] = {0, 1, 2, 9, 27, pick(1, 300), 257};
     const long m = ms[pick(0, 6)], n = ns[pick(0, 6)], depth = ks[pick(0, 6)];
     const int transR = pick(0, 3) == 0, transC = pick(0, 4) == 0, acc = pick(0, 2) == 0, useBias = pick(0, 1);
-    const float lo = pick(0, 1) ? 0.0f : -INFINITY, hi = pick(0, 2) == 0 ? 0.5f : INFINITY;
+    const int useResidual = pick(0, 2) == 0;
+    const edge_activation act = random_activation();
     float *l = malloc(sizeof(float) * (size_t)(m * depth + 1)), *r = malloc(sizeof(float) * (size_t)(depth * n + 1));
     float *bias = malloc(sizeof(float) * (size_t)m), *c = malloc(sizeof(float) * (size_t)(m * n));
     float *c2 = malloc(sizeof(float) * (size_t)(m * n)), *expect = malloc(sizeof(float) * (size_t)(m * n));
+    float *res = malloc(sizeof(float) * (size_t)(m * n));
     float *packed = malloc(sizeof(float) * (edge_gemm_packed_floats(k, m, depth) + 1));
     float *scratch = malloc(sizeof(float) * (edge_gemm_scratch_floats(k, n, depth) + 1));
     for (long i = 0; i < m * depth; i++) l[i] = value();
@@ -48,14 +80,15 @@ static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
         for (long j = 0; j < n; j++) {
             const float before = value();
             c[i * rsc + j * csc] = c2[i * rsc + j * csc] = before;
+            res[i * rsc + j * csc] = value();
             double s = 0;
             for (long p = 0; p < depth; p++) s += (double)l[i * depth + p] * r[p * rsr + j * csr];
-            float v = (float)s + (acc ? before : 0) + (useBias ? bias[i] : 0);
-            v = v < lo ? lo : v;
-            expect[i * rsc + j * csc] = v > hi ? hi : v;
+            const float v = (float)s + (acc ? before : 0) + (useBias ? bias[i] : 0)
+                + (useResidual ? res[i * rsc + j * csc] : 0);
+            expect[i * rsc + j * csc] = reference_activation(v, &act);
         }
     edge_gemm_pack_left(k, l, depth, 1, m, depth, packed);
-    edge_gemm_epilogue ep = {useBias ? bias : NULL, lo, hi, acc};
+    edge_gemm_epilogue ep = {useBias ? bias : NULL, useResidual ? res : NULL, act, acc};
     edge_gemm(k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, &ep, scratch);
     edge_pool_set_current(pool);
     edge_gemm_parallel(k, m, n, depth, packed, r, rsr, csr, c2, rsc, csc, &ep, scratch);
@@ -63,17 +96,18 @@ static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     int ok = 1;
     for (long i = 0; i < m * n && ok; i++) {
         if (fabsf(c[i] - expect[i]) > 1e-4f * (1 + fabsf(expect[i])) || memcmp(&c[i], &c2[i], sizeof(float)) != 0) {
-            printf("gemm-check: %s M%ld N%ld K%ld transR %d transC %d acc %d bias %d: [%ld] %g, parallel %g, expected %g\n",
-                   k->name, m, n, depth, transR, transC, acc, useBias, i, c[i], c2[i], expect[i]);
+            printf("gemm-check: %s M%ld N%ld K%ld transR %d transC %d acc %d bias %d residual %d act %ld: [%ld] %g, "
+                   "parallel %g, expected %g\n", k->name, m, n, depth, transR, transC, acc, useBias, useResidual, act.kind, i,
+                   c[i], c2[i], expect[i]);
             ok = 0;
         }
     }
-    free(l); free(r); free(bias); free(c); free(c2); free(expect); free(packed); free(scratch);
+    free(l); free(r); free(bias); free(c); free(c2); free(expect); free(res); free(packed); free(scratch);
     return ok;
 }
 
-/// One random depthwise conv (any kernel, stride, dilation, pads, multiplier; clamp or
-/// HardSwish) with kernel k, alone and on the pool, against the plain reference.
+/// One random depthwise conv (any kernel, stride, dilation, pads, multiplier; any
+/// activation) with kernel k, alone and on the pool, against the plain reference.
 static int check_depthwise(const edge_dw_kernel *k, edge_pool *pool) {
     edge_dw_geometry g;
     const int wide = pick(0, 3) == 0;
@@ -88,12 +122,7 @@ static int check_depthwise(const edge_dw_kernel *k, edge_pool *pool) {
     g.out_w = (g.in_w + g.pad_left + g.pad_right - spanW) / g.stride_w + 1;
     const long inChannels = pick(1, wide ? 24 : 5), mult = pick(0, 3) == 0 ? 2 : 1, channels = inChannels * mult;
     const long inPlane = g.in_h * g.in_w, outPlane = g.out_h * g.out_w, taps = g.kernel_h * g.kernel_w;
-    edge_dw_epilogue ep = {-INFINITY, INFINITY, 0, 0, 0};
-    switch (pick(0, 2)) {
-    case 0: ep.lo = 0; ep.hi = 6; break;
-    case 1: ep.hard_swish = 1; ep.alpha = 1.0f / 6; ep.beta = 0.5f; break;
-    default: break;
-    }
+    const edge_dw_epilogue ep = {random_activation()};
     float *x = malloc(sizeof(float) * (size_t)(inChannels * inPlane)), *w = malloc(sizeof(float) * (size_t)(channels * taps));
     float *bias = malloc(sizeof(float) * (size_t)channels), *y = malloc(sizeof(float) * (size_t)(channels * outPlane));
     float *y2 = malloc(sizeof(float) * (size_t)(channels * outPlane));
@@ -117,14 +146,7 @@ static int check_depthwise(const edge_dw_kernel *k, edge_pool *pool) {
                         if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
                         s += (double)x[(oc / mult) * inPlane + ih * g.in_w + iw] * w[oc * taps + i * g.kernel_w + j];
                     }
-                float v = (float)s;
-                v = v < ep.lo ? ep.lo : v;
-                v = v > ep.hi ? ep.hi : v;
-                if (ep.hard_swish) {
-                    float gate = ep.alpha * v + ep.beta;
-                    gate = gate < 0 ? 0 : gate > 1 ? 1 : gate;
-                    v *= gate;
-                }
+                const float v = reference_activation(s, &ep.act);
                 const long at = oc * outPlane + oh * g.out_w + ow;
                 if (fabsf(y[at] - v) > 1e-4f * (1 + fabsf(v)) || memcmp(&y[at], &y2[at], sizeof(float)) != 0) {
                     printf("gemm-check: depthwise %s %ldx%ld k%ldx%ld s%ld,%ld d%ld,%ld C%ld x%ld: [%ld] %g, pool %g, expected %g\n",

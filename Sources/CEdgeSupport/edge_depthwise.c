@@ -1,5 +1,5 @@
 // Edge's direct depthwise convolution: padded-plane copy, vector row kernels per ISA,
-// fused bias + clamp / HardSwish store, channels split over the thread pool.
+// fused bias + activation store, channels split over the thread pool.
 // The scheme is described in include/edge_depthwise.h.
 //
 // The row kernels are one template (`EDGE_DW_ROWS`) over GCC/Clang vector extensions,
@@ -8,6 +8,7 @@
 // __builtin_cpu_supports said yes. `acc += v * k` contracts to one FMA where the target
 // has it (AVX2+FMA, NEON).
 #include "edge_depthwise.h"
+#include "edge_activation_vec.h"
 #include "edge_gemm.h"
 #include "edge_threads.h"
 
@@ -39,19 +40,6 @@ typedef int edge_dw_v8_mask __attribute__((vector_size(32)));
 #define EDGE_DW_UNROLL
 #endif
 
-/// Scalar store epilogue (the scalar rows).
-static inline float edge_dw_finish(float v, const edge_dw_epilogue *ep) {
-    v = v < ep->lo ? ep->lo : v;
-    v = v > ep->hi ? ep->hi : v;
-    if (ep->hard_swish) {
-        float g = ep->alpha * v + ep->beta;
-        g = g < 0 ? 0 : g;
-        g = g > 1 ? 1 : g;
-        v = v * g;
-    }
-    return v;
-}
-
 /// Scalar rows: any kernel, stride and dilation (rows narrower than 4, strides above 2).
 static void edge_dw_rows_scalar(const edge_dw_geometry *g, long pw, const float *padded, const float *f,
                                 float bias, const edge_dw_epilogue *ep, float *y) {
@@ -67,7 +55,7 @@ static void edge_dw_rows_scalar(const edge_dw_geometry *g, long pw, const float 
                 const float *p = r;
                 for (long j = 0; j < g->kernel_w; j++, p += colTap) s += *p * f[t++];
             }
-            row[ow] = edge_dw_finish(s, ep);
+            row[ow] = edge_activation_scalar(s, &ep->act);
         }
     }
 }
@@ -83,21 +71,7 @@ static void edge_dw_rows_scalar(const edge_dw_geometry *g, long pw, const float 
             if (ow > outW - W) ow = outW - W;                                                \
             VT s = vbias;                                                                    \
             __VA_ARGS__                                                                      \
-            /* Lane loops, not vector ?: (C vector conditionals are Clang-only). */          \
-            EDGE_DW_UNROLL for (int l = 0; l < W; l++) {                                     \
-                float v = s[l];                                                              \
-                v = v < lo ? lo : v;                                                         \
-                s[l] = v > hi ? hi : v;                                                      \
-            }                                                                                \
-            if (hs) {                                                                        \
-                VT gate = va * s + vb;                                                       \
-                EDGE_DW_UNROLL for (int l = 0; l < W; l++) {                                 \
-                    float v = gate[l];                                                       \
-                    v = v < 0 ? 0 : v;                                                       \
-                    gate[l] = v > 1 ? 1 : v;                                                 \
-                }                                                                            \
-                s = s * gate;                                                                \
-            }                                                                                \
+            s = EDGE_ACTIVATE(VT, s, &ep->act);                                              \
             memcpy(row + ow, &s, sizeof(VT));                                                \
             if (ow == outW - W) break;                                                       \
             ow += W;                                                                         \
@@ -123,9 +97,6 @@ static void edge_dw_rows_scalar(const edge_dw_geometry *g, long pw, const float 
                           float bias, const edge_dw_epilogue *ep, float *y) {                \
         const long outH = g->out_h, outW = g->out_w, rowStep = g->stride_h * pw;             \
         const VT vzero = {0}, vbias = vzero + bias;                                          \
-        const float lo = ep->lo, hi = ep->hi;                                                \
-        const VT va = vzero + ep->alpha, vb = vzero + ep->beta;                              \
-        const int hs = ep->hard_swish;                                                       \
         VT x0, x1;                                                                           \
         if (g->kernel_h == 3 && g->kernel_w == 3 && g->dilation_h == 1 && g->dilation_w == 1) { \
             const float k0 = f[0], k1 = f[1], k2 = f[2], k3 = f[3], k4 = f[4], k5 = f[5];    \

@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
         var packed = [Float](repeating: 0, count: Int(edge_gemm_packed_floats(kernel, n, n)))
         var scratch = [Float](repeating: 0, count: Int(edge_gemm_scratch_floats(kernel, n, n)))
         edge_gemm_pack_left(kernel, a, n, 1, n, n, &packed)
-        var ep = edge_gemm_epilogue(bias: nil, lo: -.infinity, hi: .infinity, accumulate: 0)
+        var ep = edge_gemm_epilogue()
         var best = Double.infinity
         for _ in 0..<11 {
             let t0 = edge_now_ns()

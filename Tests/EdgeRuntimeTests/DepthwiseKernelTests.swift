@@ -46,12 +46,7 @@ final class DepthwiseKernelTests: XCTestCase {
         t.h = Swift.max(1, spanH - t.pads[0] - t.pads[2] + rng.int(0...12))
         t.w = Swift.max(1, spanW - t.pads[1] - t.pads[3] + rng.pick([0, 2, 5, 9, 15, 23, 40]))
         t.bias = rng.bool(0.8)
-        switch rng.int(0...3) {
-        case 0: t.act = .none
-        case 1: t.act = .relu
-        case 2: t.act = .clip; t.alpha = -0.5; t.beta = 0.75
-        default: t.act = .hardSwish; t.alpha = 1 / 6; t.beta = 0.5
-        }
+        (t.act, t.alpha, t.beta) = PackedGemmTests.randomActivation(&rng)
         return t
     }
 
@@ -66,13 +61,7 @@ final class DepthwiseKernelTests: XCTestCase {
                                  kernel_h: t.kernel[0], kernel_w: t.kernel[1], stride_h: t.strides[0],
                                  stride_w: t.strides[1], dilation_h: t.dilations[0], dilation_w: t.dilations[1],
                                  pad_top: t.pads[0], pad_left: t.pads[1], pad_bottom: t.pads[2], pad_right: t.pads[3])
-        var ep = edge_dw_epilogue(lo: -.infinity, hi: .infinity, hard_swish: 0, alpha: 0, beta: 0)
-        switch t.act {
-        case .relu: ep.lo = 0
-        case .clip: ep.lo = t.alpha; ep.hi = t.beta
-        case .hardSwish: ep.hard_swish = 1; ep.alpha = t.alpha; ep.beta = t.beta
-        default: break
-        }
+        var ep = edge_dw_epilogue(act: edge_activation(kind: Int(t.act.rawValue), alpha: t.alpha, beta: t.beta))
         // A sentinel past the output and past the scratch: nothing writes outside its buffer.
         let outCount = ref.values.count, scratchCount = edge_dw_scratch_floats(&g)
         var y = [Float](repeating: 0, count: outCount + 8)

@@ -44,7 +44,8 @@ final class ThreadPoolTests: XCTestCase {
             var scratch = [Float](repeating: 0, count: Int(edge_gemm_scratch_floats(kernel, n, k)))
             var one = [Float](repeating: 0, count: m * n), many = one
             bias.withUnsafeBufferPointer { bp in
-                var ep = edge_gemm_epilogue(bias: bp.baseAddress, lo: 0, hi: .infinity, accumulate: 0)
+                var ep = edge_gemm_epilogue(bias: bp.baseAddress, residual: nil,
+                                            act: edge_activation(kind: 1, alpha: 0, beta: 0), accumulate: 0)
                 edge_gemm(kernel, m, n, k, packed, r, n, 1, &one, n, 1, &ep, &scratch)
                 edge_pool_set_current(pool)
                 edge_gemm_parallel(kernel, m, n, k, packed, r, n, 1, &many, n, 1, &ep, &scratch)

@@ -24,6 +24,8 @@
 #ifndef EDGE_DEPTHWISE_H
 #define EDGE_DEPTHWISE_H
 
+#include "edge_activation.h"
+
 /// One plane's geometry. Output extents are the caller's (floor division, validated).
 typedef struct edge_dw_geometry {
     long in_h, in_w, out_h, out_w;
@@ -31,12 +33,9 @@ typedef struct edge_dw_geometry {
     long pad_top, pad_left, pad_bottom, pad_right;
 } edge_dw_geometry;
 
-/// Store epilogue per output: v = min(max(v + bias, lo), hi), then, when `hard_swish`,
-/// v = v * min(max(alpha * v + beta, 0), 1).
+/// Store epilogue per output (after + bias): the activation, on the row's registers.
 typedef struct edge_dw_epilogue {
-    float lo, hi;
-    int hard_swish;
-    float alpha, beta;
+    edge_activation act;
 } edge_dw_epilogue;
 
 typedef struct edge_dw_kernel {

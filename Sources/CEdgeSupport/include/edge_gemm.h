@@ -22,14 +22,18 @@
 
 #include <stddef.h>
 
-/// The epilogue a tile applies in its store (after the last K block, on full-width tiles):
-/// + bias[r] for the tile's row r (bias NULL: none), then the clamp [lo, hi]. Applied on
-/// the registers, it saves a second pass over C, which cost a quarter of the tile's time
-/// when K is small (MobileNet's 1x1 convs, K = 16-24).
+#include "edge_activation.h"
+
+/// The epilogue a tile applies in its store (after the last K block, on full-width tiles),
+/// on the registers: + bias[r] for the tile's row r (bias NULL: none), + the residual
+/// (residual NULL: none; the tile's element (r, j) at residual[r * rsc + j], C's strides),
+/// then the activation. Applied on the registers, it saves a second pass over C, which
+/// cost a quarter of the tile's time when K is small (MobileNet's 1x1 convs, K = 16-24),
+/// and more with an exp (YOLO's Swish and Sigmoid).
 typedef struct edge_gemm_finish {
     const float *bias;
-    float lo;
-    float hi;
+    const float *residual;
+    edge_activation act;
 } edge_gemm_finish;
 
 typedef struct edge_gemm_kernel {
@@ -60,11 +64,13 @@ void edge_gemm_pack_left(const edge_gemm_kernel *k, const float *l, long rs, lon
 size_t edge_gemm_scratch_floats(const edge_gemm_kernel *k, long n, long depth);
 
 /// The epilogue, applied once per output after the last K block:
-/// c = min(max(c + bias[row], lo), hi). `bias` may be NULL; lo/hi may be -inf/+inf.
+/// c = act(c + bias[row] + residual(row, col)). `bias` may be NULL; `residual` (NULL:
+/// none) is read with C's strides (element (i, j) at residual[i * rsc + j * csc]) and
+/// must not overlap C (C holds partial sums between K blocks).
 typedef struct edge_gemm_epilogue {
     const float *bias;
-    float lo;
-    float hi;
+    const float *residual;
+    edge_activation act;
     /// Adds the product to what C holds (beta = 1) instead of overwriting it.
     int accumulate;
 } edge_gemm_epilogue;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <cblas.h>
 #include <zlib.h>
+#include "edge_activation.h"
 #include "edge_gemm.h"
 #include "edge_depthwise.h"
 #include "edge_threads.h"

@@ -7,33 +7,17 @@ import EdgeFormat
 public typealias Activation = FusedActivation
 
 extension FusedActivation {
-    /// Applies the activation in place; the switch sits outside the loop so each case
-    /// is a tight loop the compiler can vectorize.
+    /// Applies the activation in place, with the C shim's vector code (the same the GEMM
+    /// and depthwise stores run on their registers: edge_activation.h).
     public func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        switch kind {
-        case .none:
-            return
-        case .relu:
-            for i in 0..<count { let x = p[i]; p[i] = x > 0 ? x : 0 }
-        case .clip:
-            let lo = alpha, hi = beta
-            for i in 0..<count { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
-        case .leakyRelu:
-            let a = alpha
-            for i in 0..<count { let x = p[i]; p[i] = x >= 0 ? x : a * x }
-        case .hardSigmoid:
-            let a = alpha, b = beta
-            for i in 0..<count { p[i] = Swift.max(0, Swift.min(1, a * p[i] + b)) }
-        case .hardSwish:
-            let a = alpha, b = beta
-            for i in 0..<count { let x = p[i]; p[i] = x * Swift.max(0, Swift.min(1, a * x + b)) }
-        case .sigmoid:
-            FusedActivation.lanes(p, count, vectorSigmoid) { FusedActivation.sigmoid($0) }
-        case .swish:
-            FusedActivation.lanes(p, count, { $0 * vectorSigmoid($0) }) { $0 * FusedActivation.sigmoid($0) }
-        case .tanh:
-            FusedActivation.lanes(p, count, vectorTanh) { tanhf($0) }
-        }
+        guard kind != .none else { return }
+        var act = c
+        edge_epilogue_apply(p, count, 0, nil, &act)
+    }
+
+    /// The C shim's form of this activation (kinds share their raw values).
+    var c: edge_activation {
+        edge_activation(kind: Int(kind.rawValue), alpha: alpha, beta: beta)
     }
 
     /// In place: 8 lanes at a time through `vector`, the tail through `scalar`.

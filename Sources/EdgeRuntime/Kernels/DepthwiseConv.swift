@@ -6,11 +6,10 @@ import EdgeFormat
 ///
 /// The kernels are C (`edge_depthwise.c`, scheme in `edge_depthwise.h`): a zero-padded
 /// copy of each plane, then branch-free vector row loops (8 outputs per step with
-/// AVX2+FMA, chosen at run time; 4 with SSE2/NEON; fully unrolled 3×3), bias and a clamp
-/// (none, Relu, Clip) or HardSwish in the store, and the channels split over the thread
-/// pool. Why C and not Swift SIMD: the x86-64 baseline Swift build has no FMA and no
-/// 8-wide vectors, and the ISA is picked per CPU at run time like the GEMM's. Other
-/// activations are applied afterwards, per plane.
+/// AVX2+FMA, chosen at run time; 4 with SSE2/NEON; fully unrolled 3×3), bias and the
+/// activation (any kind, edge_activation.h) in the store, and the channels split over
+/// the thread pool. Why C and not Swift SIMD: the x86-64 baseline Swift build has no FMA and no
+/// 8-wide vectors, and the ISA is picked per CPU at run time like the GEMM's.
 struct DepthwiseConv {
     var geometry: edge_dw_geometry
     let kernel: UnsafePointer<edge_dw_kernel>
@@ -41,24 +40,10 @@ struct DepthwiseConv {
     func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              channels: Int, multiplier: Int, activation: Activation,
              scratch: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        var ep = edge_dw_epilogue(lo: -Float.infinity, hi: Float.infinity, hard_swish: 0, alpha: 0, beta: 0)
-        var rest = activation
-        if let clamp = activation.clampRange {
-            ep.lo = clamp.lo
-            ep.hi = clamp.hi
-            rest = .none
-        } else if activation.kind == .hardSwish {
-            ep.hard_swish = 1
-            ep.alpha = activation.alpha
-            ep.beta = activation.beta
-            rest = .none
-        }
+        var ep = edge_dw_epilogue(act: activation.c)
         var g = geometry
         withUnsafePointer(to: &ep) { e in
             edge_dw_conv(kernel, &g, channels, multiplier, x, weights, bias, e, y, scratch)
-        }
-        if rest.kind != .none {
-            rest.apply(y, count: channels * geometry.out_h * geometry.out_w)
         }
     }
 }

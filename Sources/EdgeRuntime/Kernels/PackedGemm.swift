@@ -81,44 +81,24 @@ struct PackedOperand {
     }
 }
 
-/// One GEMM call: `C = act(L * R + bias)` (or `C += L * R` then act, when `accumulate`),
-/// split over the running interpreter's threads when it has more than one.
-/// Activations that are a clamp (none, Relu, Clip) are applied in the kernel's store; the
-/// others after it, over the rows just written (only when C's columns are contiguous:
-/// callers with a strided C apply the activation themselves and pass `.none`).
+/// One GEMM call: `C = act(L * R + bias + residual)` (or `C += L * R` first, when
+/// `accumulate`), split over the running interpreter's threads when it has more than one.
+/// Bias, residual (read with C's strides; it must not overlap C) and activation are
+/// applied in the kernel's store, on the registers.
 @inline(__always)
 func packedGemm(_ kernel: UnsafePointer<edge_gemm_kernel>, m: Int, n: Int, depth: Int,
                 left: UnsafePointer<Float>, right: UnsafePointer<Float>, rowStride rsr: Int, columnStride csr: Int,
                 c: UnsafeMutablePointer<Float>, ldc: Int, columnStrideC csc: Int = 1,
-                bias: UnsafePointer<Float>?, activation: Activation, accumulate: Bool = false,
+                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil,
+                activation: Activation, accumulate: Bool = false,
                 scratch: UnsafeMutablePointer<Float>) {
-    var ep = edge_gemm_epilogue(bias: bias, lo: -Float.infinity, hi: Float.infinity, accumulate: accumulate ? 1 : 0)
-    let clamp = activation.clampRange
-    if let clamp {
-        ep.lo = clamp.lo
-        ep.hi = clamp.hi
-    }
+    var ep = edge_gemm_epilogue(bias: bias, residual: residual, act: activation.c, accumulate: accumulate ? 1 : 0)
     withUnsafePointer(to: &ep) { e in
         edge_gemm_parallel(kernel, m, n, depth, left, right, rsr, csr, c, ldc, csc, e, scratch)
-    }
-    if clamp == nil {
-        for i in 0..<m { activation.apply(c + i * ldc, count: n) }
     }
 }
 
 /// Scratch floats of one `packedGemm` call with `n` columns and `depth`.
 func packedGemmScratch(_ kernel: UnsafePointer<edge_gemm_kernel>, n: Int, depth: Int) -> Int {
     Int(edge_gemm_scratch_floats(kernel, n, depth))
-}
-
-extension Activation {
-    /// [lo, hi] when the activation is a clamp the GEMM epilogue applies itself.
-    var clampRange: (lo: Float, hi: Float)? {
-        switch kind {
-        case .none: return (-Float.infinity, Float.infinity)
-        case .relu: return (0, Float.infinity)
-        case .clip: return (alpha, beta)
-        default: return nil
-        }
-    }
 }

@@ -31,19 +31,3 @@ func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let bits = (nInt &+ 126) &<< 23
     return er * 2 * unsafeBitCast(bits, to: SIMD8<Float>.self)
 }
-
-/// 1 / (1 + e^-x), saturating cleanly at both ends.
-@inline(__always)
-func vectorSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    1 / (1 + vectorExp(-x))
-}
-
-/// tanh(x) = 1 - 2 / (e^2x + 1); odd symmetry keeps small |x| accurate.
-@inline(__always)
-func vectorTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let negative = x .< 0
-    let a = x.replacing(with: -x, where: negative)
-    // For tiny |x| the subtraction loses digits; tanh(x) ~ x there.
-    let t = (1 - 2 / (vectorExp(2 * a) + 1)).replacing(with: a, where: a .< 0.0004)
-    return t.replacing(with: -t, where: negative)
-}
