@@ -30,9 +30,9 @@ static float value(void) { return (float)(next_random() % 20001) / 10000.0f - 1.
 static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     const long mr = k->mr, nr = k->nr;
     const long ms[] = {1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, pick(1, 60)};
-    const long ns[] = {1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, pick(1, 90)};
+    const long ns[] = {1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, pick(1, 90), nr / 2, 2 * nr + nr / 2};
     const long ks[] = {0, 1, 2, 9, 27, pick(1, 300), 257};
-    const long m = ms[pick(0, 6)], n = ns[pick(0, 6)], depth = ks[pick(0, 6)];
+    const long m = ms[pick(0, 6)], n = ns[pick(0, 8)], depth = ks[pick(0, 6)];
     const int transR = pick(0, 3) == 0, transC = pick(0, 4) == 0, acc = pick(0, 2) == 0, useBias = pick(0, 1);
     const float lo = pick(0, 1) ? 0.0f : -INFINITY, hi = pick(0, 2) == 0 ? 0.5f : INFINITY;
     float *l = malloc(sizeof(float) * (size_t)(m * depth + 1)), *r = malloc(sizeof(float) * (size_t)(depth * n + 1));
