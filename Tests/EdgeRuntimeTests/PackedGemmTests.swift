@@ -91,7 +91,10 @@ final class PackedGemmTests: XCTestCase {
         }
         var actual = [Float](repeating: 0, count: t.m * t.n)
         for i in 0..<t.m { for j in 0..<t.n { actual[i * t.n + j] = c.data[i * rsc + j * csc] } }
-        assertClose(actual, expected, tolerance: 1e-5, "\(name): \(t)", file: file, line: line)
+        // Float sums of K products against a Double reference: the rounding grows ~sqrt(K)
+        // (M130 N8 K600 differed by 1.2e-5 at a value of 0.078, a sum of terms up to 1).
+        let tolerance: Float = 1e-5 * Swift.max(1, Float(t.k).squareRoot() / 8)
+        assertClose(actual, expected, tolerance: tolerance, "\(name): \(t)", file: file, line: line)
         XCTAssertTrue(c.guardIntact && packed.guardIntact && scratch.guardIntact,
                       "\(name) wrote out of bounds: \(t)", file: file, line: line)
     }
