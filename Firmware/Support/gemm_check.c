@@ -60,9 +60,9 @@ static float reference_activation(double x, const edge_activation *a) {
 static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     const long mr = k->mr, nr = k->nr;
     const long ms[] = {1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, pick(1, 60)};
-    const long ns[] = {1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, pick(1, 90)};
+    const long ns[] = {1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, pick(1, 90), nr / 2, 2 * nr + nr / 2};
     const long ks[] = {0, 1, 2, 9, 27, pick(1, 300), 257};
-    const long m = ms[pick(0, 6)], n = ns[pick(0, 6)], depth = ks[pick(0, 6)];
+    const long m = ms[pick(0, 6)], n = ns[pick(0, 8)], depth = ks[pick(0, 6)];
     const int transR = pick(0, 3) == 0, transC = pick(0, 4) == 0, acc = pick(0, 2) == 0, useBias = pick(0, 1);
     const int useResidual = pick(0, 2) == 0;
     const edge_activation act = random_activation();

@@ -30,7 +30,8 @@ final class PackedGemmTests: XCTestCase {
         var t = Case()
         let mr = kernel.mr, nr = kernel.nr
         t.m = rng.pick([1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, rng.int(1...70), 121, 130])
-        t.n = rng.pick([1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, rng.int(1...100), 49, 197])
+        // nr / 2 and 2.5 nr: a last panel the half-width tile stores directly.
+        t.n = rng.pick([1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, rng.int(1...100), 49, 197, nr / 2, 2 * nr + nr / 2])
         t.k = rng.pick([0, 1, 1, 2, 3, 9, 27, rng.int(1...300), 256, 257, 600])
         if rng.int(0...9) == 0 { t.n = rng.pick([400, 800, 1100]) }   // several packed R blocks
         while t.m * t.n * t.k > 1_500_000 { t.k /= 2 }                   // keep the reference fast
@@ -98,7 +99,10 @@ final class PackedGemmTests: XCTestCase {
         }
         var actual = [Float](repeating: 0, count: t.m * t.n)
         for i in 0..<t.m { for j in 0..<t.n { actual[i * t.n + j] = c.data[i * rsc + j * csc] } }
-        assertClose(actual, expected, tolerance: 1e-5, "\(name): \(t)", file: file, line: line)
+        // Float sums of K products against a Double reference: the rounding grows ~sqrt(K)
+        // (M130 N8 K600 differed by 1.2e-5 at a value of 0.078, a sum of terms up to 1).
+        let tolerance: Float = 1e-5 * Swift.max(1, Float(t.k).squareRoot() / 8)
+        assertClose(actual, expected, tolerance: tolerance, "\(name): \(t)", file: file, line: line)
         XCTAssertTrue(c.guardIntact && packed.guardIntact && scratch.guardIntact && res.guardIntact,
                       "\(name) wrote out of bounds: \(t)", file: file, line: line)
     }

@@ -36,17 +36,22 @@ typedef struct edge_gemm_finish {
     edge_activation act;
 } edge_gemm_finish;
 
+/// Computes one MR x NR tile over depth kc from packed panels into c (row stride rsc,
+/// unit column stride): c = a*b, or c += a*b when `accumulate`; only the first `rows`.
+/// `finish` (NULL: none) is applied in the store. `b` advances by ldb floats per k (NR in
+/// a packed panel).
+typedef void (*edge_gemm_tile_fn)(long kc, const float *a, const float *b, long ldb, float *c, long rsc, long rows,
+                                  int accumulate, const edge_gemm_finish *finish);
+
 typedef struct edge_gemm_kernel {
     const char *name;
     /// Register tile: MR rows of L, NR columns of R.
     long mr;
     long nr;
-    /// Computes one MR x NR tile over depth kc from packed panels into c (row stride rsc,
-    /// unit column stride): c = a*b, or c += a*b when `accumulate`; only the first `rows`.
-    /// `finish` (NULL: none) is applied in the store.
-    /// `b` advances by ldb floats per k (NR in a packed panel).
-    void (*tile)(long kc, const float *a, const float *b, long ldb, float *c, long rsc, long rows, int accumulate,
-                 const edge_gemm_finish *finish);
+    edge_gemm_tile_fn tile;
+    /// The same tile over the first NR/2 columns only (NULL: none), for a last panel of at
+    /// most NR/2 columns; reads `b` with the same ldb.
+    edge_gemm_tile_fn tile_half;
 } edge_gemm_kernel;
 
 /// The fastest kernel this CPU runs (decided once; thread-safe after the first call).
