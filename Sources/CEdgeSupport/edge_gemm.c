@@ -417,7 +417,8 @@ EDGE_GEMV(edge_gemv_generic, , edge_v4, 4)
 EDGE_GEMV(edge_gemv_avx2, EDGE_AVX2, edge_v8, 8)
 #endif
 
-void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate) {
+static void edge_gemv_serial(const float *w, long ldw, long n, long depth, const float *x, float *y,
+                             int accumulate) {
 #if defined(__x86_64__)
     const edge_gemm_kernel *best = edge_gemm_best();
     if (best == &edge_avx2 || best == &edge_avx512) {
@@ -426,4 +427,36 @@ void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x
     }
 #endif
     edge_gemv_generic(w, ldw, n, depth, x, y, accumulate);
+}
+
+typedef struct {
+    const float *w, *x;
+    float *y;
+    long ldw, n, depth, chunk;
+    int accumulate;
+} edge_gemv_job;
+
+static void edge_gemv_task(void *context, long index, int thread) {
+    (void)thread;
+    const edge_gemv_job *j = context;
+    const long r0 = index * j->chunk, rows = edge_min(j->chunk, j->n - r0);
+    edge_gemv_serial(j->w + r0 * j->ldw, j->ldw, rows, j->depth, j->x, j->y + r0, j->accumulate);
+}
+
+/* Below this many weights a gemv is not worth waking the pool for (it streams W once:
+   ~0.1 ms per million weights on one core). */
+#define EDGE_GEMV_PARALLEL_MIN (256L * 1024)
+
+void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate) {
+    edge_pool *pool = edge_pool_current();
+    const long threads = edge_pool_threads(pool);
+    if (threads == 1 || n * depth < EDGE_GEMV_PARALLEL_MIN || n < 8 * threads) {
+        edge_gemv_serial(w, ldw, n, depth, x, y, accumulate);
+        return;
+    }
+    /* Row ranges of a multiple of 4 (the kernel's row group), a few per thread; each row's
+       sum is computed the same way whatever the split. */
+    const long parts = EDGE_PARTS_PER_THREAD * threads;
+    edge_gemv_job job = {w, x, y, ldw, n, depth, edge_round_up((n + parts - 1) / parts, 4), accumulate};
+    edge_pool_run(pool, edge_gemv_task, &job, (n + job.chunk - 1) / job.chunk);
 }

@@ -138,4 +138,25 @@ final class ThreadPoolTests: XCTestCase {
             }
         }
     }
+
+    /// The fully-connected gemv split over row ranges equals the one-thread result bit for
+    /// bit, with row counts that leave a remainder after the 4-row groups.
+    func testParallelGemvEqualsOneThread() {
+        var rng = SeededRNG(seed: 0x7003)
+        for threads in [2, 3] {
+            guard let pool = edge_pool_create(Int32(threads), 16) else { return XCTFail("no pool") }
+            defer { edge_pool_destroy(pool) }
+            for (n, k) in [(1000, 512), (1003, 300), (37, 9000), (9, 40000), (5, 100)] {
+                let w = rng.floats(n * k), x = rng.floats(k), start = rng.floats(n)
+                for accumulate: Int32 in [0, 1] {
+                    var one = start, many = start
+                    edge_gemv_rows(w, k, n, k, x, &one, accumulate)
+                    edge_pool_set_current(pool)
+                    edge_gemv_rows(w, k, n, k, x, &many, accumulate)
+                    edge_pool_set_current(nil)
+                    XCTAssertEqual(one, many, "\(threads) threads, N\(n) K\(k), accumulate \(accumulate)")
+                }
+            }
+        }
+    }
 }

@@ -107,6 +107,7 @@ long edge_gemm_max_scratch_floats(void);
 
 /// y[N] = W[N x K] (row-major, row stride ldw) * x[K] (+ y when accumulate): one row of
 /// activations against a fully-connected weight, streamed once (no packing pays here).
+/// Split over row ranges on the calling thread's current pool when W is large.
 void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate);
 
 #endif
