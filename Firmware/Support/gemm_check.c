@@ -2,8 +2,9 @@
 // kernel edge_gemm_kernel_at lists, against a plain double-precision product, over random
 // shapes around the register-tile edges, K = 0/1 and several K blocks, strided and
 // transposed operands, bias, residual, every fused activation kind (edge_activation.h),
-// accumulation; then the pool-split GEMM against the
-// single-threaded one (bit for bit); then every direct depthwise kernel
+// accumulation; then the pool-split GEMM against the single-threaded one (bit for bit), a
+// batch of products in one parallel region against each product alone and the row-split
+// gemv against one thread (bit for bit); then every direct depthwise kernel
 // (edge_depthwise.h) against a plain double-precision convolution, on one thread and split
 // over the pool. Built by `make -C Firmware`; DeviceTests runs it under qemu. Prints
 // "gemm-check: ok ..." and exits 0, or names the first failure and exits 1.
@@ -106,6 +107,51 @@ static int check_case(const edge_gemm_kernel *k, edge_pool *pool) {
     return ok;
 }
 
+/// A batch of products of one shape, large enough to be split over the pool (whole items
+/// or column ranges), against each product alone on one thread: bit for bit.
+static int check_batch(const edge_gemm_kernel *k, edge_pool *pool) {
+    const long count = pick(1, 4), m = pick(1, 24), n = pick(40, 200), depth = pick(20, 100);
+    const long pf = (long)edge_gemm_packed_floats(k, m, depth);
+    float *l = malloc(sizeof(float) * (size_t)(m * depth)), *packed = malloc(sizeof(float) * (size_t)(count * pf));
+    float *r = malloc(sizeof(float) * (size_t)(count * depth * n));
+    float *c = malloc(sizeof(float) * (size_t)(count * m * n)), *c2 = malloc(sizeof(float) * (size_t)(count * m * n));
+    float *scratch = malloc(sizeof(float) * (edge_gemm_scratch_floats(k, n, depth) + 1));
+    for (long i = 0; i < count; i++) {
+        for (long q = 0; q < m * depth; q++) l[q] = value();
+        edge_gemm_pack_left(k, l, depth, 1, m, depth, packed + i * pf);
+    }
+    for (long q = 0; q < count * depth * n; q++) r[q] = value();
+    edge_gemm_epilogue ep = {NULL, NULL, {EDGE_ACT_NONE, 0, 0}, 0};
+    for (long i = 0; i < count; i++)
+        edge_gemm(k, m, n, depth, packed + i * pf, r + i * depth * n, n, 1, c + i * m * n, n, 1, &ep, scratch);
+    edge_pool_set_current(pool);
+    edge_gemm_batch_parallel(k, count, m, n, depth, packed, pf, r, depth * n, n, 1, c2, m * n, n, 1, &ep, scratch);
+    edge_pool_set_current(NULL);
+    const int ok = memcmp(c, c2, sizeof(float) * (size_t)(count * m * n)) == 0;
+    if (!ok) printf("gemm-check: %s batch %ld x M%ld N%ld K%ld differs from one product at a time\n", k->name, count, m, n, depth);
+    free(l); free(packed); free(r); free(c); free(c2); free(scratch);
+    return ok;
+}
+
+/// The fully-connected gemv split over row ranges against one thread, bit for bit.
+static int check_gemv(edge_pool *pool) {
+    const long n = pick(300, 1100), depth = pick(256, 700);
+    float *w = malloc(sizeof(float) * (size_t)(n * depth)), *x = malloc(sizeof(float) * (size_t)depth);
+    float *y = malloc(sizeof(float) * (size_t)n), *y2 = malloc(sizeof(float) * (size_t)n);
+    for (long q = 0; q < n * depth; q++) w[q] = value();
+    for (long q = 0; q < depth; q++) x[q] = value();
+    for (long q = 0; q < n; q++) y[q] = y2[q] = value();
+    const int acc = pick(0, 1);
+    edge_gemv_rows(w, depth, n, depth, x, y, acc);
+    edge_pool_set_current(pool);
+    edge_gemv_rows(w, depth, n, depth, x, y2, acc);
+    edge_pool_set_current(NULL);
+    const int ok = memcmp(y, y2, sizeof(float) * (size_t)n) == 0;
+    if (!ok) printf("gemm-check: gemv N%ld K%ld acc %d on the pool differs from one thread\n", n, depth, acc);
+    free(w); free(x); free(y); free(y2);
+    return ok;
+}
+
 /// One random depthwise conv (any kernel, stride, dilation, pads, multiplier; any
 /// activation) with kernel k, alone and on the pool, against the plain reference.
 static int check_depthwise(const edge_dw_kernel *k, edge_pool *pool) {
@@ -167,6 +213,12 @@ int main(void) {
         for (int t = 0; t < 150; t++, cases++) {
             if (!check_case(edge_gemm_kernel_at(i), pool)) { edge_pool_destroy(pool); return 1; }
         }
+        for (int t = 0; t < 8; t++, cases++) {
+            if (!check_batch(edge_gemm_kernel_at(i), pool)) { edge_pool_destroy(pool); return 1; }
+        }
+    }
+    for (int t = 0; t < 4; t++, cases++) {
+        if (!check_gemv(pool)) { edge_pool_destroy(pool); return 1; }
     }
     long dwCases = 0;
     for (long i = 0; i < edge_dw_kernel_count(); i++) {

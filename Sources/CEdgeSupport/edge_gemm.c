@@ -329,48 +329,86 @@ typedef struct {
     const edge_gemm_epilogue *ep;
     float *scratch;
     edge_pool *pool;
+    /* Item i of a batch: packed + i * packed_stride, r + i * r_stride, c + i * c_stride. */
+    long packed_stride, r_stride, c_stride;
     int split_columns;
     long chunk;
+    long parts_per_item;
 } edge_gemm_job;
 
-static void edge_gemm_task(void *context, long i, int thread) {
+static void edge_gemm_task(void *context, long index, int thread) {
     const edge_gemm_job *j = context;
     float *scratch = thread == 0 ? j->scratch : edge_pool_scratch(j->pool, thread);
+    const long item = index / j->parts_per_item, part = index % j->parts_per_item;
     long m0 = 0, m1 = j->m, n0 = 0, n1 = j->n;
     if (j->split_columns) {
-        n0 = i * j->chunk;
+        n0 = part * j->chunk;
         n1 = edge_min(j->n, n0 + j->chunk);
     } else {
-        m0 = i * j->chunk;
+        m0 = part * j->chunk;
         m1 = edge_min(j->m, m0 + j->chunk);
     }
-    edge_gemm_part(j->k, j->m, j->depth, j->packed, j->r, j->rsr, j->csr, j->c, j->rsc, j->csc, j->ep,
-                   m0, m1, n0, n1, scratch);
+    edge_gemm_part(j->k, j->m, j->depth, j->packed + item * j->packed_stride, j->r + item * j->r_stride, j->rsr,
+                   j->csr, j->c + item * j->c_stride, j->rsc, j->csc, j->ep, m0, m1, n0, n1, scratch);
+}
+
+/* Parts a thread takes beyond its even share, so that a thread the OS preempts (or one
+   that is slower on a shared core) leaves its remaining parts to the others instead of
+   holding every other thread at the end of the region. */
+#define EDGE_PARTS_PER_THREAD 4
+/* Column panels a part holds at least: smaller parts re-read the whole packed L for
+   too little work. */
+#define EDGE_MIN_PANELS_PER_PART 4
+
+/* Splits `count` products of one shape into parts for `threads` threads: over column
+   ranges (no packing repeated) when there are enough columns, else over row ranges (R's
+   packing repeated per part, so only as many parts as threads, and none when the batch
+   alone gives every thread an item). Returns the number of parts. */
+static long edge_gemm_plan(edge_gemm_job *job, long threads, long count) {
+    const edge_gemm_kernel *k = job->k;
+    const long m = job->m, n = job->n;
+    const long columnPanels = (n + k->nr - 1) / k->nr, rowPanels = (m + k->mr - 1) / k->mr;
+    job->split_columns = columnPanels >= 2 * threads || columnPanels >= rowPanels;
+    long per;
+    if (job->split_columns) {
+        const long want = (EDGE_PARTS_PER_THREAD * threads + count - 1) / count;
+        long most = columnPanels / EDGE_MIN_PANELS_PER_PART;
+        if (count < threads && most < threads) most = threads;   /* keep every thread busy */
+        per = edge_min(want, edge_min(most, columnPanels));
+        if (per < 1) per = 1;
+        job->chunk = edge_round_up((n + per - 1) / per, k->nr);
+        per = (n + job->chunk - 1) / job->chunk;
+    } else {
+        per = count >= threads ? 1 : threads;
+        job->chunk = edge_round_up((m + per - 1) / per, k->mr);
+        per = (m + job->chunk - 1) / job->chunk;
+    }
+    job->parts_per_item = per;
+    return count * per;
 }
 
 void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
                         const float *r, long rsr, long csr, float *c, long rsc, long csc,
                         const edge_gemm_epilogue *ep, float *scratch) {
+    edge_gemm_batch_parallel(k, 1, m, n, depth, packed, 0, r, 0, rsr, csr, c, 0, rsc, csc, ep, scratch);
+}
+
+void edge_gemm_batch_parallel(const edge_gemm_kernel *k, long count, long m, long n, long depth,
+                              const float *packed, long packed_stride, const float *r, long r_stride, long rsr,
+                              long csr, float *c, long c_stride, long rsc, long csc, const edge_gemm_epilogue *ep,
+                              float *scratch) {
+    if (count <= 0) return;
     edge_pool *pool = edge_pool_current();
     const long threads = edge_pool_threads(pool);
-    if (threads == 1 || m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
-        edge_gemm(k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch);
+    if (threads == 1 || count * m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
+        for (long i = 0; i < count; i++)
+            edge_gemm(k, m, n, depth, packed + i * packed_stride, r + i * r_stride, rsr, csr, c + i * c_stride, rsc,
+                      csc, ep, scratch);
         return;
     }
-    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, pool, 0, 0};
-    const long columnPanels = (n + k->nr - 1) / k->nr, rowPanels = (m + k->mr - 1) / k->mr;
-    // Columns split without repeating any packing; rows repeat R's packing per thread,
-    // so they are the choice only when columns are too few to share out.
-    job.split_columns = columnPanels >= 2 * threads || columnPanels >= rowPanels;
-    long parts;
-    if (job.split_columns) {
-        job.chunk = edge_round_up((n + threads - 1) / threads, k->nr);
-        parts = (n + job.chunk - 1) / job.chunk;
-    } else {
-        job.chunk = edge_round_up((m + threads - 1) / threads, k->mr);
-        parts = (m + job.chunk - 1) / job.chunk;
-    }
-    edge_pool_run(pool, edge_gemm_task, &job, parts);
+    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, pool,
+                         packed_stride, r_stride, c_stride, 0, 0, 1};
+    edge_pool_run(pool, edge_gemm_task, &job, edge_gemm_plan(&job, threads, count));
 }
 
 // gemv over weight rows: four rows share each load of x; W-wide partial sums per row.
@@ -412,7 +450,8 @@ EDGE_GEMV(edge_gemv_generic, , edge_v4, 4)
 EDGE_GEMV(edge_gemv_avx2, EDGE_AVX2, edge_v8, 8)
 #endif
 
-void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate) {
+static void edge_gemv_serial(const float *w, long ldw, long n, long depth, const float *x, float *y,
+                             int accumulate) {
 #if defined(__x86_64__)
     const edge_gemm_kernel *best = edge_gemm_best();
     if (best == &edge_avx2 || best == &edge_avx512) {
@@ -421,4 +460,36 @@ void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x
     }
 #endif
     edge_gemv_generic(w, ldw, n, depth, x, y, accumulate);
+}
+
+typedef struct {
+    const float *w, *x;
+    float *y;
+    long ldw, n, depth, chunk;
+    int accumulate;
+} edge_gemv_job;
+
+static void edge_gemv_task(void *context, long index, int thread) {
+    (void)thread;
+    const edge_gemv_job *j = context;
+    const long r0 = index * j->chunk, rows = edge_min(j->chunk, j->n - r0);
+    edge_gemv_serial(j->w + r0 * j->ldw, j->ldw, rows, j->depth, j->x, j->y + r0, j->accumulate);
+}
+
+/* Below this many weights a gemv is not worth waking the pool for (it streams W once:
+   ~0.1 ms per million weights on one core). */
+#define EDGE_GEMV_PARALLEL_MIN (256L * 1024)
+
+void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate) {
+    edge_pool *pool = edge_pool_current();
+    const long threads = edge_pool_threads(pool);
+    if (threads == 1 || n * depth < EDGE_GEMV_PARALLEL_MIN || n < 8 * threads) {
+        edge_gemv_serial(w, ldw, n, depth, x, y, accumulate);
+        return;
+    }
+    /* Row ranges of a multiple of 4 (the kernel's row group), a few per thread; each row's
+       sum is computed the same way whatever the split. */
+    const long parts = EDGE_PARTS_PER_THREAD * threads;
+    edge_gemv_job job = {w, x, y, ldw, n, depth, edge_round_up((n + parts - 1) / parts, 4), accumulate};
+    edge_pool_run(pool, edge_gemv_task, &job, (n + job.chunk - 1) / job.chunk);
 }

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct edge_pool {
     int threads;
@@ -17,14 +18,23 @@ struct edge_pool {
     void *context;
     long count;
     long next;                 /* atomic: next index to take */
-    int pending;               /* workers still inside the current job (changed under lock, atomic) */
+    unsigned long pending;     /* workers still inside the current job (changed under lock, atomic) */
     unsigned long generation;  /* atomic reads while spinning */
     int stop;
     int started;
+    int busy;                  /* atomic: a job is published and not yet joined */
 };
 
-/* Spin iterations before a worker sleeps (~tens of microseconds). */
-#define EDGE_SPIN 20000
+/* How long a waiting thread spins before it sleeps on the condition variable, in
+   nanoseconds. A time, not a count of pause instructions: one `pause` takes ~10 cycles on
+   AMD Zen but ~140 on Intel since Skylake, so the old 20,000 pauses meant ~0.1 ms on one
+   machine and ~1 ms on the other, and a spinning thread on a shared or oversubscribed
+   core takes that time from the thread doing the work. 50 us covers the gap between two
+   parallel regions of a layer (and most single-threaded layers between two parallel
+   ones) without holding a core through long serial stretches. */
+#define EDGE_SPIN_NS 50000L
+/* Pauses between two clock reads while spinning. */
+#define EDGE_SPIN_BATCH 16
 
 static __thread edge_pool *edge_current_pool;
 
@@ -47,6 +57,26 @@ static inline void edge_cpu_relax(void) {
 #endif
 }
 
+static long edge_monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Spins while (`*word == value`) == `equal` and *stop (when given) is clear, for at most
+   EDGE_SPIN_NS; the caller then checks again under the lock and sleeps if need be. */
+static void edge_spin(const unsigned long *word, unsigned long value, int equal, const int *stop) {
+    const long start = edge_monotonic_ns();
+    for (;;) {
+        for (int s = 0; s < EDGE_SPIN_BATCH; s++) {
+            if ((__atomic_load_n(word, __ATOMIC_ACQUIRE) == value) != equal) return;
+            if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE)) return;
+            edge_cpu_relax();
+        }
+        if (edge_monotonic_ns() - start > EDGE_SPIN_NS) return;
+    }
+}
+
 typedef struct { edge_pool *pool; int thread; } edge_worker_arg;
 
 static void *edge_worker(void *raw) {
@@ -56,9 +86,7 @@ static void *edge_worker(void *raw) {
     unsigned long seen = 0;
     for (;;) {
         /* Spin a little for the next job, then sleep. */
-        for (int s = 0; s < EDGE_SPIN && __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE) == seen
-                        && !__atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE); s++)
-            edge_cpu_relax();
+        edge_spin(&pool->generation, seen, 1, &pool->stop);   /* while no new job */
         pthread_mutex_lock(&pool->lock);
         while (pool->generation == seen && !pool->stop) pthread_cond_wait(&pool->wake, &pool->lock);
         if (pool->stop) {
@@ -133,7 +161,10 @@ float *edge_pool_scratch(edge_pool *pool, int thread) {
 
 void edge_pool_run(edge_pool *pool, edge_pool_task task, void *context, long count) {
     if (count <= 0) return;
-    if (!pool || pool->threads == 1 || count == 1) {
+    /* A job started from inside a task of this pool (nested) runs on the calling thread:
+       the workers are busy with the outer job, and republishing would corrupt it. Its
+       tasks see thread 0, whose scratch is the one the nested caller passed. */
+    if (!pool || pool->threads == 1 || count == 1 || __atomic_exchange_n(&pool->busy, 1, __ATOMIC_ACQ_REL)) {
         for (long i = 0; i < count; i++) task(context, i, 0);
         return;
     }
@@ -149,8 +180,9 @@ void edge_pool_run(edge_pool *pool, edge_pool_task task, void *context, long cou
     edge_pool_drain(pool, 0);
     /* The workers usually finish within microseconds of the caller: spin before sleeping,
        so a layer does not pay a condition-variable wake-up at its end. */
-    for (int s = 0; s < EDGE_SPIN && __atomic_load_n(&pool->pending, __ATOMIC_ACQUIRE) > 0; s++) edge_cpu_relax();
+    edge_spin(&pool->pending, 0, 0, NULL);   /* while workers are inside the job */
     pthread_mutex_lock(&pool->lock);
     while (pool->pending > 0) pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
+    __atomic_store_n(&pool->busy, 0, __ATOMIC_RELEASE);
 }

@@ -3,8 +3,9 @@ import EdgeTestSupport
 import XCTest
 
 /// The pthread pool of edge_threads.c: every index runs exactly once per job, on any
-/// thread count, over many back-to-back jobs (the spin-then-sleep hand-off), and a
-/// parallel GEMM equals the single-threaded one bit for bit.
+/// thread count, over many back-to-back jobs (the spin-then-sleep hand-off), also when a
+/// task starts a job of its own (nested: run inline), and a parallel GEMM (one product or
+/// a batch, split into more parts than threads) equals the single-threaded one bit for bit.
 final class ThreadPoolTests: XCTestCase {
     func testEveryIndexRunsOnceOnEveryThreadCount() {
         for threads in [1, 2, 3, 5] {
@@ -52,6 +53,111 @@ final class ThreadPoolTests: XCTestCase {
                 edge_pool_set_current(nil)
             }
             XCTAssertEqual(one, many, "M\(m) N\(n) K\(k)")
+        }
+    }
+
+    func testNestedJobRunsInlineAndEveryIndexOnce() {
+        struct Nest {
+            var pool: OpaquePointer?
+            var counts: UnsafeMutablePointer<Int>
+            var inner: Int
+            var outer: Int
+        }
+        for threads in [2, 3] {
+            guard let pool = edge_pool_create(Int32(threads), 16) else { return XCTFail("no pool") }
+            defer { edge_pool_destroy(pool) }
+            for (outer, inner) in [(1, 5), (7, 3), (40, 9), (3, 0)] {
+                let counts = UnsafeMutablePointer<Int>.allocate(capacity: outer * inner + 1)
+                defer { counts.deallocate() }
+                counts.initialize(repeating: 0, count: outer * inner + 1)
+                var nest = Nest(pool: pool, counts: counts, inner: inner, outer: outer)
+                withUnsafeMutablePointer(to: &nest) { n in
+                    edge_pool_run(pool, { context, o, _ in
+                        let n = context!.assumingMemoryBound(to: Nest.self)
+                        var job = (n.pointee.counts + o * n.pointee.inner, 0)
+                        withUnsafeMutablePointer(to: &job) { j in
+                            edge_pool_run(n.pointee.pool, { context, i, thread in
+                                let j = context!.assumingMemoryBound(to: (UnsafeMutablePointer<Int>, Int).self)
+                                // Inline: always the calling thread's own index 0.
+                                if thread != 0 { j.pointee.0[i] += 1000 }
+                                j.pointee.0[i] += 1
+                            }, j, n.pointee.inner)
+                        }
+                    }, n, outer)
+                }
+                for i in 0..<(outer * inner) where counts[i] != 1 {
+                    XCTFail("\(threads) threads, \(outer)x\(inner): slot \(i) is \(counts[i])")
+                    break
+                }
+            }
+        }
+    }
+
+    /// A batch of products (Winograd's 16 per chunk) in one parallel region equals each
+    /// product alone, for batches smaller and larger than the thread count; an empty batch
+    /// writes nothing.
+    func testBatchGemmEqualsEachProductAlone() {
+        guard let kernel = edge_gemm_best() else { return XCTFail("no kernel") }
+        var rng = SeededRNG(seed: 0x7002)
+        for threads in [1, 2, 3] {
+            guard let pool = edge_pool_create(Int32(threads), edge_gemm_max_scratch_floats()) else {
+                return XCTFail("no pool")
+            }
+            defer { edge_pool_destroy(pool) }
+            for _ in 0..<12 {
+                let count = rng.pick([0, 1, 2, 5, 16])
+                let m = rng.pick([3, 40, 100]), n = rng.pick([9, 200, 700]), k = rng.pick([8, 64, 300])
+                let packedFloats = Int(edge_gemm_packed_floats(kernel, m, k))
+                let l = rng.floats(count * m * k + 1), r = rng.floats(count * k * n + 1)
+                var packed = [Float](repeating: 0, count: count * packedFloats + 1)
+                for i in 0..<count {
+                    l.withUnsafeBufferPointer { lp in
+                        packed.withUnsafeMutableBufferPointer { pp in
+                            edge_gemm_pack_left(kernel, lp.baseAddress! + i * m * k, k, 1, m, k,
+                                                pp.baseAddress! + i * packedFloats)
+                        }
+                    }
+                }
+                var scratch = [Float](repeating: 0, count: Int(edge_gemm_scratch_floats(kernel, n, k)))
+                var alone = [Float](repeating: -7, count: count * m * n + 1), batch = alone
+                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
+                for i in 0..<count {
+                    packed.withUnsafeBufferPointer { pp in
+                        r.withUnsafeBufferPointer { rp in
+                            alone.withUnsafeMutableBufferPointer { cp in
+                                edge_gemm(kernel, m, n, k, pp.baseAddress! + i * packedFloats, rp.baseAddress! + i * k * n,
+                                          n, 1, cp.baseAddress! + i * m * n, n, 1, &ep, &scratch)
+                            }
+                        }
+                    }
+                }
+                edge_pool_set_current(pool)
+                edge_gemm_batch_parallel(kernel, count, m, n, k, packed, packedFloats, r, k * n, n, 1,
+                                         &batch, m * n, n, 1, &ep, &scratch)
+                edge_pool_set_current(nil)
+                XCTAssertEqual(alone, batch, "\(threads) threads, \(count) x M\(m) N\(n) K\(k)")
+            }
+        }
+    }
+
+    /// The fully-connected gemv split over row ranges equals the one-thread result bit for
+    /// bit, with row counts that leave a remainder after the 4-row groups.
+    func testParallelGemvEqualsOneThread() {
+        var rng = SeededRNG(seed: 0x7003)
+        for threads in [2, 3] {
+            guard let pool = edge_pool_create(Int32(threads), 16) else { return XCTFail("no pool") }
+            defer { edge_pool_destroy(pool) }
+            for (n, k) in [(1000, 512), (1003, 300), (37, 9000), (9, 40000), (5, 100)] {
+                let w = rng.floats(n * k), x = rng.floats(k), start = rng.floats(n)
+                for accumulate: Int32 in [0, 1] {
+                    var one = start, many = start
+                    edge_gemv_rows(w, k, n, k, x, &one, accumulate)
+                    edge_pool_set_current(pool)
+                    edge_gemv_rows(w, k, n, k, x, &many, accumulate)
+                    edge_pool_set_current(nil)
+                    XCTAssertEqual(one, many, "\(threads) threads, N\(n) K\(k), accumulate \(accumulate)")
+                }
+            }
         }
     }
 }

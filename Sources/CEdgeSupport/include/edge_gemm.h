@@ -94,12 +94,23 @@ void edge_gemm(const edge_gemm_kernel *k, long m, long n, long depth, const floa
                const edge_gemm_epilogue *ep, float *scratch);
 
 /// edge_gemm split over the threads of the calling thread's current pool
-/// (edge_threads.h): over column ranges when there are enough columns, else over row
-/// ranges; the caller's `scratch` serves thread 0, the pool's own scratch the others.
-/// Small products (and no pool) run on the calling thread alone.
+/// (edge_threads.h): over column ranges when there are enough columns (a few parts per
+/// thread, taken dynamically), else over row ranges; the caller's `scratch` serves
+/// thread 0, the pool's own scratch the others. Small products (and no pool) run on the
+/// calling thread alone.
 void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
                         const float *r, long rsr, long csr, float *c, long rsc, long csc,
                         const edge_gemm_epilogue *ep, float *scratch);
+
+/// `count` products of one shape in ONE parallel region (one wake-up and one join instead
+/// of `count`): item i multiplies packed + i * packed_stride by r + i * r_stride into
+/// c + i * c_stride (strides in floats; the other arguments as edge_gemm_parallel). The
+/// parts are whole items, or column ranges of items when the batch is smaller than the
+/// threads' share. Winograd's 16 GEMMs per tile chunk run through it.
+void edge_gemm_batch_parallel(const edge_gemm_kernel *k, long count, long m, long n, long depth,
+                              const float *packed, long packed_stride, const float *r, long r_stride, long rsr,
+                              long csr, float *c, long c_stride, long rsc, long csc, const edge_gemm_epilogue *ep,
+                              float *scratch);
 
 /// An upper bound of edge_gemm_scratch_floats over every kernel and shape (a pool
 /// worker's scratch).
@@ -107,6 +118,7 @@ long edge_gemm_max_scratch_floats(void);
 
 /// y[N] = W[N x K] (row-major, row stride ldw) * x[K] (+ y when accumulate): one row of
 /// activations against a fully-connected weight, streamed once (no packing pays here).
+/// Split over row ranges on the calling thread's current pool when W is large.
 void edge_gemv_rows(const float *w, long ldw, long n, long depth, const float *x, float *y, int accumulate);
 
 #endif

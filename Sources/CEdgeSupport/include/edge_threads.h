@@ -3,8 +3,9 @@
 // Created at load (threads, their stacks and the workers' GEMM scratch are allocated
 // there); `edge_pool_run` never allocates: it publishes a task range under a mutex,
 // workers (and the caller, as thread 0) take indices with an atomic counter, and the
-// caller waits until every index is done. Workers spin briefly before sleeping on a
-// condition variable, so back-to-back layers do not pay a wake-up each.
+// caller waits until every index is done. Workers spin briefly (a bounded time, not a
+// count of pause instructions) before sleeping on a condition variable, so back-to-back
+// parallel regions do not pay a wake-up each.
 //
 // The interpreter makes its pool "current" for the calling thread while it runs
 // (`edge_pool_set_current`, thread-local), and the GEMM (edge_gemm_parallel) picks it up:
@@ -28,6 +29,10 @@ long edge_pool_scratch_floats(const edge_pool *pool);
 float *edge_pool_scratch(edge_pool *pool, int thread);
 
 /// Runs task(context, i, thread) for every i in [0, count) and returns when all are done.
+/// Indices are taken one at a time by whichever thread is free, so a job of more indices
+/// than threads balances itself. A job started from inside a task of the same pool runs
+/// on the calling thread alone (as thread 0). Waiting threads spin for a bounded time
+/// (EDGE_SPIN_NS), then sleep on a condition variable.
 void edge_pool_run(edge_pool *pool, edge_pool_task task, void *context, long count);
 
 /// The pool of the interpreter running on this thread (NULL: single-threaded).

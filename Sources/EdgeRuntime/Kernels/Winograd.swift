@@ -29,6 +29,8 @@
 /// F(4×4, 3×3) (36 GEMMs, 4× fewer multiplies) is not implemented: its larger transform
 /// constants cost accuracy in fp32.
 
+import CEdgeSupport
+
 /// The transformed weights of one conv, owned (allocated at load; ConvLayer packs them
 /// for the GEMM kernel and drops this plain copy).
 final class WinogradWeights {
@@ -136,31 +138,82 @@ struct Winograd {
     static var minChannels: Int { 16 }
     static var minTiles: Int { 32 }
 
+    /// Floats one thread needs for a transform of its share of channels: the padded input
+    /// rows and their row transforms (input), or the two output rows (output, smaller).
+    var transformFloats: Int { (padW * padH + 16) + (4 * padH * tilesW8 + 16) }
+
     /// `u` holds the 16 transformed weight matrices packed at load; `gemmScratch` the
     /// GEMMs' packed right operand (after this plan's `scratchFloats`).
+    ///
+    /// With a thread pool current (edge_threads.h) each chunk is three parallel regions:
+    /// the input transform split over input channels, the 16 GEMMs as one batch, the
+    /// output transform split over output channels. Splitting the transforms too keeps the
+    /// second core busy for the ~30% of a chunk they take; batching the GEMMs makes one
+    /// wake-up and one join of 16. Every output is computed by the same arithmetic
+    /// whatever the split, so the result does not depend on the thread count.
     func run(x: UnsafePointer<Float>, u: PackedOperand, bias: UnsafePointer<Float>?,
              activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
              gemmScratch: UnsafeMutablePointer<Float>) {
         let v = scratch + vOffset, mm = scratch + mOffset
+        let pool = edge_pool_current()
+        let threads = Int(edge_pool_threads(pool))
+        let splitTransforms = threads > 1 && transformFloats <= edge_pool_scratch_floats(pool)
         var ty0 = 0
         while ty0 < tilesH {
             let rows = Swift.min(chunkRows, tilesH - ty0)
             let tiles = rows * tilesW
-            inputTransform(x, firstTileRow: ty0, rows: rows, into: v, pad: scratch + padOffset,
-                           hbuf: scratch + hOffset)
-            for k in 0..<16 {
-                packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
-                           right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
-                           bias: nil, activation: .none, scratch: gemmScratch)
+            if splitTransforms {
+                parallelTransform(input: true, x: x, y: y, firstTileRow: ty0, rows: rows, bias: bias,
+                                  activation: activation, scratch: scratch, pool: pool, threads: threads)
+            } else {
+                inputTransform(x, channels: 0..<c, firstTileRow: ty0, rows: rows, into: v,
+                               pad: scratch + padOffset, hbuf: scratch + hOffset)
             }
-            outputTransform(mm, firstTileRow: ty0, rows: rows, bias: bias, activation: activation,
-                            into: y, rowBuffer: scratch + rowOffset)
+            if let packed = u.packed {
+                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
+                edge_gemm_batch_parallel(u.kernel, 16, m, tiles, c, packed.pointer, u.itemFloats, v, c * ld,
+                                         ld, 1, mm, m * ld, ld, 1, &ep, gemmScratch)
+            } else {
+                for k in 0..<16 {
+                    packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
+                               right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
+                               bias: nil, activation: .none, scratch: gemmScratch)
+                }
+            }
+            if splitTransforms {
+                parallelTransform(input: false, x: x, y: y, firstTileRow: ty0, rows: rows, bias: bias,
+                                  activation: activation, scratch: scratch, pool: pool, threads: threads)
+            } else {
+                outputTransform(mm, channels: 0..<m, firstTileRow: ty0, rows: rows, bias: bias,
+                                activation: activation, into: y, rowBuffer: scratch + rowOffset)
+            }
             ty0 += rows
         }
     }
 
-    /// V_k[ic][t] for the chunk's tiles, every input channel.
-    func inputTransform(_ x: UnsafePointer<Float>, firstTileRow ty0: Int, rows: Int,
+    /// One transform of one chunk over the pool: input channels (`input`) or output
+    /// channels in ranges of `chunk`, a few ranges per thread so a preempted thread's
+    /// share goes to the others. Thread 0 uses the layer's scratch, the workers their own.
+    private func parallelTransform(input: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                   firstTileRow ty0: Int, rows: Int, bias: UnsafePointer<Float>?,
+                                   activation: Activation, scratch: UnsafeMutablePointer<Float>,
+                                   pool: OpaquePointer?, threads: Int) {
+        let channels = input ? c : m
+        let parts = Swift.min(channels, 4 * threads)
+        var job = WinogradTransformJob(plan: self, input: input, x: x, y: y, ty0: ty0, rows: rows, bias: bias,
+                                       activation: activation, scratch: scratch, pool: pool,
+                                       chunk: (channels + parts - 1) / parts)
+        let count = (channels + job.chunk - 1) / job.chunk
+        withUnsafeMutablePointer(to: &job) { j in
+            edge_pool_run(pool, { context, index, thread in
+                let j = context!.assumingMemoryBound(to: WinogradTransformJob.self)
+                j.pointee.run(index, thread: Int(thread))
+            }, j, count)
+        }
+    }
+
+    /// V_k[ic][t] for the chunk's tiles, input channels `channels`.
+    func inputTransform(_ x: UnsafePointer<Float>, channels: Range<Int>, firstTileRow ty0: Int, rows: Int,
                         into v: UnsafeMutablePointer<Float>, pad: UnsafeMutablePointer<Float>,
                         hbuf: UnsafeMutablePointer<Float>) {
         let inH = h.input, inW = w.input, pw = padW
@@ -168,7 +221,7 @@ struct Winograd {
         let copyW = Swift.min(inW, pw - left)
         let kStride = c * ld
         let rowsIn = 2 * rows + 2
-        for ic in 0..<c {
+        for ic in channels {
             let plane = x + ic * inH * inW
             // Zero-padded copy of input rows 2*ty0 - padTop ..< +rowsIn.
             for q in 0..<rowsIn {
@@ -236,14 +289,14 @@ struct Winograd {
         UnsafeMutableRawPointer(out + 3 * ks).storeBytes(of: r1 - r3, as: SIMD8<Float>.self)
     }
 
-    /// Y = Aᵀ m A for the chunk's tiles, + bias, + activation, every output channel.
-    func outputTransform(_ mm: UnsafePointer<Float>, firstTileRow ty0: Int, rows: Int,
+    /// Y = Aᵀ m A for the chunk's tiles, + bias, + activation, output channels `channels`.
+    func outputTransform(_ mm: UnsafePointer<Float>, channels: Range<Int>, firstTileRow ty0: Int, rows: Int,
                          bias: UnsafePointer<Float>?, activation: Activation,
                          into y: UnsafeMutablePointer<Float>, rowBuffer: UnsafeMutablePointer<Float>) {
         let outH = h.output, outW = w.output
         let kStride = m * ld
         let rb0 = rowBuffer, rb1 = rowBuffer + (2 * tilesW8 + 16)
-        for oc in 0..<m {
+        for oc in channels {
             let bv = bias.map { $0[oc] } ?? 0
             let src = mm + oc * ld
             let plane = y + oc * outH * outW
@@ -303,5 +356,39 @@ struct Winograd {
     static func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
         SIMD16<Float>(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3],
                       a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    }
+}
+
+/// The context of one parallel Winograd transform (`Winograd.parallelTransform`), read by
+/// the pool's C task through a pointer.
+private struct WinogradTransformJob {
+    let plan: Winograd
+    let input: Bool
+    let x: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let ty0: Int
+    let rows: Int
+    let bias: UnsafePointer<Float>?
+    let activation: Activation
+    let scratch: UnsafeMutablePointer<Float>
+    let pool: OpaquePointer?
+    let chunk: Int
+
+    /// Channel range `index` on `thread`.
+    func run(_ index: Int, thread: Int) {
+        let p = plan
+        let channels = (index * chunk)..<Swift.min((index + 1) * chunk, input ? p.c : p.m)
+        // Thread 0: the layer's own pad/row buffers; a worker: its pool scratch, laid out
+        // as [pad | row transforms] (the output rows fit in the pad's place).
+        let own = thread == 0 ? nil : edge_pool_scratch(pool, Int32(thread))
+        if input {
+            let pad = own ?? scratch + p.padOffset
+            let hbuf = own.map { $0 + (p.padW * p.padH + 16) } ?? scratch + p.hOffset
+            p.inputTransform(x, channels: channels, firstTileRow: ty0, rows: rows, into: scratch + p.vOffset,
+                             pad: pad, hbuf: hbuf)
+        } else {
+            p.outputTransform(UnsafePointer(scratch + p.mOffset), channels: channels, firstTileRow: ty0, rows: rows,
+                              bias: bias, activation: activation, into: y, rowBuffer: own ?? scratch + p.rowOffset)
+        }
     }
 }

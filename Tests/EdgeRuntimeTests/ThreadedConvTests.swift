@@ -1,0 +1,85 @@
+import CEdgeSupport
+import EdgeFormat
+import EdgeReference
+import EdgeRuntime
+import EdgeTestSupport
+import XCTest
+
+/// Conv layers run with a thread pool current (as the interpreter runs them on
+/// `--threads N`): the Winograd path (transforms split over channels, the 16 GEMMs as one
+/// batch), im2col split over channels, and the pointwise GEMM split over column ranges.
+/// Each must match the reference and the one-thread result bit for bit, on 2 and 3
+/// threads, with shapes large enough that every split really happens.
+final class ThreadedConvTests: XCTestCase {
+    typealias Case = ConvKernelTests.Case
+
+    /// Runs `t` on one thread and on each pool; checks the path, the reference and bit
+    /// equality across thread counts.
+    func check(_ t: Case, winograd: Bool, _ rng: inout SeededRNG, file: StaticString = #filePath, line: UInt = #line) {
+        let xShape = [t.n, t.c, t.h, t.w]
+        let wShape = [t.m, t.c / t.group, t.kernel[0], t.kernel[1]]
+        let x = makeRandomTensor(shape: xShape, rng: &rng)
+        let wt = makeRandomTensor(shape: wShape, rng: &rng)
+        wt.isConstant = true
+        let b = t.bias ? makeRandomTensor(shape: [t.m], rng: &rng) : nil
+        let ref = ConvReference.conv(x: x.values, xShape: xShape, w: wt.values, wShape: wShape, b: b?.values,
+                                     group: t.group, strides: t.strides, dilations: t.dilations, pads: t.pads,
+                                     activation: t.act.kind, alpha: t.act.alpha, beta: t.act.beta)
+        var one: [Float] = []
+        for threads in [1, 2, 3] {
+            let y = makeTensor(shape: ref.shape)
+            let op = makeOp(.conv, inputs: [x, wt, b], outputs: [y], params: t.params)
+            let pool = threads > 1 ? edge_pool_create(Int32(threads), edge_gemm_max_scratch_floats()) : nil
+            defer { edge_pool_destroy(pool) }
+            if threads > 1 && pool == nil { return XCTFail("no pool", file: file, line: line) }
+            do {
+                let layer = try buildLayer(op, inputs: [x, wt, b], outputs: [y])
+                guard case .conv(let conv) = layer else { return XCTFail("not a conv layer", file: file, line: line) }
+                XCTAssertEqual(conv.usesWinograd, winograd, "path choice: \(t)", file: file, line: line)
+                edge_pool_set_current(pool)
+                runLayer(layer, file: file, line: line)
+                edge_pool_set_current(nil)
+            } catch {
+                return XCTFail("build failed: \(error.message) (\(t))", file: file, line: line)
+            }
+            XCTAssertTrue(y.guardIntact, "output guard overwritten: \(t), \(threads) threads", file: file, line: line)
+            if threads == 1 {
+                assertClose(y.values, ref.values, "\(t)", file: file, line: line)
+                one = y.values
+            } else {
+                XCTAssertEqual(y.values, one, "\(t): \(threads) threads differ from one", file: file, line: line)
+            }
+        }
+    }
+
+    func testWinogradOnThreadsEqualsOneThread() {
+        var rng = SeededRNG(seed: 0x7101)
+        // Several chunks (64 + 64 channels at 61 x 47), a partial last tile row and column,
+        // and a small layer whose transforms split into fewer ranges than 4 per thread.
+        for (c, m, h, w) in [(64, 64, 61, 47), (17, 40, 23, 30), (33, 19, 16, 16)] {
+            var t = Case(n: rng.pick([1, 2]), c: c, h: h, w: w, m: m, group: 1)
+            t.kernel = [3, 3]
+            t.pads = [1, 1, 1, 1]
+            t.act = TestActivation.random(&rng)
+            check(t, winograd: true, &rng)
+        }
+    }
+
+    func testIm2colAndPointwiseOnThreadsEqualOneThread() {
+        var rng = SeededRNG(seed: 0x7102)
+        // im2col: a stride-2 3x3 and a 7x7 stem-like conv with >= 64K floats of columns.
+        var s2 = Case(n: 1, c: 32, h: 40, w: 40, m: 48, group: 1)
+        s2.kernel = [3, 3]; s2.strides = [2, 2]; s2.pads = [1, 1, 1, 1]
+        s2.act = TestActivation(kind: .relu, alpha: 0, beta: 0)
+        check(s2, winograd: false, &rng)
+        var stem = Case(n: 1, c: 3, h: 64, w: 64, m: 16, group: 1)
+        stem.kernel = [7, 7]; stem.strides = [2, 2]; stem.pads = [3, 3, 3, 3]
+        check(stem, winograd: false, &rng)
+        // Pointwise: many column panels (more parts than threads) and few (row split).
+        for (c, m, hw) in [(48, 40, 56), (96, 130, 7)] {
+            var t = Case(n: 1, c: c, h: hw, w: hw, m: m, group: 1)
+            t.act = TestActivation.random(&rng)
+            check(t, winograd: false, &rng)
+        }
+    }
+}
