@@ -13,7 +13,8 @@ import EdgeFormat
 /// per call into scratch, bias and clamp-type activations in the GEMM's store.
 /// - `winogradF4` / `winograd` (3×3, stride 1, dilation 1, one group, C and M ≥
 ///   `Winograd.minChannels`, constant W): Winograd F(4×4, 3×3) (`WinogradF4`, 36 GEMMs)
-///   when the plane has at least `WinogradF4.minTiles` 4×4 tiles, else F(2×2, 3×3)
+///   when both output sides are ≥ 8 and the plane has ≥ `WinogradF4.minTiles` (32) 4×4
+///   tiles (ResNet-18's 56×56 and 28×28 layers, not 14×14), else F(2×2, 3×3)
 ///   (`Winograd`, 16 GEMMs), on transformed weights and inputs. The weights are
 ///   transformed and packed once here into an owned buffer of 36·M·C (16·M·C) floats,
 ///   on top of the weight tensor. Thin GEMMs do not beat im2col + one GEMM: fewer than
