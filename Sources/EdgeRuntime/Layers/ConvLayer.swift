@@ -11,11 +11,14 @@ import EdgeFormat
 /// SGEMM (`packedGemm`): the weight side is packed in the kernel's panel layout at load
 /// (or into scratch per run when W is not a constant of the file), the activation side
 /// per call into scratch, bias and clamp-type activations in the GEMM's store.
-/// - `winograd` (3×3, stride 1, dilation 1, one group, C and M ≥ `Winograd.minChannels`,
-///   constant W): Winograd F(2×2, 3×3), 16 GEMMs on transformed weights and inputs
-///   (`Winograd`). The weights are transformed and packed once here into an owned buffer
-///   of 16·M·C floats (16/9 of the weight tensor, on top of it). Thin GEMMs do not beat
-///   im2col + one GEMM: fewer than 16 channels, or fewer than 32 tiles, stay on im2col.
+/// - `winogradF4` / `winograd` (3×3, stride 1, dilation 1, one group, C and M ≥
+///   `Winograd.minChannels`, constant W): Winograd F(4×4, 3×3) (`WinogradF4`, 36 GEMMs)
+///   when both output sides are ≥ 8 and the plane has ≥ `WinogradF4.minTiles` (32) 4×4
+///   tiles (ResNet-18's 56×56 and 28×28 layers, not 14×14), else F(2×2, 3×3)
+///   (`Winograd`, 16 GEMMs), on transformed weights and inputs. The weights are
+///   transformed and packed once here into an owned buffer of 36·M·C (16·M·C) floats,
+///   on top of the weight tensor. Thin GEMMs do not beat im2col + one GEMM: fewer than
+///   16 channels, or fewer than 32 2×2 tiles, stay on im2col.
 /// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's right
 ///   operand, `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one GEMM per group, no im2col.
 /// - `im2col`: everything else with more than one input channel per group. The input
@@ -29,7 +32,7 @@ import EdgeFormat
 /// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
 public struct ConvLayer: LayerKernel {
-    enum Path { case pointwise, im2col, depthwise, winograd }
+    enum Path { case pointwise, im2col, depthwise, winograd, winogradF4 }
 
     /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not
     /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
@@ -62,8 +65,9 @@ public struct ConvLayer: LayerKernel {
     let direct: DepthwiseConv
     /// The Winograd path's geometry and transformed weights (nil on the other paths).
     let wino: Winograd?
-    /// The GEMMs' left operands: W per group (pointwise, im2col) or the 16 transformed
-    /// weight matrices (Winograd), in the kernel's layout; nil on the depthwise path.
+    let winoF4: WinogradF4?
+    /// The GEMMs' left operands: W per group (pointwise, im2col) or the 16 (36)
+    /// transformed weight matrices (Winograd F(2×2), F(4×4)), in the kernel's layout; nil on the depthwise path.
     let left: PackedOperand?
     let kernel: UnsafePointer<edge_gemm_kernel>
     /// Scratch offsets (floats): the GEMM's packed right operand and, when W is not
@@ -74,8 +78,10 @@ public struct ConvLayer: LayerKernel {
     public let scratchFloats: Int
     public let flops: Int
 
-    /// Whether load chose the Winograd path (for tests and reports).
-    public var usesWinograd: Bool { path == .winograd }
+    /// Whether load chose a Winograd path, F(2×2) or F(4×4) (for tests and reports).
+    public var usesWinograd: Bool { path == .winograd || path == .winogradF4 }
+    /// Output tile side of the chosen Winograd path: 2, 4, or 0 on the other paths.
+    public var winogradTile: Int { path == .winogradF4 ? 4 : path == .winograd ? 2 : 0 }
 
     public init(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef]) throws(EdgeError) {
         let params = try ConvParams(op)
@@ -126,7 +132,7 @@ public struct ConvLayer: LayerKernel {
         let kernel = GemmKernel.best
         self.kernel = kernel
         if wt.isConstant && Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
-            path = .winograd
+            path = WinogradF4.preferred(h: h, w: w) ? .winogradF4 : .winograd
         } else if groupIn == 1 {
             path = .depthwise
         } else if h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1
@@ -137,8 +143,23 @@ public struct ConvLayer: LayerKernel {
         }
 
         var gemmN = 0, gemmDepth = 0, below = 0
-        if path == .winograd {
+        if path == .winogradF4 {
             tile = 0
+            let plan = WinogradF4(c: c, m: m, h: h, w: w)
+            _ = try SizeCheck.multiply(36 * (c + m), plan.ld, op: op, what: "Winograd scratch")
+            _ = try SizeCheck.multiply(36 * m, c, op: op, what: "Winograd weights")
+            wino = nil
+            winoF4 = plan
+            // Transformed weights: 36 matrices [M x C], packed once, the plain copy dropped.
+            let u = WinogradF4Weights(wt.data, m: m, c: c)
+            left = try PackedOperand(kernel: kernel, source: u.u, constant: true, rows: m, depth: c,
+                                     rowStride: c, depthStride: 1, count: 36, itemStride: m * c)
+            below = plan.scratchFloats
+            gemmN = plan.chunkRows * plan.tilesW
+            gemmDepth = c
+        } else if path == .winograd {
+            tile = 0
+            winoF4 = nil
             let plan = Winograd(c: c, m: m, h: h, w: w)
             _ = try SizeCheck.multiply(16 * (c + m), plan.ld, op: op, what: "Winograd scratch")
             _ = try SizeCheck.multiply(16 * m, c, op: op, what: "Winograd weights")
@@ -155,6 +176,7 @@ public struct ConvLayer: LayerKernel {
             tile = Swift.min(outPlane, Swift.max(fit, ConvLayer.im2colMinTile))
             below = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
             wino = nil
+            winoF4 = nil
             left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
                                      depth: depth, rowStride: depth, depthStride: 1,
                                      count: g, itemStride: groupOut * depth)
@@ -168,10 +190,12 @@ public struct ConvLayer: LayerKernel {
                                        op: op, what: "padded plane scratch")
             below = DepthwiseConv(h: h, w: w).scratchFloats
             wino = nil
+            winoF4 = nil
             left = nil
         } else {
             tile = 0
             wino = nil
+            winoF4 = nil
             left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
                                      depth: groupIn, rowStride: groupIn, depthStride: 1,
                                      count: g, itemStride: groupOut * groupIn)
@@ -189,6 +213,12 @@ public struct ConvLayer: LayerKernel {
         let inPlane = h.input * w.input
         let outPlane = h.output * w.output
         switch path {
+        case .winogradF4:
+            guard let plan = winoF4, let left else { return }
+            for b in 0..<batch {
+                plan.run(x: x + b * inChannels * inPlane, u: left, bias: bias, activation: activation,
+                         y: y + b * outChannels * outPlane, scratch: scratch, gemmScratch: scratch + gemmScratch)
+            }
         case .winograd:
             guard let plan = wino, let left else { return }
             for b in 0..<batch {

@@ -1,4 +1,4 @@
-/// Which kernel load chose for a layer ("winograd avx2-6x16", "depthwise", ...), for
+/// Which kernel load chose for a layer ("winograd-f4 avx2-6x16", "depthwise", ...), for
 /// `edgec bench` and `edgec inspect`. Empty for layers with a single implementation.
 extension Layer {
     public var kernelChoice: String {
@@ -24,7 +24,8 @@ extension Layer {
 extension ConvLayer {
     public var kernelChoice: String {
         switch path {
-        case .winograd: return "winograd " + GemmKernel.name
+        case .winogradF4: return "winograd-f4 " + GemmKernel.name
+        case .winograd: return "winograd-f2 " + GemmKernel.name
         case .pointwise: return "1x1 " + GemmKernel.name
         case .im2col: return "im2col " + GemmKernel.name
         case .depthwise: return "depthwise"

@@ -1,0 +1,343 @@
+/// Winograd F(4×4, 3×3) convolution (Lavin & Gray 2016) for 3×3, stride 1, dilation 1,
+/// group 1 convs: the same scheme as `Winograd` (F(2×2, 3×3), see there) with 4×4 output
+/// tiles read from 6×6 input patches, so 36 GEMMs
+///     M_k[M × T] = U_k[M × C] · V_k[C × T],   k = 6i + j,
+/// and 36/16 = 2.25 multiplies per output instead of 4 (F(2×2)) or 9 (direct).
+///
+/// Interpolation points 0, ±1, ±2 and ∞, the best-conditioned integer choice for six
+/// points (Lavin & Gray's matrices):
+///     Bᵀ = [4  0 -5  0 1 0;  0 -4 -4  1 1 0;  0  4 -4 -1 1 0;
+///           0 -2 -1  2 1 0;  0  2 -1 -2 1 0;  0  4  0 -5 0 1]
+///     G  = [¼ 0 0; -⅙ -⅙ -⅙; -⅙ ⅙ -⅙; 1/24 1/12 ⅙; 1/24 -1/12 ⅙; 0 0 1]
+///     Aᵀ = [1 1 1 1 1 0;  0 1 -1 2 -2 0;  0 1 1 4 4 0;  0 1 -1 8 -8 1]
+/// Numerics: the constants up to 8 (output) and 5 (input) cost about one decimal digit
+/// against F(2×2) in fp32; the weights are transformed in Double so only the input and
+/// output transforms and the GEMM round. Measured errors are in BENCHMARKS.md.
+///
+/// Layout and vectorization follow `Winograd`: tiles in chunks of whole tile rows
+/// (bounded scratch), a zero-padded copy of the chunk's input rows per channel, the row
+/// transform d B on every padded row (each is shared by two tile rows), then Bᵀ (·) per
+/// tile row, both on 8 horizontally adjacent tiles at a time (`SIMD8`, the tiles' columns
+/// split out of 32-float loads). Groups of 8 tiles that run past a tile row land in the
+/// next row's slots or in V's padding (`ld` ≥ tiles + 8). The output transform adds the
+/// bias; the activation runs on each output row while it is in cache.
+
+/// The 36 transformed weight matrices of one conv (allocated at load; ConvLayer packs
+/// them for the GEMM kernel and drops this plain copy).
+import CEdgeSupport
+
+final class WinogradF4Weights {
+    /// 36 matrices [M × C], row-major, matrix k = 6i + j at `u + k * m * c`.
+    let u: UnsafeMutablePointer<Float>
+    let m: Int
+    let c: Int
+
+    /// Row i of G, in Double: the transform runs once, so it need not round twice.
+    static func g(_ i: Int) -> (Double, Double, Double) {
+        switch i {
+        case 0: return (0.25, 0, 0)
+        case 1: return (-1.0 / 6, -1.0 / 6, -1.0 / 6)
+        case 2: return (-1.0 / 6, 1.0 / 6, -1.0 / 6)
+        case 3: return (1.0 / 24, 1.0 / 12, 1.0 / 6)
+        case 4: return (1.0 / 24, -1.0 / 12, 1.0 / 6)
+        default: return (0, 0, 1)
+        }
+    }
+
+    /// `g` is an ONNX weight tensor [M, C, 3, 3].
+    init(_ f: UnsafePointer<Float>, m: Int, c: Int) {
+        self.m = m
+        self.c = c
+        let plane = m * c
+        u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * plane)
+        for oc in 0..<m {
+            for ic in 0..<c {
+                let k = f + (oc * c + ic) * 9
+                // t = G g (6×3), then U = t Gᵀ (6×6).
+                var t = SIMD32<Double>()   // t[i * 3 + j], 18 used
+                for i in 0..<6 {
+                    let (a, b, cc) = WinogradF4Weights.g(i)
+                    for j in 0..<3 {
+                        t[i * 3 + j] = a * Double(k[j]) + b * Double(k[3 + j]) + cc * Double(k[6 + j])
+                    }
+                }
+                let at = u + oc * c + ic
+                for i in 0..<6 {
+                    for j in 0..<6 {
+                        let (a, b, cc) = WinogradF4Weights.g(j)
+                        let v = t[i * 3] * a + t[i * 3 + 1] * b + t[i * 3 + 2] * cc
+                        at[(i * 6 + j) * plane] = Float(v)
+                    }
+                }
+            }
+        }
+    }
+
+    deinit { u.deallocate() }
+}
+
+/// The per-layer geometry of the F(4×4, 3×3) path and its run loop.
+struct WinogradF4 {
+    /// Scratch budget for one chunk's V and M matrices, in floats (4 MiB, as F(2×2)).
+    static let budgetFloats = 1 << 20
+
+    let c: Int
+    let m: Int
+    let h: WindowAxis
+    let w: WindowAxis
+    let tilesH: Int
+    let tilesW: Int
+    /// `tilesW` rounded up to a multiple of 8 (the transforms' vector width).
+    let tilesW8: Int
+    /// Tile rows per chunk and the leading dimension of the V and M rows.
+    let chunkRows: Int
+    let ld: Int
+    /// Padded input rows (one chunk of one channel): width and height.
+    let padW: Int
+    let padH: Int
+    /// Scratch layout, in floats from the start.
+    let vOffset: Int
+    let mOffset: Int
+    let padOffset: Int
+    /// Four output row buffers of `rowFloats` each.
+    let rowOffset: Int
+    let rowFloats: Int
+    /// Row-transformed padded rows: 6 planes [padH × tilesW8].
+    let hOffset: Int
+    let scratchFloats: Int
+
+    init(c: Int, m: Int, h: WindowAxis, w: WindowAxis) {
+        self.c = c
+        self.m = m
+        self.h = h
+        self.w = w
+        tilesH = (h.output + 3) / 4
+        tilesW = (w.output + 3) / 4
+        tilesW8 = (tilesW + 7) & ~7
+        let perTile = 36 * (c + m)
+        let fit = Swift.max(1, WinogradF4.budgetFloats / perTile / tilesW)
+        chunkRows = Swift.min(tilesH, fit)
+        ld = (chunkRows * tilesW + 8 + 15) & ~15
+        // The row transform of the last 8-tile group loads 32 floats from 4 * tx + 4.
+        padW = 4 * tilesW8 + 8
+        padH = 4 * chunkRows + 2
+        rowFloats = 4 * tilesW8 + 16
+        vOffset = 0
+        mOffset = 36 * c * ld
+        padOffset = mOffset + 36 * m * ld
+        rowOffset = padOffset + padW * padH + 16
+        hOffset = rowOffset + 4 * rowFloats
+        scratchFloats = hOffset + 6 * padH * tilesW8 + 16
+    }
+
+    /// Whether a conv that F(2×2) handles (`Winograd.applies`) runs faster on F(4×4):
+    /// both output sides at least `minSide` (narrower planes waste much of each 4×4 tile)
+    /// and enough 4×4 tiles that the 36 GEMMs are not too thin. Measured on ResNet-18
+    /// (AVX-512 12x32 tile, 1 thread, CPU time): F(4×4) vs F(2×2) 1.15x faster at 56×56
+    /// (196 tiles), 1.05x at 28×28 (49), 0.61x at 14×14 (16 tiles, C = M = 256).
+    static func preferred(h: WindowAxis, w: WindowAxis) -> Bool {
+        h.output >= minSide && w.output >= minSide
+            && ((h.output + 3) / 4) * ((w.output + 3) / 4) >= minTiles
+    }
+
+    static var minSide: Int { 8 }
+    static var minTiles: Int { 32 }
+
+    /// `u` holds the 36 transformed weight matrices packed at load; `gemmScratch` the
+    /// GEMMs' packed right operand (after this plan's `scratchFloats`).
+    func run(x: UnsafePointer<Float>, u: PackedOperand, bias: UnsafePointer<Float>?,
+             activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+             gemmScratch: UnsafeMutablePointer<Float>) {
+        let v = scratch + vOffset, mm = scratch + mOffset
+        var ty0 = 0
+        while ty0 < tilesH {
+            let rows = Swift.min(chunkRows, tilesH - ty0)
+            let tiles = rows * tilesW
+            inputTransform(x, firstTileRow: ty0, rows: rows, into: v, pad: scratch + padOffset,
+                           hbuf: scratch + hOffset)
+            if let packed = u.packed {
+                // The 36 products as one batch: one parallel region (one wake-up and one
+                // join) instead of 36 when the pool has several threads.
+                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
+                edge_gemm_batch_parallel(u.kernel, 36, m, tiles, c, packed.pointer, u.itemFloats, v, c * ld,
+                                         ld, 1, mm, m * ld, ld, 1, &ep, gemmScratch)
+            } else {
+                for k in 0..<36 {
+                    packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
+                               right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
+                               bias: nil, activation: .none, scratch: gemmScratch)
+                }
+            }
+            outputTransform(mm, firstTileRow: ty0, rows: rows, bias: bias, activation: activation,
+                            into: y, rowBuffer: scratch + rowOffset)
+            ty0 += rows
+        }
+    }
+
+    /// V_k[ic][t] for the chunk's tiles, every input channel.
+    func inputTransform(_ x: UnsafePointer<Float>, firstTileRow ty0: Int, rows: Int,
+                        into v: UnsafeMutablePointer<Float>, pad: UnsafeMutablePointer<Float>,
+                        hbuf: UnsafeMutablePointer<Float>) {
+        let inH = h.input, inW = w.input, pw = padW
+        let left = w.padBefore
+        let copyW = Swift.max(0, Swift.min(inW, pw - left))
+        let kStride = c * ld
+        let rowsIn = 4 * rows + 2
+        let hs = padH * tilesW8
+        for ic in 0..<c {
+            let plane = x + ic * inH * inW
+            // Zero-padded copy of input rows 4*ty0 - padTop ..< +rowsIn.
+            for q in 0..<rowsIn {
+                let dst = pad + q * pw
+                let ih = 4 * ty0 + q - h.padBefore
+                if ih < 0 || ih >= inH {
+                    dst.update(repeating: 0, count: pw)
+                } else {
+                    dst.update(repeating: 0, count: left)
+                    (dst + left).update(from: plane + ih * inW, count: copyW)
+                    (dst + left + copyW).update(repeating: 0, count: pw - left - copyW)
+                }
+            }
+            for q in 0..<rowsIn {
+                let p = UnsafePointer(pad + q * pw)
+                let o = hbuf + q * tilesW8
+                var tx = 0
+                while tx < tilesW {
+                    WinogradF4.rowTransform8(p + 4 * tx, o + tx, hs)
+                    tx += 8
+                }
+            }
+            let vc = v + ic * ld
+            for r in 0..<rows {
+                let base = vc + r * tilesW
+                let h0 = UnsafePointer(hbuf + 4 * r * tilesW8)
+                for j in 0..<6 {
+                    let hj = h0 + j * hs
+                    var tx = 0
+                    while tx < tilesW {
+                        WinogradF4.columnTransform8(hj + tx, tilesW8, base + tx + j * kStride, 6 * kStride)
+                        tx += 8
+                    }
+                }
+            }
+        }
+    }
+
+    /// The six outputs of (d0..d5) Bᵀ's rows, shared by the row and column transforms.
+    @inline(__always)
+    static func transform6(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>,
+                           _ d3: SIMD8<Float>, _ d4: SIMD8<Float>, _ d5: SIMD8<Float>,
+                           _ store: (Int, SIMD8<Float>) -> Void) {
+        let four: Float = 4, five: Float = 5, two: Float = 2
+        store(0, four * d0 - five * d2 + d4)
+        let p = d4 - four * d2, q = d3 - four * d1   // o1 = p + q, o2 = p - q
+        store(1, p + q)
+        store(2, p - q)
+        let r = d4 - d2, s = two * (d3 - d1)         // o3 = r + s, o4 = r - s
+        store(3, r + s)
+        store(4, r - s)
+        store(5, four * d1 - five * d3 + d5)
+    }
+
+    /// Row transform d B of 8 adjacent tiles' row (columns d0..d5 of tile t at
+    /// `p + 4t`), into 6 planes `hs` apart.
+    @inline(__always)
+    static func rowTransform8(_ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ hs: Int) {
+        let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self)
+        let b = UnsafeRawPointer(p + 4).loadUnaligned(as: SIMD32<Float>.self)
+        let ae = a.evenHalf, ao = a.oddHalf
+        let d0 = ae.evenHalf, d1 = ao.evenHalf, d2 = ae.oddHalf, d3 = ao.oddHalf
+        let d4 = b.evenHalf.evenHalf, d5 = b.oddHalf.evenHalf
+        transform6(d0, d1, d2, d3, d4, d5) { i, value in
+            UnsafeMutableRawPointer(o + i * hs).storeBytes(of: value, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// Column transform Bᵀ (·) of 8 tiles from six row-transformed rows `pitch` apart,
+    /// to V positions k = 6i + j (`ks` = 6 matrices).
+    @inline(__always)
+    static func columnTransform8(_ p: UnsafePointer<Float>, _ pitch: Int, _ out: UnsafeMutablePointer<Float>, _ ks: Int) {
+        @inline(__always)
+        func row(_ i: Int) -> SIMD8<Float> { UnsafeRawPointer(p + i * pitch).loadUnaligned(as: SIMD8<Float>.self) }
+        transform6(row(0), row(1), row(2), row(3), row(4), row(5)) { i, value in
+            UnsafeMutableRawPointer(out + i * ks).storeBytes(of: value, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// Y = Aᵀ m A for the chunk's tiles, + bias, + activation, every output channel.
+    func outputTransform(_ mm: UnsafePointer<Float>, firstTileRow ty0: Int, rows: Int,
+                         bias: UnsafePointer<Float>?, activation: Activation,
+                         into y: UnsafeMutablePointer<Float>, rowBuffer: UnsafeMutablePointer<Float>) {
+        let outH = h.output, outW = w.output
+        let kStride = m * ld
+        let rf = rowFloats
+        for oc in 0..<m {
+            let bv = bias.map { $0[oc] } ?? 0
+            let src = mm + oc * ld
+            let plane = y + oc * outH * outW
+            for r in 0..<rows {
+                let base = src + r * tilesW
+                var tx = 0
+                while tx < tilesW {
+                    WinogradF4.outputTile8(base + tx, kStride, bv, rowBuffer + 4 * tx, rf)
+                    tx += 8
+                }
+                for a in 0..<4 {
+                    let oh = 4 * (ty0 + r) + a
+                    if oh >= outH { break }
+                    let dst = plane + oh * outW
+                    dst.update(from: rowBuffer + a * rf, count: outW)
+                    activation.apply(dst, count: outW)
+                }
+            }
+        }
+    }
+
+    /// The four outputs of m0..m5 through Aᵀ's rows.
+    @inline(__always)
+    static func inverse6(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>,
+                         _ m3: SIMD8<Float>, _ m4: SIMD8<Float>, _ m5: SIMD8<Float>)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let two: Float = 2, four: Float = 4, eight: Float = 8
+        let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
+        return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + m5)
+    }
+
+    /// Aᵀ m A + bias for 8 adjacent tiles: 32 outputs of each of four rows, `rowPitch`
+    /// apart from `rows`.
+    @inline(__always)
+    static func outputTile8(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
+                            _ rows: UnsafeMutablePointer<Float>, _ rowPitch: Int) {
+        @inline(__always)
+        func ld8(_ k: Int) -> SIMD8<Float> { UnsafeRawPointer(p + k * ks).loadUnaligned(as: SIMD8<Float>.self) }
+        // Aᵀ m per column j: s[a][j] for the 4 output rows a.
+        let c0 = inverse6(ld8(0), ld8(6), ld8(12), ld8(18), ld8(24), ld8(30))
+        let c1 = inverse6(ld8(1), ld8(7), ld8(13), ld8(19), ld8(25), ld8(31))
+        let c2 = inverse6(ld8(2), ld8(8), ld8(14), ld8(20), ld8(26), ld8(32))
+        let c3 = inverse6(ld8(3), ld8(9), ld8(15), ld8(21), ld8(27), ld8(33))
+        let c4 = inverse6(ld8(4), ld8(10), ld8(16), ld8(22), ld8(28), ld8(34))
+        let c5 = inverse6(ld8(5), ld8(11), ld8(17), ld8(23), ld8(29), ld8(35))
+        let bv = SIMD8<Float>(repeating: bias)
+        @inline(__always)
+        func store(_ a: Int, _ y: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+            let row = interleave4(y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv)
+            UnsafeMutableRawPointer(rows + a * rowPitch).storeBytes(of: row, as: SIMD32<Float>.self)
+        }
+        store(0, inverse6(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+        store(1, inverse6(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
+        store(2, inverse6(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
+        store(3, inverse6(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
+    }
+
+    /// Lanes a[t], b[t], c[t], d[t] for t = 0..<8: the four columns of 8 tiles in order.
+    @inline(__always)
+    static func interleave4(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>)
+        -> SIMD32<Float> {
+        let ac = Winograd.interleave(a, c), bd = Winograd.interleave(b, d)
+        return SIMD32<Float>(
+            ac[0], bd[0], ac[1], bd[1], ac[2], bd[2], ac[3], bd[3],
+            ac[4], bd[4], ac[5], bd[5], ac[6], bd[6], ac[7], bd[7],
+            ac[8], bd[8], ac[9], bd[9], ac[10], bd[10], ac[11], bd[11],
+            ac[12], bd[12], ac[13], bd[13], ac[14], bd[14], ac[15], bd[15])
+    }
+}
