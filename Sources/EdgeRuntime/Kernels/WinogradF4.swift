@@ -22,10 +22,10 @@
 /// next row's slots or in V's padding (`ld` ≥ tiles + 8). The output transform adds the
 /// bias; the activation runs on each output row while it is in cache.
 
-/// The 36 transformed weight matrices of one conv (allocated at load; ConvLayer packs
-/// them for the GEMM kernel and drops this plain copy).
 import CEdgeSupport
 
+/// The 36 transformed weight matrices of one conv (allocated at load; ConvLayer packs
+/// them for the GEMM kernel and drops this plain copy).
 final class WinogradF4Weights {
     /// 36 matrices [M × C], row-major, matrix k = 6i + j at `u + k * m * c`.
     let u: UnsafeMutablePointer<Float>
