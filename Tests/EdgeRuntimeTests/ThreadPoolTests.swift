@@ -85,7 +85,9 @@ final class ThreadPoolTests: XCTestCase {
                         }
                     }, n, outer)
                 }
-                for i in 0..<(outer * inner) where counts[i] != 1 {
+                // An outer job of one task runs inline without taking the pool, so its nested
+                // job may go to the workers (thread != 0): there only "every index once" holds.
+                for i in 0..<(outer * inner) where (outer == 1 ? counts[i] % 1000 : counts[i]) != 1 {
                     XCTFail("\(threads) threads, \(outer)x\(inner): slot \(i) is \(counts[i])")
                     break
                 }
