@@ -51,6 +51,12 @@
             a += MR;                                                                          \
             b += ldb;                                                                         \
         }                                                                                     \
+        /* Clamps (none, Relu, Clip) on the registers in the unrolled store; the other       \
+           kinds in one rolled pass over the tile just stored (still in L1), so their code   \
+           (exp, selects) is expanded once per kernel, not MR * NV times (+26 KB on NEON). */ \
+        const long kind = fin ? fin->act.kind : EDGE_ACT_NONE;                                \
+        const float lo = kind == EDGE_ACT_RELU ? 0.0f : kind == EDGE_ACT_CLIP ? fin->act.alpha : -INFINITY; \
+        const float hi = kind == EDGE_ACT_CLIP ? fin->act.beta : INFINITY;                    \
         EDGE_UNROLL for (int r = 0; r < MR; r++) {                                            \
             if (r >= rows) break;                                                             \
             EDGE_UNROLL for (int v = 0; v < NV; v++) {                                        \
@@ -68,8 +74,17 @@
                         memcpy(&res, fin->residual + r * rsc + v * W, sizeof(VT));            \
                         x += res;                                                             \
                     }                                                                         \
-                    x = EDGE_ACTIVATE(VT, x, &fin->act);                                      \
+                    x = EDGE_VCLAMP(x, lo, hi);                                               \
                 }                                                                             \
+                memcpy(dst, &x, sizeof(VT));                                                  \
+            }                                                                                 \
+        }                                                                                     \
+        if (kind > EDGE_ACT_CLIP) {                                                           \
+            for (long q = 0; q < rows * NV; q++) {                                            \
+                float *dst = c + (q / NV) * rsc + (q % NV) * W;                               \
+                VT x;                                                                         \
+                memcpy(&x, dst, sizeof(VT));                                                  \
+                x = EDGE_ACTIVATE(VT, x, &fin->act);                                          \
                 memcpy(dst, &x, sizeof(VT));                                                  \
             }                                                                                 \
         }                                                                                     \
