@@ -164,17 +164,24 @@ def bench_edge_compiled(edgec: Path, onnx_path: Path, iterations: int, warmup: i
     return res
 
 
-def bench_ort(onnx_path: Path, iterations: int, warmup: int, seed: int, threads: int = 1) -> dict:
-    import onnx
+def ort_session_options(threads: int):
+    """The onnxruntime settings every benchmark here uses: `threads` intra-op threads, one
+    inter-op thread, sequential execution, every graph optimization."""
     import onnxruntime as ort
-
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.log_severity_level = 3
-    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+    return so
+
+
+def bench_ort(onnx_path: Path, iterations: int, warmup: int, seed: int, threads: int = 1) -> dict:
+    import onnx
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(onnx_path), ort_session_options(threads), providers=["CPUExecutionProvider"])
     model = onnx.load(str(onnx_path))
     shapes = {n: INPUT_SHAPE for n in em.symbolic_inputs(model)}
     feeds = em.random_inputs(model, shapes, seed=seed)
