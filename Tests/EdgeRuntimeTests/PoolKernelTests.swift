@@ -1,3 +1,4 @@
+import CEdgeSupport
 import EdgeFormat
 import EdgeReference
 import EdgeRuntime
@@ -75,26 +76,84 @@ final class PoolKernelTests: XCTestCase {
         for _ in 0..<150 { checkAverage(PoolKernelTests.randomCase(&rng, dilated: false), &rng) }
     }
 
+    /// A random pool for the row-buffer paths: W window `kernelW` at `strideW` (no
+    /// dilation), any H window (kernel, stride, dilation), pads, ceil mode, `widths` wide.
+    static func rowBufferCase(_ rng: inout SeededRNG, kernelW: Int, strideW: Int, kernelH: ClosedRange<Int>,
+                              widths: ClosedRange<Int>) -> Case {
+        var t = Case()
+        t.n = rng.int(1...2)
+        t.c = rng.int(1...3)
+        t.kernel = [rng.int(kernelH), kernelW]
+        t.strides = [rng.int(1...3), strideW]
+        t.dilations = [rng.pick([1, 1, 2]), 1]
+        t.pads = [rng.int(0...(t.kernel[0] - 1)), rng.int(0...(t.kernel[1] - 1)),
+                  rng.int(0...(t.kernel[0] - 1)), rng.int(0...(t.kernel[1] - 1))]
+        t.ceilMode = rng.bool()
+        t.h = Swift.max(1, (t.kernel[0] - 1) * t.dilations[0] + 1 - t.pads[0] - t.pads[2] + rng.int(0...8))
+        t.w = rng.int(widths)
+        return t
+    }
+
     /// The stride-2 SIMD max-pool path (W kernel 2 or 3, ≥ 8 outputs per row): random
     /// H windows (kernel, stride, dilation), pads, ceil mode, odd and even extents.
     func testMaxPoolStride2Fast() {
         var rng = SeededRNG(seed: 0x5F2)
         for _ in 0..<120 {
-            var t = Case()
-            t.n = rng.int(1...2)
-            t.c = rng.int(1...3)
-            t.kernel = [rng.int(1...4), rng.pick([2, 3])]
-            t.strides = [rng.int(1...3), 2]
-            t.dilations = [rng.pick([1, 1, 2]), 1]
-            t.pads = [rng.int(0...(t.kernel[0] - 1)), rng.int(0...(t.kernel[1] - 1)),
-                      rng.int(0...(t.kernel[0] - 1)), rng.int(0...(t.kernel[1] - 1))]
-            t.ceilMode = rng.bool()
-            t.h = Swift.max(1, (t.kernel[0] - 1) * t.dilations[0] + 1 - t.pads[0] - t.pads[2] + rng.int(0...8))
-            t.w = rng.int(16...45)
-            checkMax(t, &rng)
+            let kernelW = rng.pick([2, 3])
+            checkMax(PoolKernelTests.rowBufferCase(&rng, kernelW: kernelW, strideW: 2, kernelH: 1...4, widths: 16...45),
+                     &rng)
         }
         checkMax(Case(n: 1, c: 3, h: 111, w: 113, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]), &rng)
         checkMax(Case(n: 1, c: 2, h: 16, w: 16, kernel: [2, 2], strides: [2, 2]), &rng)
+    }
+
+    /// The stride-1 row-buffer path (any W kernel, ≥ 8 outputs per row; YOLO's 5×5/1
+    /// SPPF pool): random H windows, pads, ceil mode, outputs not a multiple of 8.
+    func testMaxPoolStride1Fast() {
+        var rng = SeededRNG(seed: 0x5F1)
+        for _ in 0..<120 {
+            let kernelW = rng.int(1...7)
+            checkMax(PoolKernelTests.rowBufferCase(&rng, kernelW: kernelW, strideW: 1, kernelH: 1...5, widths: 14...45),
+                     &rng)
+        }
+        checkMax(Case(n: 1, c: 4, h: 14, w: 14, kernel: [5, 5], strides: [1, 1], pads: [2, 2, 2, 2]), &rng)
+    }
+
+    /// Max pools with a thread pool current (planes split over the threads, a worker's row
+    /// buffer in its pool scratch): the row-buffer paths and the generic one, exact on 1, 2
+    /// and 3 threads, with enough outputs that the split happens.
+    func testMaxPoolOnThreads() {
+        var rng = SeededRNG(seed: 0x5F3)
+        let cases = [
+            Case(n: 1, c: 24, h: 41, w: 39, kernel: [5, 5], strides: [1, 1], pads: [2, 2, 2, 2]),
+            Case(n: 2, c: 9, h: 83, w: 81, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),
+            Case(n: 1, c: 17, h: 40, w: 44, kernel: [2, 3], strides: [1, 1], dilations: [1, 2]),
+        ]
+        for t in cases {
+            let x = makeRandomTensor(shape: [t.n, t.c, t.h, t.w], rng: &rng)
+            let ref = PoolReference.maxPool(x: x.values, xShape: x.shape, kernel: t.kernel, strides: t.strides,
+                                            dilations: t.dilations, pads: t.pads, ceilMode: t.ceilMode)
+            XCTAssertGreaterThanOrEqual(ref.values.count, MaxPoolLayer.parallelMinOutputs, "\(t) too small to split")
+            for threads in [1, 2, 3] {
+                let y = makeTensor(shape: ref.shape)
+                let window = Window2D(kernel: t.kernel, strides: t.strides, dilations: t.dilations, pads: t.pads)
+                let op = makeOp(.maxPool, inputs: [x], outputs: [y], params: MaxPoolParams(window: window))
+                let pool = threads > 1 ? edge_pool_create(Int32(threads), edge_gemm_max_scratch_floats()) : nil
+                defer { edge_pool_destroy(pool) }
+                if threads > 1 && pool == nil { return XCTFail("no pool") }
+                do {
+                    let layer = try buildLayer(op, inputs: [x], outputs: [y])
+                    edge_pool_set_current(pool)
+                    runLayer(layer)
+                    edge_pool_set_current(nil)
+                } catch {
+                    return XCTFail("build failed: \(error.message) (\(t))")
+                }
+                XCTAssertTrue(y.guardIntact, "output guard overwritten: \(t), \(threads) threads")
+                let wrong = zip(y.values, ref.values).filter { $0 != $1 }.count
+                XCTAssertEqual(wrong, 0, "outputs that differ from the reference: \(t), \(threads) threads")
+            }
+        }
     }
 
     /// ResNet's stem pool and the classic 2×2 / 3×3 ceil-mode pools.

@@ -64,17 +64,20 @@ func averagePoolPlane(_ x: UnsafePointer<Float>, h: WindowAxis, w: WindowAxis,
     }
 }
 
-/// Max pooling with stride 2 and a 2- or 3-wide, dilation-free window along W (ResNet's
-/// 3×3/2 stem pool, the classic 2×2/2), at least 8 outputs per row; any window along H.
+/// Max pooling over a row buffer, for dilation-free windows along W that are either
+/// stride 2 and 2 or 3 wide (ResNet's 3×3/2 stem pool, the classic 2×2/2) or stride 1 and
+/// any width (YOLO's 5×5/1 SPPF pools), with at least 8 outputs per row; any window along H.
 ///
 /// Each output row is two passes over a row buffer (`row`, from scratch):
 /// 1. the max of the window's input rows inside the input, element-wise, written at
 ///    `row[padLeft ..< padLeft + inW]` between -inf margins (padding never wins a max,
 ///    and a ceil-mode window clipped by the input's end takes the max of what remains);
-/// 2. output `ow` is the max of `row[2ow ..< 2ow + kW]`: 8 outputs per step from two
-///    16-wide loads split into even and odd lanes, the last step moved back to end at
-///    the row's end (recomputing a few outputs) instead of a scalar tail.
-struct MaxPoolStride2 {
+/// 2. output `ow` is the max of `row[s*ow ..< s*ow + kW]`, 8 outputs per step. Stride 2:
+///    two 16-wide loads split into even and odd lanes; stride 1: one 8-wide load per tap.
+///    The last step is moved back to end at the row's end (recomputing a few outputs)
+///    instead of a scalar tail.
+/// The separable order costs kH + kW vector maxes per 8 outputs instead of kH * kW.
+struct MaxPoolRows {
     let h: WindowAxis
     let w: WindowAxis
     /// Floats of the row buffer.
@@ -88,13 +91,15 @@ struct MaxPoolStride2 {
     }
 
     static func applies(h: WindowAxis, w: WindowAxis) -> Bool {
-        w.stride == 2 && w.dilation == 1 && (w.kernel == 2 || w.kernel == 3) && w.output >= 8
+        guard w.dilation == 1 && w.output >= 8 else { return false }
+        return w.stride == 1 || (w.stride == 2 && (w.kernel == 2 || w.kernel == 3))
     }
 
     init(h: WindowAxis, w: WindowAxis) {
         self.h = h
         self.w = w
-        rowFloats = Swift.max(w.padBefore + w.input, 2 * w.output + 2) + 32
+        // Pass 2 reads up to row[s*(outW - 8) + 16 + 8] (stride 2) or row[outW + kW + 8].
+        rowFloats = Swift.max(w.padBefore + w.input, w.stride * w.output + w.kernel) + 32
     }
 
     func run(_ x: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
@@ -103,7 +108,6 @@ struct MaxPoolStride2 {
         let left = w.padBefore
         row.update(repeating: lowest, count: rowFloats)
         let inner = row + left
-        let three = w.kernel == 3
         for oh in 0..<h.output {
             // Pass 1: vertical max of the rows inside the input.
             var first = true
@@ -119,28 +123,56 @@ struct MaxPoolStride2 {
                     while i + 8 <= inW {
                         let a = UnsafeRawPointer(inner + i).loadUnaligned(as: SIMD8<Float>.self)
                         let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(inner + i).storeBytes(of: MaxPoolStride2.vmax(a, b), as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(inner + i).storeBytes(of: MaxPoolRows.vmax(a, b), as: SIMD8<Float>.self)
                         i += 8
                     }
                     while i < inW { inner[i] = Swift.max(inner[i], src[i]); i += 1 }
                 }
             }
             if first { inner.update(repeating: lowest, count: inW) }
-            // Pass 2: horizontal max, stride 2.
+            // Pass 2: horizontal max.
             let out = y + oh * outW
-            var ow = 0
-            while true {
-                if ow > outW &- 8 { ow = outW &- 8 }
-                let p = UnsafeRawPointer(row + 2 &* ow)
-                let a = p.loadUnaligned(as: SIMD16<Float>.self)
-                var m = MaxPoolStride2.vmax(a.evenHalf, a.oddHalf)
-                if three {
-                    m = MaxPoolStride2.vmax(m, (p + 8).loadUnaligned(as: SIMD16<Float>.self).evenHalf)
-                }
-                UnsafeMutableRawPointer(out + ow).storeBytes(of: m, as: SIMD8<Float>.self)
-                if ow == outW &- 8 { break }
-                ow &+= 8
+            if w.stride == 2 {
+                horizontalStride2(row, into: out)
+            } else {
+                horizontalStride1(row, into: out)
             }
+        }
+    }
+
+    private func horizontalStride2(_ row: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let outW = w.output
+        let three = w.kernel == 3
+        var ow = 0
+        while true {
+            if ow > outW &- 8 { ow = outW &- 8 }
+            let p = UnsafeRawPointer(row + 2 &* ow)
+            let a = p.loadUnaligned(as: SIMD16<Float>.self)
+            var m = MaxPoolRows.vmax(a.evenHalf, a.oddHalf)
+            if three {
+                m = MaxPoolRows.vmax(m, (p + 8).loadUnaligned(as: SIMD16<Float>.self).evenHalf)
+            }
+            UnsafeMutableRawPointer(out + ow).storeBytes(of: m, as: SIMD8<Float>.self)
+            if ow == outW &- 8 { break }
+            ow &+= 8
+        }
+    }
+
+    private func horizontalStride1(_ row: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let outW = w.output, kW = w.kernel
+        var ow = 0
+        while true {
+            if ow > outW &- 8 { ow = outW &- 8 }
+            let p = UnsafeRawPointer(row + ow)
+            var m = p.loadUnaligned(as: SIMD8<Float>.self)
+            var kw = 1
+            while kw < kW {
+                m = MaxPoolRows.vmax(m, (p + kw &* 4).loadUnaligned(as: SIMD8<Float>.self))
+                kw &+= 1
+            }
+            UnsafeMutableRawPointer(out + ow).storeBytes(of: m, as: SIMD8<Float>.self)
+            if ow == outW &- 8 { break }
+            ow &+= 8
         }
     }
 }
