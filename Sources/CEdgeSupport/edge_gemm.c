@@ -257,6 +257,36 @@ static void edge_store_partial(const float *tmp, long nr, float *c, long rsc, lo
     }
 }
 
+/// The MC x KC block of packed L the tiles read after the one at rows i0, depth p0:
+/// software-prefetched while the current block's passes (one per column panel) run from
+/// L2, an even share of each of its micro panels per pass, so that its own first pass
+/// does not wait on L3. With few columns that wait is most of the time: for N = 49 each
+/// micro panel serves 4 tiles (3 full, 1 nearly empty) and the weights (9.4 MB for
+/// ResNet-18's layer4 3x3 convs) stream from L3. The hardware prefetcher does not cover
+/// it: a micro panel's KC x MR floats are 6 KB, and the next one is depth x MR floats
+/// away. Measured (AVX2, 1 thread, CPU time, medians of 31, in one process alternating,
+/// load average ~10): 512x49x4608 34-36 -> 37-38 GFLOP/s, 1280x49x320 29-30 -> 34-36,
+/// 512^3 34-36 -> 35-36.
+typedef struct {
+    long row, rows;     /* first row and row count (rows 0: nothing is next) */
+    long p0;            /* first K index */
+    long panel_bytes;   /* bytes of one micro panel: kc * MR floats */
+} edge_next_block;
+
+static edge_next_block edge_next_left_block(long i0, long m0, long m1, int more_columns, long p0, long kc,
+                                            long depth, long mr) {
+    edge_next_block next = {m0, 0, p0, kc * mr * (long)sizeof(float)};
+    if (i0 + EDGE_MC < m1) {
+        next.row = i0 + EDGE_MC;                  /* the next rows */
+    } else if (!more_columns) {
+        if (p0 + kc >= depth) return next;        /* the last block */
+        next.p0 = p0 + kc;                        /* the first rows of the next K block */
+        next.panel_bytes = edge_min(EDGE_KC, depth - next.p0) * mr * (long)sizeof(float);
+    }                                             /* else: the first rows, for the next column block */
+    next.rows = edge_min(EDGE_MC, m1 - next.row);
+    return next;
+}
+
 void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *packed,
                     const float *r, long rsr, long csr, float *c, long rsc, long csc,
                     const edge_gemm_epilogue *ep, long m0, long m1, long n0, long n1, float *scratch) {
@@ -292,13 +322,24 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
                                 direct ? scratch : scratch + fullCols * kc);
             for (long i0 = m0; i0 < m1; i0 += EDGE_MC) {
                 const long mc = edge_min(EDGE_MC, m1 - i0);
+                const edge_next_block next = edge_next_left_block(i0, m0, m1, j0 + ncMax < n1, p0, kc, depth, mr);
+                const long passes = (nc + nr - 1) / nr;
                 for (long jr = 0; jr < nc; jr += nr) {
                     const int inPlace = jr < fullCols;
                     const float *bp = inPlace ? r + p0 * rsr + j0 + jr : scratch + (direct ? jr - fullCols : jr) * kc;
                     const long ldb = inPlace ? rsr : nr;
                     const long cols = edge_min(nr, nc - jr);
+                    // This pass's share of every micro panel of the next block.
+                    const long pass = jr / nr;
+                    const long from = next.panel_bytes * pass / passes / 64 * 64;
+                    const long to = next.panel_bytes * (pass + 1) / passes;
                     for (long ir = 0; ir < mc; ir += mr) {
                         const long row = i0 + ir;
+                        // (A last, short block covers the next block's extra micro panels too.)
+                        for (long q = ir; q < next.rows; q += mc) {
+                            const char *ahead = (const char *)(packed + (next.row + q) * depth + next.p0 * mr);
+                            for (long b = from; b < to; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+                        }
                         const float *ap = packed + row * depth + p0 * mr;   // panel row/mr, offset p0
                         const long rows = edge_min(mr, m1 - row);
                         float *cp = c + row * rsc + (j0 + jr) * csc;
@@ -376,14 +417,22 @@ static void edge_gemm_task(void *context, long index, int thread) {
 #define EDGE_MIN_PANELS_PER_PART 4
 
 /* Splits `count` products of one shape into parts for `threads` threads: over column
-   ranges (no packing repeated) when there are enough columns, else over row ranges (R's
-   packing repeated per part, so only as many parts as threads, and none when the batch
-   alone gives every thread an item). Returns the number of parts. */
+   ranges (no packing repeated) when every thread gets EDGE_MIN_PANELS_PER_PART column
+   panels, else over row ranges (R's packing repeated per part, so only as many parts as
+   threads, and none when the batch alone gives every thread an item), unless there are
+   no more row panels than column panels. Returns the number of parts.
+   Few columns split over columns make every thread stream all of L for a share of too
+   few tiles: at N = 49 (4 panels) two threads each read ResNet-18's 9.4 MB layer4
+   weights for 2 panels (one of them the 1-column panel). Split over rows, each reads half
+   of them for all 4 panels. Measured (AVX2, 2 threads, process CPU time, medians of 41,
+   alternating in one process, load average ~11; both with the prefetch above):
+   512x49x4608 37.0 -> 40.0 GFLOP/s, 512x49x2304 36.8 -> 38.8, 1280x49x320 36.0 -> 37.8,
+   960x49x160 33.1 -> 34.7. */
 static long edge_gemm_plan(edge_gemm_job *job, long threads, long count) {
     const edge_gemm_kernel *k = job->k;
     const long m = job->m, n = job->n;
     const long columnPanels = (n + k->nr - 1) / k->nr, rowPanels = (m + k->mr - 1) / k->mr;
-    job->split_columns = columnPanels >= 2 * threads || columnPanels >= rowPanels;
+    job->split_columns = columnPanels >= EDGE_MIN_PANELS_PER_PART * threads || columnPanels >= rowPanels;
     long per;
     if (job->split_columns) {
         const long want = (EDGE_PARTS_PER_THREAD * threads + count - 1) / count;

@@ -1,4 +1,5 @@
 import CEdgeSupport
+import EdgeReference
 import EdgeTestSupport
 import XCTest
 
@@ -31,6 +32,24 @@ final class ThreadPoolTests: XCTestCase {
         }
     }
 
+    /// C = act(L * R + bias) by edge_gemm on the calling thread and by edge_gemm_parallel on `pool`.
+    static func gemmOnOneAndMany(_ kernel: UnsafePointer<edge_gemm_kernel>, _ pool: OpaquePointer, m: Int, n: Int,
+                                 k: Int, l: [Float], r: [Float], bias: [Float], relu: Bool) -> ([Float], [Float]) {
+        var packed = [Float](repeating: 0, count: Int(edge_gemm_packed_floats(kernel, m, k)))
+        edge_gemm_pack_left(kernel, l, k, 1, m, k, &packed)
+        var scratch = [Float](repeating: 0, count: Int(edge_gemm_scratch_floats(kernel, n, k)))
+        var one = [Float](repeating: 0, count: m * n), many = one
+        bias.withUnsafeBufferPointer { bp in
+            var ep = edge_gemm_epilogue(bias: bp.baseAddress, residual: nil,
+                                        act: edge_activation(kind: relu ? 1 : 0, alpha: 0, beta: 0), accumulate: 0)
+            edge_gemm(kernel, m, n, k, packed, r, n, 1, &one, n, 1, &ep, &scratch)
+            edge_pool_set_current(pool)
+            edge_gemm_parallel(kernel, m, n, k, packed, r, n, 1, &many, n, 1, &ep, &scratch)
+            edge_pool_set_current(nil)
+        }
+        return (one, many)
+    }
+
     func testParallelGemmEqualsOneThread() {
         guard let kernel = edge_gemm_best(), let pool = edge_pool_create(3, edge_gemm_max_scratch_floats()) else {
             return XCTFail("no kernel or pool")
@@ -39,20 +58,39 @@ final class ThreadPoolTests: XCTestCase {
         var rng = SeededRNG(seed: 0x7001)
         for _ in 0..<30 {
             let m = rng.pick([1, 5, 40, 130]), n = rng.pick([1, 17, 200, 900]), k = rng.pick([1, 30, 300])
-            let l = rng.floats(m * k), r = rng.floats(k * n), bias = rng.floats(m)
-            var packed = [Float](repeating: 0, count: Int(edge_gemm_packed_floats(kernel, m, k)))
-            edge_gemm_pack_left(kernel, l, k, 1, m, k, &packed)
-            var scratch = [Float](repeating: 0, count: Int(edge_gemm_scratch_floats(kernel, n, k)))
-            var one = [Float](repeating: 0, count: m * n), many = one
-            bias.withUnsafeBufferPointer { bp in
-                var ep = edge_gemm_epilogue(bias: bp.baseAddress, residual: nil,
-                                            act: edge_activation(kind: 1, alpha: 0, beta: 0), accumulate: 0)
-                edge_gemm(kernel, m, n, k, packed, r, n, 1, &one, n, 1, &ep, &scratch)
-                edge_pool_set_current(pool)
-                edge_gemm_parallel(kernel, m, n, k, packed, r, n, 1, &many, n, 1, &ep, &scratch)
-                edge_pool_set_current(nil)
-            }
+            let (one, many) = ThreadPoolTests.gemmOnOneAndMany(kernel, pool, m: m, n: n, k: k, l: rng.floats(m * k),
+                                                               r: rng.floats(k * n), bias: rng.floats(m), relu: true)
             XCTAssertEqual(one, many, "M\(m) N\(n) K\(k)")
+        }
+    }
+
+    /// Few columns (at most EDGE_MIN_PANELS_PER_PART column panels per thread: N = 49 is
+    /// ResNet-18's layer4) split over row ranges, on 2 and 3 threads: against the
+    /// reference (random M around MR multiples, K across K blocks, N around NR with edge
+    /// panels), and bit-equal to one thread (each element's sum is the same tile's).
+    func testFewColumnsSplitOverRows() {
+        guard let kernel = edge_gemm_best() else { return XCTFail("no kernel") }
+        let nr = kernel.pointee.nr
+        for threads in [2, 3] {
+            guard let pool = edge_pool_create(Int32(threads), edge_gemm_max_scratch_floats()) else {
+                return XCTFail("no pool")
+            }
+            defer { edge_pool_destroy(pool) }
+            var rng = SeededRNG(seed: 0x7002 &+ UInt64(threads))
+            for _ in 0..<24 {
+                let m = rng.pick([97, 130, 301, 512]), k = rng.pick([9, 257, 600])
+                let n = rng.pick([1, nr - 1, nr + 1, 49, 2 * nr + 1, 4 * nr - 1, rng.int(1...(4 * nr))])
+                let l = rng.floats(m * k), r = rng.floats(k * n), bias = rng.floats(m)
+                let (one, many) = ThreadPoolTests.gemmOnOneAndMany(kernel, pool, m: m, n: n, k: k, l: l, r: r,
+                                                                   bias: bias, relu: false)
+                var expected = GemmReference.gemm(a: l, aShape: [m, k], b: r, bShape: [k, n], c: nil, cShape: [],
+                                                  alpha: 1, beta: 0, transA: false, transB: false).values
+                for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[i] } }
+                // PackedGemmTests' bound for a K-long float sum against the Double reference.
+                assertClose(many, expected, tolerance: 1e-5 * Swift.max(1, Float(k).squareRoot() / 8),
+                            "\(threads) threads M\(m) N\(n) K\(k)")
+                XCTAssertEqual(one, many, "\(threads) threads M\(m) N\(n) K\(k)")
+            }
         }
     }
 
