@@ -169,17 +169,8 @@ struct Winograd {
                 inputTransform(x, channels: 0..<c, firstTileRow: ty0, rows: rows, into: v,
                                pad: scratch + padOffset, hbuf: scratch + hOffset)
             }
-            if let packed = u.packed {
-                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
-                edge_gemm_batch_parallel(u.kernel, 16, m, tiles, c, packed.pointer, u.itemFloats, v, c * ld,
-                                         ld, 1, mm, m * ld, ld, 1, &ep, gemmScratch)
-            } else {
-                for k in 0..<16 {
-                    packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
-                               right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
-                               bias: nil, activation: .none, scratch: gemmScratch)
-                }
-            }
+            u.multiplyBatch(count: 16, n: tiles, right: v, rightItemStride: c * ld, ldr: ld, c: mm,
+                            cItemStride: m * ld, ldc: ld, scratch: gemmScratch)
             if splitTransforms {
                 parallelTransform(input: false, x: x, y: y, firstTileRow: ty0, rows: rows, bias: bias,
                                   activation: activation, scratch: scratch, pool: pool, threads: threads)

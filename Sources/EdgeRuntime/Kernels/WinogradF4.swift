@@ -155,19 +155,8 @@ struct WinogradF4 {
             let tiles = rows * tilesW
             inputTransform(x, firstTileRow: ty0, rows: rows, into: v, pad: scratch + padOffset,
                            hbuf: scratch + hOffset)
-            if let packed = u.packed {
-                // The 36 products as one batch: one parallel region (one wake-up and one
-                // join) instead of 36 when the pool has several threads.
-                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
-                edge_gemm_batch_parallel(u.kernel, 36, m, tiles, c, packed.pointer, u.itemFloats, v, c * ld,
-                                         ld, 1, mm, m * ld, ld, 1, &ep, gemmScratch)
-            } else {
-                for k in 0..<36 {
-                    packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
-                               right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
-                               bias: nil, activation: .none, scratch: gemmScratch)
-                }
-            }
+            u.multiplyBatch(count: 36, n: tiles, right: v, rightItemStride: c * ld, ldr: ld, c: mm,
+                            cItemStride: m * ld, ldc: ld, scratch: gemmScratch)
             outputTransform(mm, firstTileRow: ty0, rows: rows, bias: bias, activation: activation,
                             into: y, rowBuffer: scratch + rowOffset)
             ty0 += rows
