@@ -107,8 +107,7 @@ struct WinogradPlan {
         let v = scratch + vOffset, mm = scratch + mOffset
         let pool = edge_pool_current()
         let threads = Int(edge_pool_threads(pool))
-        // F(4×4) keeps its transforms on the calling thread for now (as before sharing).
-        let splitTransforms = tile == 2 && threads > 1 && transformFloats <= edge_pool_scratch_floats(pool)
+        let splitTransforms = threads > 1 && transformFloats <= edge_pool_scratch_floats(pool)
         var ty0 = 0
         while ty0 < tilesH {
             let rows = Swift.min(chunkRows, tilesH - ty0)
