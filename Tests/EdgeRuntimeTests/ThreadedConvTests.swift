@@ -6,16 +6,17 @@ import EdgeTestSupport
 import XCTest
 
 /// Conv layers run with a thread pool current (as the interpreter runs them on
-/// `--threads N`): the Winograd path (transforms split over channels, the 16 GEMMs as one
-/// batch), im2col split over channels, and the pointwise GEMM split over column ranges.
+/// `--threads N`): the Winograd paths (transforms split over channels, the 16 or 36 GEMMs
+/// as one batch), im2col split over channels, and the pointwise GEMM split over column ranges.
 /// Each must match the reference and the one-thread result bit for bit, on 2 and 3
 /// threads, with shapes large enough that every split really happens.
 final class ThreadedConvTests: XCTestCase {
     typealias Case = ConvKernelTests.Case
 
-    /// Runs `t` on one thread and on each pool; checks the path, the reference and bit
-    /// equality across thread counts.
-    func check(_ t: Case, winograd: Bool, _ rng: inout SeededRNG, file: StaticString = #filePath, line: UInt = #line) {
+    /// Runs `t` on one thread and on each pool; checks the path (and the Winograd tile side
+    /// `tile`, if given), the reference and bit equality across thread counts.
+    func check(_ t: Case, winograd: Bool, tile: Int? = nil, _ rng: inout SeededRNG,
+               file: StaticString = #filePath, line: UInt = #line) {
         let xShape = [t.n, t.c, t.h, t.w]
         let wShape = [t.m, t.c / t.group, t.kernel[0], t.kernel[1]]
         let x = makeRandomTensor(shape: xShape, rng: &rng)
@@ -37,6 +38,9 @@ final class ThreadedConvTests: XCTestCase {
                 let layer = try buildLayer(op, inputs: [x, wt, b], outputs: [y])
                 guard case .conv(let conv) = layer else { return XCTFail("not a conv layer", file: file, line: line) }
                 XCTAssertEqual(conv.usesWinograd, winograd, "path choice: \(t)", file: file, line: line)
+                if let tile {
+                    XCTAssertEqual(conv.winogradTile, tile, "Winograd tile: \(t)", file: file, line: line)
+                }
                 if winograd { tolerance = WinogradTests.tolerance(conv, channels: t.c) }
                 edge_pool_set_current(pool)
                 runLayer(layer, file: file, line: line)
@@ -64,6 +68,25 @@ final class ThreadedConvTests: XCTestCase {
             t.pads = [1, 1, 1, 1]
             t.act = TestActivation.random(&rng)
             check(t, winograd: true, &rng)
+        }
+    }
+
+    /// F(4×4) on its own: random shapes it takes (`WinogradF4Tests.randomCase`: partial
+    /// tiles, odd channel counts, pads 0..2, batches, every activation), ResNet-18's
+    /// layer1 shape (56×56, C = M = 64: several channel ranges per thread) and a plane in
+    /// several chunks (64×64, C = M = 64: 14 tile rows, then 2).
+    func testWinogradF4OnThreadsEqualsOneThread() {
+        var rng = SeededRNG(seed: 0x7103)
+        for _ in 0..<10 {
+            check(WinogradF4Tests.randomCase(&rng), winograd: true, tile: 4, &rng)
+        }
+        for side in [56, 64] {
+            var t = Case(n: 1, c: 64, h: side, w: side, m: 64, group: 1)
+            t.kernel = [3, 3]
+            t.pads = [1, 1, 1, 1]
+            t.bias = true
+            t.act = TestActivation(kind: .relu, alpha: 0, beta: 0)
+            check(t, winograd: true, tile: 4, &rng)
         }
     }
 

@@ -79,6 +79,28 @@ struct PackedOperand {
         edge_gemm_pack_left(kernel, source + i * itemStride, rowStride, depthStride, rows, depth, scratch)
         return UnsafePointer(scratch)
     }
+
+    /// C_i = item_i · R_i for i in 0..<count, no epilogue: R_i (depth × n, rows `ldr`
+    /// apart) at `right + i * rightItemStride`, C_i (rows × n, rows `ldc` apart) at
+    /// `c + i * cItemStride`. Packed at load: one batch, a single parallel region (one
+    /// wake-up and one join) when the pool has several threads. Otherwise item by item,
+    /// each packed into `scratch` behind the GEMM's own `packedGemmScratch(n, depth)`.
+    func multiplyBatch(count: Int, n: Int, right: UnsafePointer<Float>, rightItemStride: Int, ldr: Int,
+                       c: UnsafeMutablePointer<Float>, cItemStride: Int, ldc: Int,
+                       scratch: UnsafeMutablePointer<Float>) {
+        if let packed {
+            var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
+            edge_gemm_batch_parallel(kernel, count, rows, n, depth, packed.pointer, itemFloats, right,
+                                     rightItemStride, ldr, 1, c, cItemStride, ldc, 1, &ep, scratch)
+        } else {
+            let leftScratch = scratch + packedGemmScratch(kernel, n: n, depth: depth)
+            for i in 0..<count {
+                packedGemm(kernel, m: rows, n: n, depth: depth, left: item(i, scratch: leftScratch),
+                           right: right + i * rightItemStride, rowStride: ldr, columnStride: 1,
+                           c: c + i * cItemStride, ldc: ldc, bias: nil, activation: .none, scratch: scratch)
+            }
+        }
+    }
 }
 
 /// One GEMM call: `C = act(L * R + bias + residual)` (or `C += L * R` first, when

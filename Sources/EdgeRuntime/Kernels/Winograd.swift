@@ -14,7 +14,7 @@
 /// - output, per run: Y = Aᵀ m A per tile, + bias, + activation, into Y.
 ///
 /// Tiles are processed in chunks of whole tile rows so the scratch (V and M for one chunk)
-/// stays bounded (`Winograd.budgetFloats`) and mostly in cache between the transform and
+/// stays bounded (`WinogradPlan.budgetFloats`) and mostly in cache between the transform and
 /// the GEMMs. Odd output extents give partial tiles on the bottom/right edges: they are
 /// computed in full from zero-padded input and only their valid outputs are stored.
 ///
@@ -26,10 +26,11 @@
 ///
 /// Numerics: the F(2×2, 3×3) transforms only use 0, ±1 and ±½, so the error stays at the
 /// level of the direct form (ResNet-18 at 224×224: 1.6e-6 max relative vs onnxruntime).
-/// F(4×4, 3×3) (36 GEMMs, 4× fewer multiplies) is not implemented: its larger transform
-/// constants cost accuracy in fp32.
+/// F(4×4, 3×3) (`WinogradF4`, 36 GEMMs) trades some of that accuracy for fewer multiplies.
+///
+/// The geometry, the run loop and the loops around the 8-tile kernels below are shared
+/// with F(4×4) in `WinogradPlan`.
 
-import CEdgeSupport
 
 /// The transformed weights of one conv, owned (allocated at load; ConvLayer packs them
 /// for the GEMM kernel and drops this plain copy).
@@ -72,56 +73,12 @@ final class WinogradWeights {
     deinit { u.deallocate() }
 }
 
-/// The per-layer geometry of the Winograd path and its run loop.
-struct Winograd {
-    /// Scratch budget for one chunk's V and M matrices, in floats (4 MiB). Measured on
-    /// ResNet-18 with OpenBLAS (before Edge's own GEMM; not re-tuned since): 2 MiB chunks
-    /// made 28×28×128 layers 15% slower, 56×56×64 ones about the same.
-    static let budgetFloats = 1 << 20
-
-    let c: Int
-    let m: Int
-    let h: WindowAxis
-    let w: WindowAxis
-    let tilesH: Int
-    let tilesW: Int
-    /// `tilesW` rounded up to a multiple of 8 (the transforms' vector width).
-    let tilesW8: Int
-    /// Tile rows per chunk and the leading dimension of the V and M rows.
-    let chunkRows: Int
-    let ld: Int
-    /// Padded input rows (one chunk of one channel): width and height.
-    let padW: Int
-    let padH: Int
-    /// Scratch layout, in floats from the start.
-    let vOffset: Int
-    let mOffset: Int
-    let padOffset: Int
-    let rowOffset: Int
-    /// Row-transformed padded rows: 4 planes [padH × tilesW8].
-    let hOffset: Int
-    let scratchFloats: Int
-
-    init(c: Int, m: Int, h: WindowAxis, w: WindowAxis) {
-        self.c = c
-        self.m = m
-        self.h = h
-        self.w = w
-        tilesH = (h.output + 1) / 2
-        tilesW = (w.output + 1) / 2
-        tilesW8 = (tilesW + 7) & ~7
-        let perTile = 16 * (c + m)
-        let fit = Swift.max(1, Winograd.budgetFloats / perTile / tilesW)
-        chunkRows = Swift.min(tilesH, fit)
-        ld = (chunkRows * tilesW + 8 + 15) & ~15
-        padW = 2 * tilesW8 + 2 + 16
-        padH = 2 * chunkRows + 2
-        vOffset = 0
-        mOffset = 16 * c * ld
-        padOffset = mOffset + 16 * m * ld
-        rowOffset = padOffset + padW * padH + 16
-        hOffset = rowOffset + 2 * (2 * tilesW8 + 16)
-        scratchFloats = hOffset + 4 * padH * tilesW8 + 16
+/// The F(2×2, 3×3) transforms and the choice of the Winograd paths.
+enum Winograd: WinogradTransform {
+    /// The plan of one conv: `rowTransform8`'s 16-float loads from 2 * tx + 2 read 2
+    /// floats past the last group's tiles (18, as before the plans were shared).
+    static func plan(c: Int, m: Int, h: WindowAxis, w: WindowAxis) -> WinogradPlan {
+        WinogradPlan(c: c, m: m, h: h, w: w, tile: 2, padSlack: 18)
     }
 
     /// Whether the Winograd path handles (and should handle) a conv: 3×3, stride 1,
@@ -137,130 +94,6 @@ struct Winograd {
     /// Below these the GEMMs are too thin to beat im2col + one big GEMM.
     static var minChannels: Int { 16 }
     static var minTiles: Int { 32 }
-
-    /// Floats one thread needs for a transform of its share of channels: the padded input
-    /// rows and their row transforms (input), or the two output rows (output, smaller).
-    var transformFloats: Int { (padW * padH + 16) + (4 * padH * tilesW8 + 16) }
-
-    /// `u` holds the 16 transformed weight matrices packed at load; `gemmScratch` the
-    /// GEMMs' packed right operand (after this plan's `scratchFloats`).
-    ///
-    /// With a thread pool current (edge_threads.h) each chunk is three parallel regions:
-    /// the input transform split over input channels, the 16 GEMMs as one batch, the
-    /// output transform split over output channels. Splitting the transforms too keeps the
-    /// second core busy for the ~30% of a chunk they take; batching the GEMMs makes one
-    /// wake-up and one join of 16. Every output is computed by the same arithmetic
-    /// whatever the split, so the result does not depend on the thread count.
-    func run(x: UnsafePointer<Float>, u: PackedOperand, bias: UnsafePointer<Float>?,
-             activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-             gemmScratch: UnsafeMutablePointer<Float>) {
-        let v = scratch + vOffset, mm = scratch + mOffset
-        let pool = edge_pool_current()
-        let threads = Int(edge_pool_threads(pool))
-        let splitTransforms = threads > 1 && transformFloats <= edge_pool_scratch_floats(pool)
-        var ty0 = 0
-        while ty0 < tilesH {
-            let rows = Swift.min(chunkRows, tilesH - ty0)
-            let tiles = rows * tilesW
-            if splitTransforms {
-                parallelTransform(input: true, x: x, y: y, firstTileRow: ty0, rows: rows, bias: bias,
-                                  activation: activation, scratch: scratch, pool: pool, threads: threads)
-            } else {
-                inputTransform(x, channels: 0..<c, firstTileRow: ty0, rows: rows, into: v,
-                               pad: scratch + padOffset, hbuf: scratch + hOffset)
-            }
-            if let packed = u.packed {
-                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
-                edge_gemm_batch_parallel(u.kernel, 16, m, tiles, c, packed.pointer, u.itemFloats, v, c * ld,
-                                         ld, 1, mm, m * ld, ld, 1, &ep, gemmScratch)
-            } else {
-                for k in 0..<16 {
-                    packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
-                               right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
-                               bias: nil, activation: .none, scratch: gemmScratch)
-                }
-            }
-            if splitTransforms {
-                parallelTransform(input: false, x: x, y: y, firstTileRow: ty0, rows: rows, bias: bias,
-                                  activation: activation, scratch: scratch, pool: pool, threads: threads)
-            } else {
-                outputTransform(mm, channels: 0..<m, firstTileRow: ty0, rows: rows, bias: bias,
-                                activation: activation, into: y, rowBuffer: scratch + rowOffset)
-            }
-            ty0 += rows
-        }
-    }
-
-    /// One transform of one chunk over the pool: input channels (`input`) or output
-    /// channels in ranges of `chunk`, a few ranges per thread so a preempted thread's
-    /// share goes to the others. Thread 0 uses the layer's scratch, the workers their own.
-    private func parallelTransform(input: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                   firstTileRow ty0: Int, rows: Int, bias: UnsafePointer<Float>?,
-                                   activation: Activation, scratch: UnsafeMutablePointer<Float>,
-                                   pool: OpaquePointer?, threads: Int) {
-        let channels = input ? c : m
-        let parts = Swift.min(channels, 4 * threads)
-        var job = WinogradTransformJob(plan: self, input: input, x: x, y: y, ty0: ty0, rows: rows, bias: bias,
-                                       activation: activation, scratch: scratch, pool: pool,
-                                       chunk: (channels + parts - 1) / parts)
-        let count = (channels + job.chunk - 1) / job.chunk
-        withUnsafeMutablePointer(to: &job) { j in
-            edge_pool_run(pool, { context, index, thread in
-                let j = context!.assumingMemoryBound(to: WinogradTransformJob.self)
-                j.pointee.run(index, thread: Int(thread))
-            }, j, count)
-        }
-    }
-
-    /// V_k[ic][t] for the chunk's tiles, input channels `channels`.
-    func inputTransform(_ x: UnsafePointer<Float>, channels: Range<Int>, firstTileRow ty0: Int, rows: Int,
-                        into v: UnsafeMutablePointer<Float>, pad: UnsafeMutablePointer<Float>,
-                        hbuf: UnsafeMutablePointer<Float>) {
-        let inH = h.input, inW = w.input, pw = padW
-        let left = w.padBefore
-        let copyW = Swift.min(inW, pw - left)
-        let kStride = c * ld
-        let rowsIn = 2 * rows + 2
-        for ic in channels {
-            let plane = x + ic * inH * inW
-            // Zero-padded copy of input rows 2*ty0 - padTop ..< +rowsIn.
-            for q in 0..<rowsIn {
-                let dst = pad + q * pw
-                let ih = 2 * ty0 + q - h.padBefore
-                if ih < 0 || ih >= inH {
-                    dst.update(repeating: 0, count: pw)
-                } else {
-                    dst.update(repeating: 0, count: left)
-                    (dst + left).update(from: plane + ih * inW, count: copyW)
-                    (dst + left + copyW).update(repeating: 0, count: pw - left - copyW)
-                }
-            }
-            // d B for every padded row (each is shared by two tile rows), then Bᵀ (·).
-            let hs = padH * tilesW8
-            for q in 0..<rowsIn {
-                let p = UnsafePointer(pad + q * pw)
-                let o = hbuf + q * tilesW8
-                var tx = 0
-                while tx < tilesW {
-                    Winograd.rowTransform8(p + 2 * tx, o + tx, hs)
-                    tx += 8
-                }
-            }
-            let vc = v + ic * ld
-            for r in 0..<rows {
-                let base = vc + r * tilesW
-                let h0 = UnsafePointer(hbuf + 2 * r * tilesW8)
-                for j in 0..<4 {
-                    let hj = h0 + j * hs
-                    var tx = 0
-                    while tx < tilesW {
-                        Winograd.columnTransform8(hj + tx, tilesW8, base + tx + j * kStride, 4 * kStride)
-                        tx += 8
-                    }
-                }
-            }
-        }
-    }
 
     /// Row transform x B of 8 adjacent tiles' row (columns x0..x3 of each tile starting at
     /// `p`): x0 - x2, x1 + x2, x2 - x1, x1 - x3, into 4 planes `hs` apart.
@@ -289,41 +122,11 @@ struct Winograd {
         UnsafeMutableRawPointer(out + 3 * ks).storeBytes(of: r1 - r3, as: SIMD8<Float>.self)
     }
 
-    /// Y = Aᵀ m A for the chunk's tiles, + bias, + activation, output channels `channels`.
-    func outputTransform(_ mm: UnsafePointer<Float>, channels: Range<Int>, firstTileRow ty0: Int, rows: Int,
-                         bias: UnsafePointer<Float>?, activation: Activation,
-                         into y: UnsafeMutablePointer<Float>, rowBuffer: UnsafeMutablePointer<Float>) {
-        let outH = h.output, outW = w.output
-        let kStride = m * ld
-        let rb0 = rowBuffer, rb1 = rowBuffer + (2 * tilesW8 + 16)
-        for oc in channels {
-            let bv = bias.map { $0[oc] } ?? 0
-            let src = mm + oc * ld
-            let plane = y + oc * outH * outW
-            for r in 0..<rows {
-                let base = src + r * tilesW
-                var tx = 0
-                while tx < tilesW {
-                    Winograd.outputTile8(base + tx, kStride, bv, rb0 + 2 * tx, rb1 + 2 * tx)
-                    tx += 8
-                }
-                let oh = 2 * (ty0 + r)
-                let y0 = plane + oh * outW
-                y0.update(from: rb0, count: outW)
-                activation.apply(y0, count: outW)
-                if oh + 1 < outH {
-                    let y1 = y0 + outW
-                    y1.update(from: rb1, count: outW)
-                    activation.apply(y1, count: outW)
-                }
-            }
-        }
-    }
-
-    /// Aᵀ m A + bias for 8 adjacent tiles: 16 outputs of each of two rows.
+    /// Aᵀ m A + bias for 8 adjacent tiles: 16 outputs of each of two rows, `rowPitch` apart
+    /// from `rows`.
     @inline(__always)
     static func outputTile8(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
-                            _ row0: UnsafeMutablePointer<Float>, _ row1: UnsafeMutablePointer<Float>) {
+                            _ rows: UnsafeMutablePointer<Float>, _ rowPitch: Int) {
         @inline(__always)
         func ld8(_ k: Int) -> SIMD8<Float> { UnsafeRawPointer(p + k * ks).loadUnaligned(as: SIMD8<Float>.self) }
         // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows, per column j).
@@ -348,47 +151,13 @@ struct Winograd {
         let bv = SIMD8<Float>(repeating: bias)
         let y00 = s0.0 + s0.1 + s0.2 + bv, y01 = s0.1 - s0.2 - s0.3 + bv
         let y10 = s1.0 + s1.1 + s1.2 + bv, y11 = s1.1 - s1.2 - s1.3 + bv
-        UnsafeMutableRawPointer(row0).storeBytes(of: interleave(y00, y01), as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(row1).storeBytes(of: interleave(y10, y11), as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(rows).storeBytes(of: interleave(y00, y01), as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(rows + rowPitch).storeBytes(of: interleave(y10, y11), as: SIMD16<Float>.self)
     }
 
     @inline(__always)
     static func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
         SIMD16<Float>(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3],
                       a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
-    }
-}
-
-/// The context of one parallel Winograd transform (`Winograd.parallelTransform`), read by
-/// the pool's C task through a pointer.
-private struct WinogradTransformJob {
-    let plan: Winograd
-    let input: Bool
-    let x: UnsafePointer<Float>
-    let y: UnsafeMutablePointer<Float>
-    let ty0: Int
-    let rows: Int
-    let bias: UnsafePointer<Float>?
-    let activation: Activation
-    let scratch: UnsafeMutablePointer<Float>
-    let pool: OpaquePointer?
-    let chunk: Int
-
-    /// Channel range `index` on `thread`.
-    func run(_ index: Int, thread: Int) {
-        let p = plan
-        let channels = (index * chunk)..<Swift.min((index + 1) * chunk, input ? p.c : p.m)
-        // Thread 0: the layer's own pad/row buffers; a worker: its pool scratch, laid out
-        // as [pad | row transforms] (the output rows fit in the pad's place).
-        let own = thread == 0 ? nil : edge_pool_scratch(pool, Int32(thread))
-        if input {
-            let pad = own ?? scratch + p.padOffset
-            let hbuf = own.map { $0 + (p.padW * p.padH + 16) } ?? scratch + p.hOffset
-            p.inputTransform(x, channels: channels, firstTileRow: ty0, rows: rows, into: scratch + p.vOffset,
-                             pad: pad, hbuf: hbuf)
-        } else {
-            p.outputTransform(UnsafePointer(scratch + p.mOffset), channels: channels, firstTileRow: ty0, rows: rows,
-                              bias: bias, activation: activation, into: y, rowBuffer: own ?? scratch + p.rowOffset)
-        }
     }
 }

@@ -14,7 +14,7 @@
 /// against F(2×2) in fp32; the weights are transformed in Double so only the input and
 /// output transforms and the GEMM round. Measured errors are in BENCHMARKS.md.
 ///
-/// Layout and vectorization follow `Winograd`: tiles in chunks of whole tile rows
+/// Layout and vectorization follow `Winograd` (the loops are shared, in `WinogradPlan`): tiles in chunks of whole tile rows
 /// (bounded scratch), a zero-padded copy of the chunk's input rows per channel, the row
 /// transform d B on every padded row (each is shared by two tile rows), then Bᵀ (·) per
 /// tile row, both on 8 horizontally adjacent tiles at a time (`SIMD8`, the tiles' columns
@@ -22,7 +22,6 @@
 /// next row's slots or in V's padding (`ld` ≥ tiles + 8). The output transform adds the
 /// bias; the activation runs on each output row while it is in cache.
 
-import CEdgeSupport
 
 /// The 36 transformed weight matrices of one conv (allocated at load; ConvLayer packs
 /// them for the GEMM kernel and drops this plain copy).
@@ -76,58 +75,12 @@ final class WinogradF4Weights {
     deinit { u.deallocate() }
 }
 
-/// The per-layer geometry of the F(4×4, 3×3) path and its run loop.
-struct WinogradF4 {
-    /// Scratch budget for one chunk's V and M matrices, in floats (4 MiB, as F(2×2)).
-    static let budgetFloats = 1 << 20
-
-    let c: Int
-    let m: Int
-    let h: WindowAxis
-    let w: WindowAxis
-    let tilesH: Int
-    let tilesW: Int
-    /// `tilesW` rounded up to a multiple of 8 (the transforms' vector width).
-    let tilesW8: Int
-    /// Tile rows per chunk and the leading dimension of the V and M rows.
-    let chunkRows: Int
-    let ld: Int
-    /// Padded input rows (one chunk of one channel): width and height.
-    let padW: Int
-    let padH: Int
-    /// Scratch layout, in floats from the start.
-    let vOffset: Int
-    let mOffset: Int
-    let padOffset: Int
-    /// Four output row buffers of `rowFloats` each.
-    let rowOffset: Int
-    let rowFloats: Int
-    /// Row-transformed padded rows: 6 planes [padH × tilesW8].
-    let hOffset: Int
-    let scratchFloats: Int
-
-    init(c: Int, m: Int, h: WindowAxis, w: WindowAxis) {
-        self.c = c
-        self.m = m
-        self.h = h
-        self.w = w
-        tilesH = (h.output + 3) / 4
-        tilesW = (w.output + 3) / 4
-        tilesW8 = (tilesW + 7) & ~7
-        let perTile = 36 * (c + m)
-        let fit = Swift.max(1, WinogradF4.budgetFloats / perTile / tilesW)
-        chunkRows = Swift.min(tilesH, fit)
-        ld = (chunkRows * tilesW + 8 + 15) & ~15
-        // The row transform of the last 8-tile group loads 32 floats from 4 * tx + 4.
-        padW = 4 * tilesW8 + 8
-        padH = 4 * chunkRows + 2
-        rowFloats = 4 * tilesW8 + 16
-        vOffset = 0
-        mOffset = 36 * c * ld
-        padOffset = mOffset + 36 * m * ld
-        rowOffset = padOffset + padW * padH + 16
-        hOffset = rowOffset + 4 * rowFloats
-        scratchFloats = hOffset + 6 * padH * tilesW8 + 16
+/// The F(4×4, 3×3) transforms and when to prefer them.
+enum WinogradF4: WinogradTransform {
+    /// The plan of one conv: `rowTransform8`'s 32-float loads from 4 * tx + 4 read 4
+    /// floats past the last group's tiles (8, rounded up).
+    static func plan(c: Int, m: Int, h: WindowAxis, w: WindowAxis) -> WinogradPlan {
+        WinogradPlan(c: c, m: m, h: h, w: w, tile: 4, padSlack: 8)
     }
 
     /// Whether a conv that F(2×2) handles (`Winograd.applies`) runs faster on F(4×4):
@@ -142,86 +95,6 @@ struct WinogradF4 {
 
     static var minSide: Int { 8 }
     static var minTiles: Int { 32 }
-
-    /// `u` holds the 36 transformed weight matrices packed at load; `gemmScratch` the
-    /// GEMMs' packed right operand (after this plan's `scratchFloats`).
-    func run(x: UnsafePointer<Float>, u: PackedOperand, bias: UnsafePointer<Float>?,
-             activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-             gemmScratch: UnsafeMutablePointer<Float>) {
-        let v = scratch + vOffset, mm = scratch + mOffset
-        var ty0 = 0
-        while ty0 < tilesH {
-            let rows = Swift.min(chunkRows, tilesH - ty0)
-            let tiles = rows * tilesW
-            inputTransform(x, firstTileRow: ty0, rows: rows, into: v, pad: scratch + padOffset,
-                           hbuf: scratch + hOffset)
-            if let packed = u.packed {
-                // The 36 products as one batch: one parallel region (one wake-up and one
-                // join) instead of 36 when the pool has several threads.
-                var ep = edge_gemm_epilogue(bias: nil, residual: nil, act: edge_activation(), accumulate: 0)
-                edge_gemm_batch_parallel(u.kernel, 36, m, tiles, c, packed.pointer, u.itemFloats, v, c * ld,
-                                         ld, 1, mm, m * ld, ld, 1, &ep, gemmScratch)
-            } else {
-                for k in 0..<36 {
-                    packedGemm(u.kernel, m: m, n: tiles, depth: c, left: u.item(k, scratch: gemmScratch),
-                               right: v + k * c * ld, rowStride: ld, columnStride: 1, c: mm + k * m * ld, ldc: ld,
-                               bias: nil, activation: .none, scratch: gemmScratch)
-                }
-            }
-            outputTransform(mm, firstTileRow: ty0, rows: rows, bias: bias, activation: activation,
-                            into: y, rowBuffer: scratch + rowOffset)
-            ty0 += rows
-        }
-    }
-
-    /// V_k[ic][t] for the chunk's tiles, every input channel.
-    func inputTransform(_ x: UnsafePointer<Float>, firstTileRow ty0: Int, rows: Int,
-                        into v: UnsafeMutablePointer<Float>, pad: UnsafeMutablePointer<Float>,
-                        hbuf: UnsafeMutablePointer<Float>) {
-        let inH = h.input, inW = w.input, pw = padW
-        let left = w.padBefore
-        let copyW = Swift.max(0, Swift.min(inW, pw - left))
-        let kStride = c * ld
-        let rowsIn = 4 * rows + 2
-        let hs = padH * tilesW8
-        for ic in 0..<c {
-            let plane = x + ic * inH * inW
-            // Zero-padded copy of input rows 4*ty0 - padTop ..< +rowsIn.
-            for q in 0..<rowsIn {
-                let dst = pad + q * pw
-                let ih = 4 * ty0 + q - h.padBefore
-                if ih < 0 || ih >= inH {
-                    dst.update(repeating: 0, count: pw)
-                } else {
-                    dst.update(repeating: 0, count: left)
-                    (dst + left).update(from: plane + ih * inW, count: copyW)
-                    (dst + left + copyW).update(repeating: 0, count: pw - left - copyW)
-                }
-            }
-            for q in 0..<rowsIn {
-                let p = UnsafePointer(pad + q * pw)
-                let o = hbuf + q * tilesW8
-                var tx = 0
-                while tx < tilesW {
-                    WinogradF4.rowTransform8(p + 4 * tx, o + tx, hs)
-                    tx += 8
-                }
-            }
-            let vc = v + ic * ld
-            for r in 0..<rows {
-                let base = vc + r * tilesW
-                let h0 = UnsafePointer(hbuf + 4 * r * tilesW8)
-                for j in 0..<6 {
-                    let hj = h0 + j * hs
-                    var tx = 0
-                    while tx < tilesW {
-                        WinogradF4.columnTransform8(hj + tx, tilesW8, base + tx + j * kStride, 6 * kStride)
-                        tx += 8
-                    }
-                }
-            }
-        }
-    }
 
     /// The six outputs of (d0..d5) Bᵀ's rows, shared by the row and column transforms.
     @inline(__always)
@@ -261,35 +134,6 @@ struct WinogradF4 {
         func row(_ i: Int) -> SIMD8<Float> { UnsafeRawPointer(p + i * pitch).loadUnaligned(as: SIMD8<Float>.self) }
         transform6(row(0), row(1), row(2), row(3), row(4), row(5)) { i, value in
             UnsafeMutableRawPointer(out + i * ks).storeBytes(of: value, as: SIMD8<Float>.self)
-        }
-    }
-
-    /// Y = Aᵀ m A for the chunk's tiles, + bias, + activation, every output channel.
-    func outputTransform(_ mm: UnsafePointer<Float>, firstTileRow ty0: Int, rows: Int,
-                         bias: UnsafePointer<Float>?, activation: Activation,
-                         into y: UnsafeMutablePointer<Float>, rowBuffer: UnsafeMutablePointer<Float>) {
-        let outH = h.output, outW = w.output
-        let kStride = m * ld
-        let rf = rowFloats
-        for oc in 0..<m {
-            let bv = bias.map { $0[oc] } ?? 0
-            let src = mm + oc * ld
-            let plane = y + oc * outH * outW
-            for r in 0..<rows {
-                let base = src + r * tilesW
-                var tx = 0
-                while tx < tilesW {
-                    WinogradF4.outputTile8(base + tx, kStride, bv, rowBuffer + 4 * tx, rf)
-                    tx += 8
-                }
-                for a in 0..<4 {
-                    let oh = 4 * (ty0 + r) + a
-                    if oh >= outH { break }
-                    let dst = plane + oh * outW
-                    dst.update(from: rowBuffer + a * rf, count: outW)
-                    activation.apply(dst, count: outW)
-                }
-            }
         }
     }
 

@@ -63,9 +63,8 @@ public struct ConvLayer: LayerKernel {
     let tile: Int
     /// The direct kernel of the depthwise path (padded-plane scratch).
     let direct: DepthwiseConv
-    /// The Winograd path's geometry and transformed weights (nil on the other paths).
-    let wino: Winograd?
-    let winoF4: WinogradF4?
+    /// The Winograd paths' geometry (nil on the other paths).
+    let wino: WinogradPlan?
     /// The GEMMs' left operands: W per group (pointwise, im2col) or the 16 (36)
     /// transformed weight matrices (Winograd F(2×2), F(4×4)), in the kernel's layout; nil on the depthwise path.
     let left: PackedOperand?
@@ -143,31 +142,21 @@ public struct ConvLayer: LayerKernel {
         }
 
         var gemmN = 0, gemmDepth = 0, below = 0
-        if path == .winogradF4 {
+        if path == .winogradF4 || path == .winograd {
             tile = 0
-            let plan = WinogradF4(c: c, m: m, h: h, w: w)
-            _ = try SizeCheck.multiply(36 * (c + m), plan.ld, op: op, what: "Winograd scratch")
-            _ = try SizeCheck.multiply(36 * m, c, op: op, what: "Winograd weights")
-            wino = nil
-            winoF4 = plan
-            // Transformed weights: 36 matrices [M x C], packed once, the plain copy dropped.
-            let u = WinogradF4Weights(wt.data, m: m, c: c)
-            left = try PackedOperand(kernel: kernel, source: u.u, constant: true, rows: m, depth: c,
-                                     rowStride: c, depthStride: 1, count: 36, itemStride: m * c)
-            below = plan.scratchFloats
-            gemmN = plan.chunkRows * plan.tilesW
-            gemmDepth = c
-        } else if path == .winograd {
-            tile = 0
-            winoF4 = nil
-            let plan = Winograd(c: c, m: m, h: h, w: w)
-            _ = try SizeCheck.multiply(16 * (c + m), plan.ld, op: op, what: "Winograd scratch")
-            _ = try SizeCheck.multiply(16 * m, c, op: op, what: "Winograd weights")
+            let plan = path == .winogradF4 ? WinogradF4.plan(c: c, m: m, h: h, w: w)
+                                           : Winograd.plan(c: c, m: m, h: h, w: w)
+            let k = plan.positions
+            _ = try SizeCheck.multiply(k * (c + m), plan.ld, op: op, what: "Winograd scratch")
+            _ = try SizeCheck.multiply(k * m, c, op: op, what: "Winograd weights")
             wino = plan
-            // Transformed weights: 16 matrices [M x C], packed once, the plain copy dropped.
-            let u = WinogradWeights(wt.data, m: m, c: c)
-            left = try PackedOperand(kernel: kernel, source: u.u, constant: true, rows: m, depth: c,
-                                     rowStride: c, depthStride: 1, count: 16, itemStride: m * c)
+            // Transformed weights: 36 (16) matrices [M x C], packed once, the plain copy kept
+            // alive until then and dropped.
+            let f4 = path == .winogradF4 ? WinogradF4Weights(wt.data, m: m, c: c) : nil
+            let f2 = f4 == nil ? WinogradWeights(wt.data, m: m, c: c) : nil
+            left = try PackedOperand(kernel: kernel, source: f4?.u ?? f2!.u, constant: true, rows: m, depth: c,
+                                     rowStride: c, depthStride: 1, count: k, itemStride: m * c)
+            withExtendedLifetime((f4, f2)) {}
             below = plan.scratchFloats
             gemmN = plan.chunkRows * plan.tilesW
             gemmDepth = c
@@ -176,7 +165,6 @@ public struct ConvLayer: LayerKernel {
             tile = Swift.min(outPlane, Swift.max(fit, ConvLayer.im2colMinTile))
             below = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
             wino = nil
-            winoF4 = nil
             left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
                                      depth: depth, rowStride: depth, depthStride: 1,
                                      count: g, itemStride: groupOut * depth)
@@ -190,12 +178,10 @@ public struct ConvLayer: LayerKernel {
                                        op: op, what: "padded plane scratch")
             below = DepthwiseConv(h: h, w: w).scratchFloats
             wino = nil
-            winoF4 = nil
             left = nil
         } else {
             tile = 0
             wino = nil
-            winoF4 = nil
             left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
                                      depth: groupIn, rowStride: groupIn, depthStride: 1,
                                      count: g, itemStride: groupOut * groupIn)
@@ -213,13 +199,7 @@ public struct ConvLayer: LayerKernel {
         let inPlane = h.input * w.input
         let outPlane = h.output * w.output
         switch path {
-        case .winogradF4:
-            guard let plan = winoF4, let left else { return }
-            for b in 0..<batch {
-                plan.run(x: x + b * inChannels * inPlane, u: left, bias: bias, activation: activation,
-                         y: y + b * outChannels * outPlane, scratch: scratch, gemmScratch: scratch + gemmScratch)
-            }
-        case .winograd:
+        case .winogradF4, .winograd:
             guard let plan = wino, let left else { return }
             for b in 0..<batch {
                 plan.run(x: x + b * inChannels * inPlane, u: left, bias: bias, activation: activation,
