@@ -94,9 +94,15 @@ typedef float edge_v4 __attribute__((vector_size(16)));
 typedef float edge_v8 __attribute__((vector_size(32)));
 typedef float edge_v16 __attribute__((vector_size(64)));
 
-// The portable tile: 4-wide vectors (SSE2 on x86-64, NEON on ARM), 4 x 8.
+// The portable tile: 4-wide vectors (SSE2 on x86-64, NEON on other ARM), 4 x 8. Not on
+// aarch64, where NEON is the baseline and the 8 x 12 NEON tile always applies: the
+// generic one would be ~3.8 KB of device code that never runs (gemm-check tests every
+// listed kernel against a double-precision product, so NEON keeps its reference).
+#if !defined(__aarch64__)
+#define EDGE_HAS_GENERIC_TILE 1
 EDGE_TILE(edge_tile_generic, , edge_v4, 4, 4, 2)
 EDGE_TILE(edge_tile_generic_half, , edge_v4, 4, 4, 1)
+#endif
 
 #if defined(__x86_64__)
 #define EDGE_AVX2 __attribute__((target("avx2,fma")))
@@ -116,7 +122,9 @@ EDGE_TILE(edge_tile_neon, , edge_v4, 4, 8, 3)
 #endif
 // NEON's 12 columns are three vectors: no half tile (a 2-vector one would cover 8 of 12).
 
+#if defined(EDGE_HAS_GENERIC_TILE)
 static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half};
+#endif
 #if defined(__x86_64__)
 static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half};
 static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512, edge_tile_avx512_half};
@@ -144,7 +152,9 @@ static void edge_gemm_init(void) {
 #if defined(__aarch64__)
     edge_kernels[n++] = &edge_neon;
 #endif
+#if defined(EDGE_HAS_GENERIC_TILE)
     edge_kernels[n++] = &edge_generic;
+#endif
     __atomic_store_n(&edge_kernel_total, n, __ATOMIC_RELEASE);
 }
 

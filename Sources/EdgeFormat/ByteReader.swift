@@ -5,12 +5,17 @@
 public struct ByteReader {
     public let bytes: UnsafeRawBufferPointer
     public private(set) var position: Int = 0
-    /// Names the structure being read, for error messages ("section TENS").
+    /// Names the structure being read, for error messages ("section TENS"). Empty in a
+    /// build with `EDGE_STRIP_MESSAGES`, which never builds it (as `EdgeError`'s message).
     public var context: String
 
-    public init(_ bytes: UnsafeRawBufferPointer, context: String) {
+    public init(_ bytes: UnsafeRawBufferPointer, context: @autoclosure () -> String) {
         self.bytes = bytes
-        self.context = context
+#if EDGE_STRIP_MESSAGES
+        self.context = ""
+#else
+        self.context = context()
+#endif
     }
 
     public var remaining: Int { bytes.count - position }

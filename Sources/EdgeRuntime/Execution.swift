@@ -33,11 +33,10 @@ public struct Execution {
         let parts = Utf8Text.components(slice, separator: 0x3A)  // colon
         let bad = EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
         guard parts.count == 2 else { throw bad }
-        let fromText = parts[0].isEmpty ? "0" : parts[0]
-        let toText = parts[1].isEmpty ? "\(model.ops.count - 1)" : parts[1]
         // Non-negative decimals below Int.max: `to + 1` cannot overflow (it would trap).
-        guard let from = Utf8Text.parseCount(fromText, limit: Int.max - 1),
-              let to = Utf8Text.parseCount(toText, limit: Int.max - 1), from <= to else { throw bad }
+        guard let from = parts[0].isEmpty ? 0 : Utf8Text.parseCount(parts[0], limit: Int.max - 1),
+              let to = parts[1].isEmpty ? model.ops.count - 1 : Utf8Text.parseCount(parts[1], limit: Int.max - 1),
+              from <= to else { throw bad }
         let plan = try SlicePlan(model: model, range: from..<(to + 1), strict: true)
         range = plan.range
         inputs = plan.inputs

@@ -13,6 +13,10 @@ enum SizeCheck {
     static let maxAttribute = EdgeLimits.maxAttribute
 
     /// Shape text for messages (same style as the interpreter's).
+    ///
+    /// The labels below (`tensor:`, `what:`) are autoclosures like `EdgeError`'s message: a
+    /// build with `EDGE_STRIP_MESSAGES` never evaluates them, so a label such as
+    /// `"output \(i)"` costs no String code at the call site.
     static func describe(_ shape: [Int]) -> String { ShapeText.of(shape) }
 
     /// `required` inputs that must be present, then up to `optional` ones that may be
@@ -20,8 +24,9 @@ enum SizeCheck {
     static func operands(_ op: OpDescription, inputs: [TensorRef?], outputs: [TensorRef],
                          required: Int, optional: Int = 0, outputCount: Int = 1) throws(EdgeError) {
         guard inputs.count >= required, inputs.count <= required + optional else {
-            let expected = optional == 0 ? "\(required)" : "\(required) to \(required + optional)"
-            throw EdgeError(.format, "op '\(op.name)': expected \(expected) inputs, found \(inputs.count)")
+            throw EdgeError(.format, "op '\(op.name)': expected "
+                + (optional == 0 ? "\(required)" : "\(required) to \(required + optional)")
+                + " inputs, found \(inputs.count)")
         }
         for i in 0..<required where inputs[i] == nil {
             throw EdgeError(.format, "op '\(op.name)': input \(i) is required but absent")
@@ -33,13 +38,13 @@ enum SizeCheck {
 
     /// The element count of a shape whose dims are all >= 1, or an error.
     @discardableResult
-    static func count(_ shape: [Int], op: OpDescription, tensor: String) throws(EdgeError) -> Int {
+    static func count(_ shape: [Int], op: OpDescription, tensor: @autoclosure () -> String) throws(EdgeError) -> Int {
         var n = 1
         for d in shape {
             guard d >= 1 else {
-                throw EdgeError(.shape, "op '\(op.name)': \(tensor) has an empty or negative dim \(describe(shape))")
+                throw EdgeError(.shape, "op '\(op.name)': \(tensor()) has an empty or negative dim \(describe(shape))")
             }
-            n = try multiply(n, d, op: op, what: "\(tensor) element count")
+            n = try multiply(n, d, op: op, what: "\(tensor()) element count")
         }
         return n
     }
@@ -57,27 +62,27 @@ enum SizeCheck {
     }
 
     /// An optional per-channel vector (a bias) holds exactly `expected` elements.
-    static func vector(_ t: TensorRef?, _ expected: Int, op: OpDescription, tensor: String) throws(EdgeError) {
+    static func vector(_ t: TensorRef?, _ expected: Int, op: OpDescription, tensor: @autoclosure () -> String) throws(EdgeError) {
         guard let t else { return }
-        let n = try count(t.shape, op: op, tensor: tensor)
+        let n = try count(t.shape, op: op, tensor: tensor())
         guard n == expected else {
-            throw EdgeError(.shape, "op '\(op.name)': \(tensor) has \(n) elements, expected \(expected)")
+            throw EdgeError(.shape, "op '\(op.name)': \(tensor()) has \(n) elements, expected \(expected)")
         }
     }
 
     /// A tensor of the given rank with a valid element count.
-    static func tensor(_ t: TensorRef, rank: Int, op: OpDescription, tensor name: String) throws(EdgeError) {
+    static func tensor(_ t: TensorRef, rank: Int, op: OpDescription, tensor name: @autoclosure () -> String) throws(EdgeError) {
         guard t.shape.count == rank else {
-            throw EdgeError(.shape, "op '\(op.name)': \(name) must have rank \(rank), has shape \(describe(t.shape))")
+            throw EdgeError(.shape, "op '\(op.name)': \(name()) must have rank \(rank), has shape \(describe(t.shape))")
         }
-        try count(t.shape, op: op, tensor: name)
+        try count(t.shape, op: op, tensor: name())
     }
 
     /// a * b, both non-negative, bounded by `maxElements`.
-    static func multiply(_ a: Int, _ b: Int, op: OpDescription, what: String) throws(EdgeError) -> Int {
+    static func multiply(_ a: Int, _ b: Int, op: OpDescription, what: @autoclosure () -> String) throws(EdgeError) -> Int {
         let (p, overflow) = a.multipliedReportingOverflow(by: b)
         guard !overflow, a >= 0, b >= 0, p <= maxElements else {
-            throw EdgeError(.shape, "op '\(op.name)': \(what) is too large (\(a) x \(b))")
+            throw EdgeError(.shape, "op '\(op.name)': \(what()) is too large (\(a) x \(b))")
         }
         return p
     }
@@ -95,24 +100,24 @@ enum SizeCheck {
     }
 
     /// Product of several factors with the same bound.
-    static func product(_ factors: [Int], op: OpDescription, what: String) throws(EdgeError) -> Int {
+    static func product(_ factors: [Int], op: OpDescription, what: @autoclosure () -> String) throws(EdgeError) -> Int {
         var p = 1
-        for f in factors { p = try multiply(p, f, op: op, what: what) }
+        for f in factors { p = try multiply(p, f, op: op, what: what()) }
         return p
     }
 
     /// An `Int64` attribute in `min...maxAttribute`, as `Int`.
-    static func attribute(_ v: Int64, min: Int64, op: OpDescription, what: String) throws(EdgeError) -> Int {
+    static func attribute(_ v: Int64, min: Int64, op: OpDescription, what: @autoclosure () -> String) throws(EdgeError) -> Int {
         guard v >= min, v <= maxAttribute else {
-            throw EdgeError(.format, "op '\(op.name)': \(what) \(v) is out of range \(min)...\(maxAttribute)")
+            throw EdgeError(.format, "op '\(op.name)': \(what()) \(v) is out of range \(min)...\(maxAttribute)")
         }
         return Int(v)
     }
 
     /// Throws a shape error unless `actual == expected`.
-    static func same(_ actual: [Int], _ expected: [Int], op: OpDescription, what: String) throws(EdgeError) {
+    static func same(_ actual: [Int], _ expected: [Int], op: OpDescription, what: @autoclosure () -> String) throws(EdgeError) {
         guard actual == expected else {
-            throw EdgeError(.shape, "op '\(op.name)': \(what) is \(describe(actual)), expected \(describe(expected))")
+            throw EdgeError(.shape, "op '\(op.name)': \(what()) is \(describe(actual)), expected \(describe(expected))")
         }
     }
 }

@@ -20,14 +20,14 @@ struct WindowAxis {
 
     /// Validates the attribute values (ranges only; each op checks `output` its own way).
     init(input: Int, output: Int, kernel: Int64, stride: Int64, dilation: Int64,
-         padBefore: Int64, padAfter: Int64, axis: String, op: OpDescription) throws(EdgeError) {
+         padBefore: Int64, padAfter: Int64, axis: @autoclosure () -> String, op: OpDescription) throws(EdgeError) {
         self.input = input
         self.output = output
-        self.kernel = try SizeCheck.attribute(kernel, min: 1, op: op, what: "kernel \(axis)")
-        self.stride = try SizeCheck.attribute(stride, min: 1, op: op, what: "stride \(axis)")
-        self.dilation = try SizeCheck.attribute(dilation, min: 1, op: op, what: "dilation \(axis)")
-        self.padBefore = try SizeCheck.attribute(padBefore, min: 0, op: op, what: "pad before \(axis)")
-        self.padAfter = try SizeCheck.attribute(padAfter, min: 0, op: op, what: "pad after \(axis)")
+        self.kernel = try SizeCheck.attribute(kernel, min: 1, op: op, what: "kernel \(axis())")
+        self.stride = try SizeCheck.attribute(stride, min: 1, op: op, what: "stride \(axis())")
+        self.dilation = try SizeCheck.attribute(dilation, min: 1, op: op, what: "dilation \(axis())")
+        self.padBefore = try SizeCheck.attribute(padBefore, min: 0, op: op, what: "pad before \(axis())")
+        self.padAfter = try SizeCheck.attribute(padAfter, min: 0, op: op, what: "pad after \(axis())")
     }
 
     /// Output size of a Conv/pool with floor rounding, or < 1 when the window does not fit.
@@ -48,16 +48,16 @@ struct WindowAxis {
     /// (the ceil-mode rule of onnxruntime and PyTorch); pads must be smaller than the
     /// kernel (onnxruntime rejects the rest). Together these guarantee every window of a
     /// dilation-free pool overlaps the input, so an average never divides by zero.
-    func validatePool(axis: String, op: OpDescription) throws(EdgeError) {
+    func validatePool(axis: @autoclosure () -> String, op: OpDescription) throws(EdgeError) {
         guard padBefore < kernel, padAfter < kernel else {
-            throw EdgeError(.unsupported, "op '\(op.name)': pads \(padBefore), \(padAfter) along \(axis) "
+            throw EdgeError(.unsupported, "op '\(op.name)': pads \(padBefore), \(padAfter) along \(axis()) "
                 + "must be smaller than the kernel \(kernel)")
         }
         guard floorOutput >= 1 else {
-            throw EdgeError(.shape, "op '\(op.name)': the window along \(axis) is larger than the padded input")
+            throw EdgeError(.shape, "op '\(op.name)': the window along \(axis()) is larger than the padded input")
         }
         guard output >= floorOutput, output <= ceilOutput, start(output - 1) < input else {
-            throw EdgeError(.shape, "op '\(op.name)': output extent \(output) along \(axis) does not follow "
+            throw EdgeError(.shape, "op '\(op.name)': output extent \(output) along \(axis()) does not follow "
                 + "from input \(input), kernel, stride, dilation and pads")
         }
     }
