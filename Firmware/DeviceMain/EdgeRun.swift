@@ -7,16 +7,22 @@ import EdgeRuntime
 /// every output as `<tensor name>.npy`. Embedded Swift; argc/argv come from C's `main`.
 @_cdecl("main")
 func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-    var arguments: [String] = []
-    if argc > 1 {
-        for i in 1..<Int(argc) {
-            if let p = argv[i] { arguments.append(String(cString: p)) }
-        }
-    }
     do throws(EdgeError) {
+        var arguments: [String] = []
+        if argc > 1 {
+            for i in 1..<Int(argc) {
+                guard let p = argv[i] else { continue }
+                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self),
+                                                count: Int(strlen(p)))
+                guard let text = Utf8Text.string(bytes) else {
+                    throw EdgeError(.invalidArgument, "argument \(i) is not valid UTF-8")
+                }
+                arguments.append(text)
+            }
+        }
         let options = try Options(arguments: arguments)
         if options.help {
-            Console.out(Options.usage)
+            Line(Options.usage).out()
             return 0
         }
         try EdgeRun.run(options)
@@ -24,9 +30,10 @@ func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
     } catch {
         if EdgeError.messagesStripped {
             // Built with STRIP_MESSAGES=1: the kind's number (Kind.rawValue) and exit code only.
-            Console.err("edge-run: error: code \(error.kind.rawValue), exit \(error.kind.exitCode) (messages compiled out)")
+            Line("edge-run: error: code ").add(Int(error.kind.rawValue)).add(", exit ").add(Int(error.kind.exitCode))
+                .add(" (messages compiled out)").err()
         } else {
-            Console.err("edge-run: error: " + error.message)
+            Line("edge-run: error: ").add(error.message).err()
         }
         return error.kind.exitCode
     }
@@ -49,7 +56,7 @@ enum EdgeRun {
             let dt = edge_now_ns() &- t0
             times.append(dt)
             if options.repeatCount > 1 {
-                Console.out("run \(k + 1)/\(options.repeatCount): \(Format.ms(dt)) ms")
+                Line("run ").add(k + 1).add("/").add(options.repeatCount).add(": ").add(ms: dt).add(" ms").out()
             }
         }
 
@@ -58,20 +65,23 @@ enum EdgeRun {
         }
         for id in execution.outputs {
             let t = m.tensors[id]
-            let path = Paths.join(options.outputDir, Utf8Text.safeFileName(t.name) + ".npy")
+            let path = Paths.join(options.outputDir, Utf8Text.safeFileName(t.name), ".npy")
             try NpyArray(shape: t.shape, data: Array(interpreter.read(tensor: id))).write(path)
-            Console.out("wrote \(path) \(ShapeText.of(t.shape))")
+            Line("wrote ").add(path).add(" ").add(shape: t.shape).out()
         }
 
-        let arena = "arena \(interpreter.arena.byteCount) bytes, \(Format.bytes(interpreter.arena.byteCount))"
+        // "ran N layers in T ms (arena B bytes, 1.50 MiB)" or, repeated, min and median.
         let layers = execution.range.count
+        let line = Line("ran ").add(layers)
         if times.count == 1 {
-            Console.out("ran \(layers) layers in \(Format.ms(times[0])) ms (\(arena))")
+            line.add(" layers in ").add(ms: times[0])
         } else {
             Latency.sortAscending(&times)
             let n = times.count
             let median = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
-            Console.out("ran \(layers) layers \(n) times: min \(Format.ms(times[0])) ms, median \(Format.ms(median)) ms (\(arena))")
+            line.add(" layers ").add(n).add(" times: min ").add(ms: times[0]).add(" ms, median ").add(ms: median)
         }
+        let arena = interpreter.arena.byteCount
+        line.add(" ms (arena ").add(arena).add(" bytes, ").add(humanBytes: arena).add(")").out()
     }
 }

@@ -15,7 +15,7 @@ struct Options {
     var threads = 1
     var help = false
 
-    static let usage = """
+    static let usage: StaticString = """
         usage: edge-run MODEL.edgm --input NAME=FILE.npy ... [--output-dir DIR] [--slice FROM:TO] [--repeat N] [--threads N]
           --input NAME=FILE.npy  an input tensor (repeatable; NAME= may be left out when there is one input)
           --output-dir DIR       where <output name>.npy files go (created if missing; default .)
@@ -70,7 +70,7 @@ struct Options {
             } else if isOption("--help", "-h") {
                 help = true
             } else {
-                if Utf8Text.hasPrefix(arg, "-") && arg.utf8.count > 1 {
+                if Utf8Text.hasPrefix(arg, "-") && Utf8Text.count(arg) > 1 {
                     throw EdgeError(.invalidArgument, "unknown option '\(arg)' (see --help)")
                 }
                 positional.append(arg)

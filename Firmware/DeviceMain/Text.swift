@@ -1,60 +1,133 @@
 import CEdgeSupport
 import EdgeFormat
 
-/// Output helpers without Foundation or Float printing: every line goes out through
-/// fputs + fflush, so nothing is lost in a buffer if a later step traps.
-enum Console {
-    static func out(_ line: String) {
-        Utf8Text.withCString(line + "\n") { edge_write_stdout($0) }
+/// One line of the device program's output, built as bytes.
+///
+/// Why not String interpolation and `+`: each interpolated line specialises the stdlib's
+/// interpolation and String growth code (`_StringGuts.append`, small-string conversion,
+/// integer-to-text), which cost about 6 KB of the device binary for a handful of status
+/// lines. Appending UTF-8 bytes and decimal digits to one byte array costs a few hundred.
+/// Every line goes out through fputs + fflush, so nothing is lost in a buffer if a later
+/// step traps. A class, so that `add` calls chain on the one line being built.
+final class Line {
+    private var bytes: [UInt8] = []
+
+    init(_ text: StaticString) {
+        bytes.reserveCapacity(128)
+        add(text)
     }
 
-    static func err(_ line: String) {
-        Utf8Text.withCString(line + "\n") { edge_write_stderr($0) }
+    @discardableResult
+    func add(_ text: StaticString) -> Line {
+        bytes.append(contentsOf: Utf8Text.bytes(text))
+        return self
     }
-}
 
-enum Format {
+    /// A name or a path (UTF-8 bytes as they are).
+    @discardableResult
+    func add(_ text: String) -> Line {
+        Utf8Text.withUTF8(text) { bytes.append(contentsOf: $0) }
+        return self
+    }
+
+    /// A decimal integer.
+    @discardableResult
+    func add(_ value: Int) -> Line {
+        Utf8Text.appendDecimal(value, to: &bytes)
+        return self
+    }
+
     /// Nanoseconds as milliseconds with three decimals ("12.345").
-    static func ms(_ nanos: UInt64) -> String {
-        let micros = (nanos + 500) / 1000
-        return "\(micros / 1000)." + pad3(micros % 1000)
+    @discardableResult
+    func add(ms nanos: UInt64) -> Line {
+        let micros = Int((nanos + 500) / 1000)
+        add(micros / 1000)
+        bytes.append(0x2E)  // '.'
+        return add(fraction: micros % 1000, digits: 3)
     }
 
-    static func pad3(_ v: UInt64) -> String {
-        v < 10 ? "00\(v)" : v < 100 ? "0\(v)" : "\(v)"
-    }
-
-    /// "1.50 MiB", "12.0 KiB", "100 B" (as the host's humanBytes prints them).
-    static func bytes(_ n: Int) -> String {
+    /// A byte count as the host's humanBytes prints it: "1.50 MiB", "12.0 KiB", "100 B".
+    @discardableResult
+    func add(humanBytes n: Int) -> Line {
         if n >= 1 << 20 {
             let hundredths = (n * 100 + (1 << 19)) >> 20
-            let frac = hundredths % 100
-            return "\(hundredths / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)") + " MiB"
+            add(hundredths / 100).add(".")
+            return add(fraction: hundredths % 100, digits: 2).add(" MiB")
         }
         if n >= 1 << 10 {
             let tenths = (n * 10 + (1 << 9)) >> 10
-            return "\(tenths / 10).\(tenths % 10) KiB"
+            return add(tenths / 10).add(".").add(tenths % 10).add(" KiB")
         }
-        return "\(n) B"
+        return add(n).add(" B")
+    }
+
+    /// A shape as `ShapeText` prints it: "[1x3x224x224]".
+    @discardableResult
+    func add(shape: [Int]) -> Line {
+        add("[")
+        for i in 0..<shape.count {
+            if i > 0 { add("x") }
+            add(shape[i])
+        }
+        return add("]")
+    }
+
+    /// `value` (below 10^digits) with leading zeros.
+    private func add(fraction value: Int, digits: Int) -> Line {
+        var scale = 1
+        for _ in 1..<digits { scale *= 10 }
+        var v = value
+        while scale > 0 {
+            bytes.append(0x30 + UInt8(v / scale))
+            v %= scale
+            scale /= 10
+        }
+        return self
+    }
+
+    func out() { write(toStderr: false) }
+    func err() { write(toStderr: true) }
+
+    private func write(toStderr: Bool) {
+        var text = bytes
+        text.append(0x0A)  // newline
+        text.append(0)
+        text.withUnsafeBufferPointer { p in
+            let s = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self)
+            if toStderr { edge_write_stderr(s) } else { edge_write_stdout(s) }
+        }
     }
 }
 
 enum Paths {
-    /// "dir" + "name" -> "dir/name" (no doubled slash; an empty dir gives the name).
-    static func join(_ dir: String, _ name: String) -> String {
-        if dir.isEmpty { return name }
-        return Utf8Text.hasSuffix(dir, "/") ? dir + name : dir + "/" + name
+    /// "dir" + "name" + ".npy" -> "dir/name.npy" (no doubled slash; an empty dir gives the name).
+    static func join(_ dir: String, _ name: String, _ suffix: StaticString) -> String {
+        var bytes = Utf8Text.bytes(dir)
+        if let last = bytes.last, last != 0x2F { bytes.append(0x2F) }  // slash
+        bytes.append(contentsOf: Utf8Text.bytes(name))
+        bytes.append(contentsOf: Utf8Text.bytes(suffix))
+        return bytes.withUnsafeBufferPointer { Utf8Text.string($0) } ?? ""  // valid pieces and ASCII
     }
 
-    /// `mkdir -p`: creates every missing directory of `path`.
+    /// `mkdir -p`: creates every missing directory of `path`, one prefix at a time.
     static func makeDirectories(_ path: String) -> Bool {
-        var prefix = Utf8Text.hasPrefix(path, "/") ? "/" : ""
-        for part in Utf8Text.components(path, separator: 0x2F) where !part.isEmpty {  // slash
-            prefix += part
-            let status = Utf8Text.withCString(prefix) { mkdir($0, 0o755) }
-            if status != 0 && edge_errno() != 17 { return false } // 17: EEXIST
-            prefix += "/"
+        var prefix: [CChar] = []
+        var pending = false  // a component ends at the end of prefix
+        func make() -> Bool {
+            prefix.append(0)
+            let status = prefix.withUnsafeBufferPointer { mkdir($0.baseAddress!, 0o755) }
+            prefix.removeLast()
+            return status == 0 || edge_errno() == 17  // 17: EEXIST
         }
-        return true
+        for b in Utf8Text.bytes(path) {
+            if b == 0x2F {
+                if pending && !make() { return false }
+                pending = false
+            } else {
+                pending = true
+            }
+            prefix.append(CChar(bitPattern: b))
+        }
+        return !pending || make()
     }
 }

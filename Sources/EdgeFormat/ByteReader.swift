@@ -6,14 +6,17 @@ public struct ByteReader {
     public let bytes: UnsafeRawBufferPointer
     public private(set) var position: Int = 0
     /// Names the structure being read, for error messages ("section TENS"). Empty in a
-    /// build with `EDGE_STRIP_MESSAGES`, which never builds it (as `EdgeError`'s message).
+    /// build with `EDGE_STRIP_MESSAGES`, which neither builds nor stores it (as
+    /// `EdgeError`'s message): no String is carried through every read.
+#if EDGE_STRIP_MESSAGES
+    public var context: String { "" }
+#else
     public var context: String
+#endif
 
     public init(_ bytes: UnsafeRawBufferPointer, context: @autoclosure () -> String) {
         self.bytes = bytes
-#if EDGE_STRIP_MESSAGES
-        self.context = ""
-#else
+#if !EDGE_STRIP_MESSAGES
         self.context = context()
 #endif
     }
@@ -82,7 +85,11 @@ public struct ByteReader {
     public mutating func string(_ what: StaticString) throws(EdgeError) -> String {
         let n = Int(try u32(what))
         let at = try take(n, what)
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<at + n]), as: UTF8.self)
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[at..<at + n])
+        guard let text = Utf8Text.string(raw.assumingMemoryBound(to: UInt8.self)) else {
+            throw EdgeError(.format, "\(context): \(what) is not valid UTF-8")
+        }
+        return text
     }
 
     public mutating func skip(_ n: Int, _ what: StaticString) throws(EdgeError) {

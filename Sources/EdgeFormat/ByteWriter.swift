@@ -35,6 +35,9 @@ public struct ByteWriter {
 
     public mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
 
+    /// The bytes of a literal (ASCII text in binary headers).
+    public mutating func append(_ text: StaticString) { bytes.append(contentsOf: Utf8Text.bytes(text)) }
+
     public mutating func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
 
     /// Zero-pads up to a multiple of `alignment` (a power of two).

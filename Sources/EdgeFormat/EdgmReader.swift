@@ -313,12 +313,12 @@ public struct EdgmFile {
                 throw EdgeError(.format, "edgm tensor '\(t.name)': bytes \(t.offset)+\(t.byteCount) lie outside the \(place) (\(limit) bytes)")
             }
         }
-        func checkArena(_ id: Int32, _ role: String) throws(EdgeError) {
+        func checkArena(_ id: Int32, _ role: @autoclosure () -> String) throws(EdgeError) {
             guard id >= 0, Int(id) < count else {
-                throw EdgeError(.format, "edgm \(role): tensor id \(id) out of range (\(count) tensors)")
+                throw EdgeError(.format, "edgm \(role()): tensor id \(id) out of range (\(count) tensors)")
             }
             guard m.tensors[Int(id)].storage == .arena else {
-                throw EdgeError(.format, "edgm \(role): tensor '\(m.tensors[Int(id)].name)' is a weight, not an arena tensor")
+                throw EdgeError(.format, "edgm \(role()): tensor '\(m.tensors[Int(id)].name)' is a weight, not an arena tensor")
             }
         }
         for id in m.graph.inputs { try checkArena(id, "graph input") }

@@ -37,8 +37,7 @@ public struct NpyArray: Equatable {
         guard let descrBytes = NpyArray.quotedValue(header, key: "descr") else {
             throw EdgeError(.format, "\(name): .npy header has no descr")
         }
-        let descr = String(decoding: descrBytes, as: UTF8.self)
-        if let order = NpyArray.rawValue(header, key: "fortran_order"), order.starts(with: Array("True".utf8)) {
+        if let order = NpyArray.rawValue(header, key: "fortran_order"), NpyArray.starts(order, with: "True") {
             throw EdgeError(.unsupported, "\(name): Fortran-order arrays are not supported (save with C order)")
         }
         guard let shapeText = NpyArray.rawValue(header, key: "shape") else {
@@ -53,9 +52,9 @@ public struct NpyArray: Equatable {
         }
 
         // Byte comparisons: String == would link the Unicode tables into the device build.
-        let kinds = ["<f4", "<i4", "<f8", "<i8", "|u1", "|b1", "|i1"]
-        guard let kind = kinds.firstIndex(where: { Utf8Text.equal($0, descr) }) else {
-            throw EdgeError(.unsupported, "\(name): element type '\(descr)' is not supported (use float32)")
+        let kinds: [StaticString] = ["<f4", "<i4", "<f8", "<i8", "|u1", "|b1", "|i1"]
+        guard let kind = kinds.firstIndex(where: { descrBytes.count == $0.utf8CodeUnitCount && NpyArray.starts(descrBytes, with: $0) }) else {
+            throw EdgeError(.unsupported, "\(name): element type '\(descrBytes.withUnsafeBufferPointer { Utf8Text.string($0) } ?? "?")' is not supported (use float32)")
         }
         let width = kind < 2 ? 4 : kind < 4 ? 8 : 1
         guard r.remaining >= count * width else {
@@ -83,21 +82,22 @@ public struct NpyArray: Equatable {
         return try result.get()
     }
 
-    /// The file image: version 1.0 header padded so data starts 64-byte aligned.
+    /// The file image: version 1.0 header padded so data starts 64-byte aligned. The header
+    /// is built as bytes, not as a String (see `Utf8Text.bytes`).
     public func serialized() -> [UInt8] {
-        var dims = ""
-        for (i, d) in shape.enumerated() {
-            if i > 0 { dims += ", " }
-            dims += "\(d)"
+        var header = Array(Utf8Text.bytes("{'descr': '<f4', 'fortran_order': False, 'shape': ("))
+        for i in 0..<shape.count {
+            if i > 0 { header.append(contentsOf: Utf8Text.bytes(", ")) }
+            Utf8Text.appendDecimal(shape[i], to: &header)
         }
-        if shape.count == 1 { dims += "," }
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
+        if shape.count == 1 { header.append(0x2C) }  // a 1-tuple: "(5,)"
+        header.append(contentsOf: Utf8Text.bytes("), }"))
+        while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
+        header.append(0x0A)
         var w = ByteWriter()
         w.append([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
-        w.u16(UInt16(header.utf8.count))
-        w.append(Array(header.utf8))
+        w.u16(UInt16(header.count))
+        w.append(header)
         for v in data { w.f32(v) }
         return w.bytes
     }
@@ -108,8 +108,10 @@ public struct NpyArray: Equatable {
 
     // The header is a Python dict literal; these small scanners read the three keys,
     // on bytes (see Utf8Text for why not Characters).
-    static func rawValue(_ header: [UInt8], key: String) -> ArraySlice<UInt8>? {
-        let pattern = Array("'\(key)':".utf8)
+    static func rawValue(_ header: [UInt8], key: StaticString) -> ArraySlice<UInt8>? {
+        var pattern: [UInt8] = [0x27]  // 'key':
+        pattern.append(contentsOf: Utf8Text.bytes(key))
+        pattern.append(contentsOf: [0x27, 0x3A])
         guard header.count >= pattern.count else { return nil }
         for i in 0...(header.count - pattern.count) where header[i..<i + pattern.count].elementsEqual(pattern) {
             var j = i + pattern.count
@@ -119,7 +121,18 @@ public struct NpyArray: Equatable {
         return nil
     }
 
-    static func quotedValue(_ header: [UInt8], key: String) -> ArraySlice<UInt8>? {
+    static func starts(_ bytes: ArraySlice<UInt8>, with prefix: StaticString) -> Bool {
+        let p = Utf8Text.bytes(prefix)
+        guard bytes.count >= p.count else { return false }
+        var i = bytes.startIndex
+        for b in p {
+            guard bytes[i] == b else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    static func quotedValue(_ header: [UInt8], key: StaticString) -> ArraySlice<UInt8>? {
         guard let rest = rawValue(header, key: key), let q = rest.first, q == 0x27 || q == 0x22 else { return nil }
         let body = rest.dropFirst()
         guard let end = body.firstIndex(of: q) else { return nil }

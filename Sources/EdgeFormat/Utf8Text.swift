@@ -5,86 +5,124 @@
 /// 60 KB of Unicode tables and grapheme code into the device binary. Tensor names,
 /// metadata keys, options and paths are byte strings, so bytes are compared here.
 public enum Utf8Text {
-    // equal/hasPrefix/hasSuffix walk the UTF-8 views' iterators: the stdlib's generic
-    // `elementsEqual`, `starts(with:)` and `reversed()` were specialised per call into
-    // about 4 KB of device code (bidirectional index walking included).
+    /// Calls `body` with the UTF-8 bytes of `s`, in place. Everything below reads Strings
+    /// through this one non-generic function: iterating `s.utf8` or indexing it links the
+    /// stdlib's paths for foreign (bridged NSString) strings, about 3 KB of UTF-16 index
+    /// and encoding-repair code in the device binary, although neither Linux nor Embedded
+    /// Swift has such strings: every String there is native or small, so its UTF-8 is
+    /// contiguous (`withContiguousStorageIfAvailable` answers).
+    public static func withUTF8(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable(body)
+        precondition(done != nil, "a String without contiguous UTF-8 (bridged strings do not exist on Linux)")
+    }
+
+    /// The String of these bytes, or nil when they are not valid UTF-8. Why not
+    /// `String(decoding:)`: it repairs invalid input, and its repair path links String
+    /// growth and the foreign-string code (`_StringGuts.grow`, about 4 KB on the device).
+    /// Edge refuses such bytes instead (a name in a file, a command-line argument).
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        String(validating: bytes, as: UTF8.self)
+    }
+
+    /// A piece of a String cut at an ASCII byte (valid UTF-8, so never nil).
+    static func piece(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        string(UnsafeBufferPointer(rebasing: bytes)) ?? ""
+    }
+
+    /// A copy of the UTF-8 bytes of `s`.
+    public static func bytes(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        withUTF8(s) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The number of UTF-8 bytes (`s.utf8.count` links the foreign-string count).
+    public static func count(_ s: String) -> Int {
+        var n = 0
+        withUTF8(s) { n = $0.count }
+        return n
+    }
+
     public static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && hasPrefix(a, b)
+        matches(a, b, atEnd: false, whole: true)
     }
 
     public static func hasPrefix(_ s: String, _ prefix: String) -> Bool {
-        var rest = s.utf8.makeIterator()
-        for b in prefix.utf8 {
-            guard rest.next() == b else { return false }
-        }
-        return true
+        matches(s, prefix, atEnd: false, whole: false)
     }
 
     public static func hasSuffix(_ s: String, _ suffix: String) -> Bool {
-        let skip = s.utf8.count - suffix.utf8.count
-        guard skip >= 0 else { return false }
-        var rest = s.utf8.makeIterator()
-        for _ in 0..<skip { _ = rest.next() }
-        for b in suffix.utf8 {
-            guard rest.next() == b else { return false }
+        matches(s, suffix, atEnd: true, whole: false)
+    }
+
+    /// Whether `part`'s bytes begin (or end, or are all of) `s`'s.
+    private static func matches(_ s: String, _ part: String, atEnd: Bool, whole: Bool) -> Bool {
+        var result = false
+        withUTF8(s) { x in
+            withUTF8(part) { y in
+                guard whole ? y.count == x.count : y.count <= x.count else { return }
+                let start = atEnd ? x.count - y.count : 0
+                for i in 0..<y.count where x[start + i] != y[i] { return }
+                result = true
+            }
         }
-        return true
+        return result
     }
 
     /// The text before and after the first (or last) `separator` byte, or nil.
     public static func split(_ s: String, at separator: UInt8, last: Bool = false) -> (String, String)? {
-        let bytes = Array(s.utf8)
-        let found = last ? bytes.lastIndex(of: separator) : bytes.firstIndex(of: separator)
-        guard let i = found else { return nil }
-        return (String(decoding: bytes[..<i], as: UTF8.self), String(decoding: bytes[(i + 1)...], as: UTF8.self))
+        var result: (String, String)?
+        withUTF8(s) { b in
+            var found: Int?
+            for i in 0..<b.count where b[i] == separator {
+                found = i
+                if !last { break }
+            }
+            guard let i = found else { return }
+            result = (piece(b[..<i]), piece(b[(i + 1)...]))
+        }
+        return result
     }
 
     /// All pieces between `separator` bytes (empty pieces kept).
     public static func components(_ s: String, separator: UInt8) -> [String] {
         var parts: [String] = []
-        var current: [UInt8] = []
-        for b in s.utf8 {
-            if b == separator {
-                parts.append(String(decoding: current, as: UTF8.self))
-                current.removeAll()
-            } else {
-                current.append(b)
+        withUTF8(s) { b in
+            var start = 0
+            for i in 0...b.count where i == b.count || b[i] == separator {
+                parts.append(piece(b[start..<i]))
+                start = i + 1
             }
         }
-        parts.append(String(decoding: current, as: UTF8.self))
         return parts
     }
 
     /// A file name for a tensor: every Unicode scalar other than an ASCII letter, digit,
     /// '.', '-' or '_' becomes '_' (exporters such as paddle2onnx put '/' in names).
-    /// The host CLI and the device program both use this rule.
+    /// The host CLI and the device program both use this rule. On bytes: a String's UTF-8
+    /// is valid, so each scalar is one byte that is not a continuation byte (10xxxxxx).
     public static func safeFileName(_ name: String) -> String {
         var out: [UInt8] = []
-        for scalar in name.unicodeScalars {
-            let v = scalar.value
-            let keep = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
-                || v == 0x2E || v == 0x2D || v == 0x5F
-            out.append(keep ? UInt8(v) : 0x5F)
+        withUTF8(name) { b in
+            for v in b where v & 0xC0 != 0x80 {
+                let keep = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+                    || v == 0x2E || v == 0x2D || v == 0x5F
+                out.append(keep ? v : 0x5F)
+            }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out.withUnsafeBufferPointer { string($0) } ?? ""  // ASCII
     }
 
     /// `s` as a NUL-terminated C string (a copy). Why not `String.withCString`: its slow
-    /// path for non-native (bridged) strings links about 5 KB of UTF-16 index and
-    /// breadcrumb code into the device binary, although Embedded Swift has no such
-    /// strings. Not generic, so the device binary has one copy of it.
+    /// path for non-native (bridged) strings links the code `withUTF8` avoids. Not generic,
+    /// so the device binary has one copy of it.
     public static func cString(_ s: String) -> [CChar] {
-        let count = s.utf8.count
-        var text = [CChar](repeating: 0, count: count + 1)  // the last byte stays NUL
-        text.withUnsafeMutableBytes { out in
-            let copied = s.utf8.withContiguousStorageIfAvailable { bytes in
-                if let base = bytes.baseAddress { out.baseAddress!.copyMemory(from: base, byteCount: count) }
-            }
-            if copied == nil {  // a string without contiguous UTF-8 (not made by Edge's code)
-                var i = 0
-                for b in s.utf8 { out[i] = b; i += 1 }
-            }
+        var text: [CChar] = []
+        withUTF8(s) { b in
+            text.reserveCapacity(b.count + 1)
+            for v in b { text.append(CChar(bitPattern: v)) }
         }
+        text.append(0)
         return text
     }
 
@@ -94,17 +132,39 @@ public enum Utf8Text {
         cString(s).withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
+    /// The bytes of a literal, without building a String from it (whose `utf8` copy, and
+    /// appends, specialise the stdlib's String growth code into the device binary).
+    public static func bytes(_ s: StaticString) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
+    }
+
+    /// Appends the decimal digits of `value` (with a '-' when negative).
+    public static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(0x2D) }  // '-'
+        var v = value.magnitude
+        var scale: UInt = 1
+        while v / scale >= 10 { scale *= 10 }
+        while scale > 0 {
+            bytes.append(0x30 + UInt8(v / scale))
+            v %= scale
+            scale /= 10
+        }
+    }
+
     /// A non-negative decimal integer of at most `limit`, or nil.
     public static func parseCount(_ s: String, limit: Int) -> Int? {
         var value = 0
         var digits = 0
-        for b in s.utf8 {
-            guard b >= 0x30 && b <= 0x39 else { return nil }
-            let d = Int(b - 0x30)
-            guard value <= (limit - d) / 10 else { return nil }
-            value = value * 10 + d
-            digits += 1
+        var bad = false
+        withUTF8(s) { bytes in
+            for b in bytes {
+                guard b >= 0x30 && b <= 0x39 else { bad = true; return }
+                let d = Int(b - 0x30)
+                guard value <= (limit - d) / 10 else { bad = true; return }
+                value = value * 10 + d
+                digits += 1
+            }
         }
-        return digits > 0 ? value : nil
+        return !bad && digits > 0 ? value : nil
     }
 }

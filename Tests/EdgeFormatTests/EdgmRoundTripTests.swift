@@ -46,4 +46,36 @@ final class EdgmRoundTripTests: XCTestCase {
         XCTAssertTrue(String(decoding: one.prefix(80), as: UTF8.self).contains("(3,)"))
         XCTAssertEqual((bytes.count - 24) % 64, 0)
     }
+
+    /// The header is numpy's own text (`np.save` writes the same dict), padded with spaces
+    /// and a newline so the data starts at a multiple of 64 bytes.
+    func testNpyHeaderText() {
+        for (shape, text) in [([2, 3], "(2, 3)"), ([7], "(7,)"), ([], "()"), ([1, 3, 224, 224], "(1, 3, 224, 224)")] {
+            let count = shape.reduce(1, *)
+            let bytes = NpyArray(shape: shape, data: [Float](repeating: 0, count: count)).serialized()
+            let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            XCTAssertEqual((10 + headerLength) % 64, 0, text)
+            XCTAssertEqual(bytes.count, 10 + headerLength + 4 * count, text)
+            let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+            let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(text), }"
+            XCTAssertTrue(header.hasPrefix(dict), header)
+            XCTAssertTrue(header.hasSuffix("\n"), header)
+            XCTAssertEqual(header.dropFirst(dict.utf8.count).dropLast().filter { $0 != " " }, "", header)
+        }
+    }
+
+    /// A name that is not valid UTF-8 is a format error, not a repaired string.
+    func testInvalidUTF8NameIsAFormatError() {
+        let bytes: [UInt8] = [3, 0, 0, 0, 0x61, 0xFF, 0x62]
+        bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, context: "test")
+            do throws(EdgeError) {
+                let s = try r.string("name")
+                XCTFail("read '\(s)'")
+            } catch {
+                XCTAssertEqual(error.kind, .format)
+                XCTAssertTrue(error.message.contains("not valid UTF-8"), error.message)
+            }
+        }
+    }
 }
