@@ -9,7 +9,7 @@ import EdgeFormat
 /// of real input elements in it; with 1 the window clipped to the input + pads region
 /// (so a ceil-mode window hanging past the bottom/right pad does not count the overhang).
 /// Both are separable into a per-row and a per-column count, precomputed here.
-public struct AveragePoolLayer: LayerKernel {
+public final class AveragePoolLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let planes: Int

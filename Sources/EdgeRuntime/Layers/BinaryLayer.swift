@@ -4,7 +4,7 @@ import EdgeFormat
 /// Elementwise `Y = act(A op B)` with numpy broadcasting (Add, Sub, Mul, Div, Pow, Max,
 /// Min). Y may be the same buffer as a full-size operand (not as a broadcast one: a
 /// vector or scalar operand is read while Y is being written).
-public struct BinaryLayer: LayerKernel {
+public final class BinaryLayer: LayerKernel {
     /// How `run` walks the operands; chosen once from the collapsed broadcast plan.
     public enum Path: Equatable {
         /// Both operands have Y's shape: one flat loop.

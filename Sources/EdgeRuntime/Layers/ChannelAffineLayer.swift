@@ -7,7 +7,7 @@ import EdgeFormat
 /// Record: in [X, scale, shift] out [Y]; ints [act]; floats [alpha, beta] of the activation.
 /// X has rank >= 2 ([N, C, ...]); scale and shift hold C elements each. Y may be X itself
 /// (the planner may run it in place): each element is read before it is written.
-public struct ChannelAffineLayer: LayerKernel {
+public final class ChannelAffineLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let scale: UnsafeMutablePointer<Float>
     let shift: UnsafeMutablePointer<Float>

@@ -4,7 +4,7 @@ import EdgeFormat
 /// Concatenation along one axis: for each index of the dims before the axis, every input
 /// contributes one contiguous block (its axis length times the size of the dims after),
 /// so the whole op is `outer * inputs` memcpys.
-public struct ConcatLayer: LayerKernel {
+public final class ConcatLayer: LayerKernel {
     let sources: KernelTable<UnsafePointer<Float>>
     /// Per input: floats per outer index.
     let blocks: KernelTable<Int>

@@ -31,7 +31,7 @@ import EdgeFormat
 ///
 /// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
-public struct ConvLayer: LayerKernel {
+public final class ConvLayer: LayerKernel {
     enum Path { case pointwise, im2col, depthwise, winograd, winogradF4 }
 
     /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not

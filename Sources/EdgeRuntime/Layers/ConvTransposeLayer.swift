@@ -15,7 +15,7 @@ import EdgeFormat
 /// scratch (a decoder's untiled column buffer easily reaches tens of MiB). Y starts as
 /// the bias; the activation runs once the batch item is complete (it cannot be applied
 /// while entries are still accumulating).
-public struct ConvTransposeLayer: LayerKernel {
+public final class ConvTransposeLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let weights: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>?

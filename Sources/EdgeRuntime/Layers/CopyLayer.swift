@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// Reshape-like ops the memory planner could not alias: the bytes move unchanged.
 /// X and Y may be the same buffer (then there is nothing to do) or even overlap.
-public struct CopyLayer: LayerKernel {
+public final class CopyLayer: LayerKernel {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let count: Int

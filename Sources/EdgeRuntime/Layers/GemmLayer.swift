@@ -15,7 +15,7 @@ import EdgeFormat
 ///
 /// C is copied into Y first so the GEMM adds to it (`beta = 1`): one pass instead of a
 /// separate bias pass after.
-public struct GemmLayer: LayerKernel {
+public final class GemmLayer: LayerKernel {
     enum Bias { case none, scalar, row, column, full }
 
     let a: UnsafeMutablePointer<Float>

@@ -6,7 +6,7 @@ import EdgeFormat
 ///
 /// Record: in [X] out [Y]; no ints, no floats. X is [N, C, d1, ...] (rank >= 3),
 /// Y is [N, C, 1, ...] of the same rank.
-public struct GlobalPoolLayer: LayerKernel {
+public final class GlobalPoolLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let isMax: Bool

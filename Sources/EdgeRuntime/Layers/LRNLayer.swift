@@ -9,7 +9,7 @@ import EdgeFormat
 /// Each channel plane's scale goes into a ring of `lo + 1` planes in scratch, and
 /// channel `c - lo` is written only after channel `c`'s window was summed: no later
 /// window reads channel `c - lo` again, so writing Y over X is safe.
-public struct LRNLayer: LayerKernel {
+public final class LRNLayer: LayerKernel {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let batches: Int, channels: Int, plane: Int

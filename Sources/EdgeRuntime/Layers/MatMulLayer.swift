@@ -12,7 +12,7 @@ import EdgeFormat
 /// When B has no batch (the common "activations × weight matrix" case) and A is not
 /// broadcast, the batch folds into M: A is then one [batch*M, K] matrix and a single
 /// large GEMM replaces many small ones.
-public struct MatMulLayer: LayerKernel {
+public final class MatMulLayer: LayerKernel {
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>

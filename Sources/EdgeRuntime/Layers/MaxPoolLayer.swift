@@ -13,7 +13,7 @@ import EdgeFormat
 /// the rest the generic per-tap loops. With a thread pool current and enough outputs, the
 /// planes are split over the threads (each plane is independent; a worker's row buffer is
 /// its pool scratch).
-public struct MaxPoolLayer: LayerKernel {
+public final class MaxPoolLayer: LayerKernel {
     let x: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let planes: Int

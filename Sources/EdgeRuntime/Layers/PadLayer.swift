@@ -9,7 +9,7 @@ import EdgeFormat
 /// Trailing unpadded dims form one contiguous block and adjacent unpadded dims merge,
 /// so padding H and W of NCHW walks `[N*C, H, W]`, and padding C walks `[N, C]` blocks
 /// of `H*W` floats.
-public struct PadLayer: LayerKernel {
+public final class PadLayer: LayerKernel {
     public let mode: PadMode
     let value: Float
     let x: UnsafePointer<Float>

@@ -8,7 +8,7 @@ import EdgeFormat
 /// are both reduced or both kept are merged, then each innermost run is either summed
 /// into one output (`[N*C, H*W]` of a spatial mean) or added onto a run of outputs
 /// (`[R, K]` of a mean over the leading axis). Y accumulates sums and is scaled once.
-public struct ReduceMeanLayer: LayerKernel {
+public final class ReduceMeanLayer: LayerKernel {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
     /// Per collapsed dim: count, X stride, Y stride (0 where reduced), reduced flag.

@@ -7,7 +7,7 @@ import EdgeFormat
 ///
 /// Bilinear values are `top + wy * (bottom - top)` with `top`, `bottom` the two source
 /// rows each interpolated as `r[c0] + wx * (r[c1] - r[c0])`.
-public struct ResizeLayer: LayerKernel {
+public final class ResizeLayer: LayerKernel {
     public let mode: ResizeMode
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>

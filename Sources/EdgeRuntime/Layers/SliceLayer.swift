@@ -3,7 +3,7 @@ import EdgeFormat
 /// `Y[i0, i1, ...] = X[start0 + i0*step0, start1 + i1*step1, ...]`; Y's shape gives the
 /// counts, ints the (start, step) pair of every dim (ONNX Slice with its starts, ends,
 /// axes and steps already resolved by the compiler). Y must not overlap X.
-public struct SliceLayer: LayerKernel {
+public final class SliceLayer: LayerKernel {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let copy: StridedCopy

@@ -8,7 +8,7 @@ import EdgeFormat
 /// each row is contiguous. Otherwise the axis is strided; rather than walking it once
 /// per inner position (a cache miss per element), the pass runs over whole `inner`
 /// rows, keeping the running max and sum of every inner position in scratch.
-public struct SoftmaxLayer: LayerKernel {
+public final class SoftmaxLayer: LayerKernel {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
     let outer: Int, n: Int, inner: Int

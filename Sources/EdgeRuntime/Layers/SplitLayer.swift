@@ -4,7 +4,7 @@ import EdgeFormat
 /// Split along one axis, the mirror of Concat: for each index of the dims before the
 /// axis, every output receives one contiguous block. Part sizes come from the outputs'
 /// shapes.
-public struct SplitLayer: LayerKernel {
+public final class SplitLayer: LayerKernel {
     let destinations: KernelTable<UnsafeMutablePointer<Float>>
     /// Per output: floats per outer index.
     let blocks: KernelTable<Int>

@@ -7,7 +7,7 @@ import EdgeFormat
 /// output's innermost axis is strided in X but the next one is X's innermost, that
 /// 2-D transpose runs in square tiles: reading columns of X one by one would miss the
 /// cache on every element, a tile keeps both its rows and its columns resident.
-public struct TransposeLayer: LayerKernel {
+public final class TransposeLayer: LayerKernel {
     public enum Path: Equatable {
         /// memcpy runs or a strided gather (`StridedCopy`).
         case strided

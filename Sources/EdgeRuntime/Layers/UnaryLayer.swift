@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// Elementwise `Y = f(X)`: the activations (kinds 1...8, shared with fused epilogues) and
 /// Sqrt, Exp, Log, Neg, Abs, Reciprocal, Pow by a constant scalar. Y may be X's buffer.
-public struct UnaryLayer: LayerKernel {
+public final class UnaryLayer: LayerKernel {
     public let kind: UnaryKind
     /// floats[0] (alpha; the exponent of `powScalar`) and floats[1] (beta).
     public let alpha: Float
