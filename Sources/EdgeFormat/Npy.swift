@@ -60,15 +60,18 @@ public struct NpyArray: Equatable {
         guard r.remaining >= count * width else {
             throw EdgeError(.format, "\(name): data has \(r.remaining) bytes, shape needs \(count * width)")
         }
+        // Bounds checked once above: plain loads, not one throwing read per element.
+        let base = r.position
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count {
+            let o = base + i * width
             switch kind {
-            case 0: values[i] = try r.f32("data")
-            case 1: values[i] = Float(try r.i32("data"))
-            case 2: values[i] = Float(try r.f64("data"))
-            case 3: values[i] = Float(try r.i64("data"))
-            case 6: values[i] = Float(Int8(bitPattern: try r.u8("data")))
-            default: values[i] = Float(try r.u8("data"))
+            case 0: values[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
+            case 1: values[i] = Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int32.self)))
+            case 2: values[i] = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))))
+            case 3: values[i] = Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int64.self)))
+            case 6: values[i] = Float(Int8(bitPattern: bytes[o]))
+            default: values[i] = Float(bytes[o])
             }
         }
         data = values
@@ -85,25 +88,43 @@ public struct NpyArray: Equatable {
     /// The file image: version 1.0 header padded so data starts 64-byte aligned. The header
     /// is built as bytes, not as a String (see `Utf8Text.bytes`).
     public func serialized() -> [UInt8] {
-        var header = Array(Utf8Text.bytes("{'descr': '<f4', 'fortran_order': False, 'shape': ("))
-        for i in 0..<shape.count {
-            if i > 0 { header.append(contentsOf: Utf8Text.bytes(", ")) }
-            Utf8Text.appendDecimal(shape[i], to: &header)
-        }
-        if shape.count == 1 { header.append(0x2C) }  // a 1-tuple: "(5,)"
-        header.append(contentsOf: Utf8Text.bytes("), }"))
-        while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
-        header.append(0x0A)
-        var w = ByteWriter()
-        w.append([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
-        w.u16(UInt16(header.count))
-        w.append(header)
-        for v in data { w.f32(v) }
-        return w.bytes
+        data.withUnsafeBufferPointer { NpyArray.image(shape: shape, data: $0) }
     }
 
     public func write(_ path: String) throws(EdgeError) {
         try FileIO.write(path, serialized())
+    }
+
+    /// Writes `data` (e.g. a tensor in the arena) without first copying it into an array.
+    public static func write(_ path: String, shape: [Int], data: UnsafeBufferPointer<Float>) throws(EdgeError) {
+        try FileIO.write(path, image(shape: shape, data: data))
+    }
+
+    static func image(shape: [Int], data: UnsafeBufferPointer<Float>) -> [UInt8] {
+        var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 0, 0]  // magic, 1.0, length
+        out.append(contentsOf: Utf8Text.bytes("{'descr': '<f4', 'fortran_order': False, 'shape': ("))
+        for i in 0..<shape.count {
+            if i > 0 { out.append(contentsOf: Utf8Text.bytes(", ")) }
+            Utf8Text.appendDecimal(shape[i], to: &out)
+        }
+        if shape.count == 1 { out.append(0x2C) }  // a 1-tuple: "(5,)"
+        out.append(contentsOf: Utf8Text.bytes("), }"))
+        while (out.count + 1) % 64 != 0 { out.append(0x20) }
+        out.append(0x0A)
+        let headerLength = out.count - 10
+        out[8] = UInt8(truncatingIfNeeded: headerLength)
+        out[9] = UInt8(truncatingIfNeeded: headerLength >> 8)
+        out.reserveCapacity(out.count + 4 * data.count)
+#if _endian(little)
+        out.append(contentsOf: UnsafeRawBufferPointer(data))
+#else
+        for v in data {
+            let b = v.bitPattern
+            out.append(contentsOf: [UInt8(truncatingIfNeeded: b), UInt8(truncatingIfNeeded: b >> 8),
+                                    UInt8(truncatingIfNeeded: b >> 16), UInt8(truncatingIfNeeded: b >> 24)])
+        }
+#endif
+        return out
     }
 
     // The header is a Python dict literal; these small scanners read the three keys,

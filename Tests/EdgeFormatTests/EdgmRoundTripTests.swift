@@ -47,6 +47,48 @@ final class EdgmRoundTripTests: XCTestCase {
         XCTAssertEqual((bytes.count - 24) % 64, 0)
     }
 
+    /// Every element type the reader accepts, encoded byte by byte here (little-endian),
+    /// read back as the same values; data one byte short is a format error.
+    func testNpyElementTypes() throws {
+        func le(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        let values: [Float] = [0, 1, -2, 7, 100, -128, 3]
+        let cases: [(String, Int, (Float) -> [UInt8])] = [
+            ("<f4", 4, { le(UInt64($0.bitPattern), 4) }),
+            ("<i4", 4, { le(UInt64(UInt32(bitPattern: Int32($0))), 4) }),
+            ("<f8", 8, { le(Double($0).bitPattern, 8) }),
+            ("<i8", 8, { le(UInt64(bitPattern: Int64($0)), 8) }),
+            ("|i1", 1, { [UInt8(bitPattern: Int8($0))] }),
+        ]
+        for (descr, width, encode) in cases {
+            var header = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': (7,), }".utf8)
+            while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
+            header.append(0x0A)
+            var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0] + le(UInt64(header.count), 2) + header
+            for v in values { bytes += encode(v) }
+            XCTAssertEqual(bytes.count, 10 + header.count + 7 * width)
+            let a = try bytes.withUnsafeBytes { raw in try Result<NpyArray, EdgeError>(catching: { () throws(EdgeError) in try NpyArray(bytes: raw) }).get() }
+            XCTAssertEqual(a.shape, [7], descr)
+            XCTAssertEqual(a.data, values, descr)
+            bytes.removeLast()
+            bytes.withUnsafeBytes { raw in
+                do throws(EdgeError) {
+                    _ = try NpyArray(bytes: raw)
+                    XCTFail("\(descr): read a truncated array")
+                } catch {
+                    XCTAssertEqual(error.kind, .format, descr)
+                }
+            }
+        }
+        // Unsigned bytes and bools: 0...255 as is.
+        for descr in ["|u1", "|b1"] {
+            var header = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': (3,), }".utf8)
+            header.append(0x0A)
+            let bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0] + le(UInt64(header.count), 2) + header + [0, 1, 255]
+            let a = try bytes.withUnsafeBytes { raw in try Result<NpyArray, EdgeError>(catching: { () throws(EdgeError) in try NpyArray(bytes: raw) }).get() }
+            XCTAssertEqual(a.data, [0, 1, 255], descr)
+        }
+    }
+
     /// The header is numpy's own text (`np.save` writes the same dict), padded with spaces
     /// and a newline so the data starts at a multiple of 64 bytes.
     func testNpyHeaderText() {
