@@ -19,28 +19,28 @@ struct BroadcastPlan {
         let rank = output.count
         guard a.count <= rank, b.count <= rank else { return nil }
         let aFull = Strides.contiguous(a), bFull = Strides.contiguous(b)
-        var raw: [(n: Int, sa: Int, sb: Int)] = []
+        // One pass: each dim is merged as soon as it is checked (no array of tuples, whose
+        // growth code would be specialised for this element type alone).
         for i in 0..<rank {
             let ia = i - (rank - a.count), ib = i - (rank - b.count)
             let da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1
             let expected = da == 1 ? db : da
             guard db == expected || db == 1, output[i] == expected else { return nil }
-            raw.append((output[i], da == 1 ? 0 : aFull[ia], db == 1 ? 0 : bFull[ib]))
-        }
-        for d in raw where d.n != 1 {
+            let n = output[i], sa = da == 1 ? 0 : aFull[ia], sb = db == 1 ? 0 : bFull[ib]
+            if n == 1 { continue }
             if let last = dims.last {
                 let k = dims.count - 1
                 // The output is dense, so only the operands' strides need to chain.
-                if aStrides[k] == d.sa &* d.n, bStrides[k] == d.sb &* d.n {
-                    dims[k] = last &* d.n
-                    aStrides[k] = d.sa
-                    bStrides[k] = d.sb
+                if aStrides[k] == sa &* n, bStrides[k] == sb &* n {
+                    dims[k] = last &* n
+                    aStrides[k] = sa
+                    bStrides[k] = sb
                     continue
                 }
             }
-            dims.append(d.n)
-            aStrides.append(d.sa)
-            bStrides.append(d.sb)
+            dims.append(n)
+            aStrides.append(sa)
+            bStrides.append(sb)
         }
     }
 

@@ -57,30 +57,37 @@ public final class PadLayer: LayerKernel {
             k -= 1
         }
         // Outer dims, merging neighbours that are both unpadded; innermost first.
-        var rows: [(xSize: Int, ySize: Int, begin: Int)] = []
+        // Rows as three plain arrays (not an array of tuples: its growth code would be
+        // specialised for that element type alone).
+        var xSizes: [Int] = [], ySizes: [Int] = [], rowBegins: [Int] = []
         for d in 0..<k {
             let padded = tx.shape[d] != ty.shape[d]
-            if !padded, let last = rows.last, last.xSize == last.ySize {
-                rows[rows.count - 1] = (last.xSize * tx.shape[d], last.ySize * tx.shape[d], 0)
+            if !padded, let lx = xSizes.last, lx == ySizes[ySizes.count - 1] {
+                xSizes[xSizes.count - 1] = lx * tx.shape[d]
+                ySizes[ySizes.count - 1] = lx * tx.shape[d]
+                rowBegins[rowBegins.count - 1] = 0
             } else {
-                rows.append((tx.shape[d], ty.shape[d], begins[d]))
+                xSizes.append(tx.shape[d])
+                ySizes.append(ty.shape[d])
+                rowBegins.append(begins[d])
             }
         }
-        var values = [Int](repeating: 0, count: 5 * rows.count)
+        let rowCount = xSizes.count
+        var values = [Int](repeating: 0, count: 5 * rowCount)
         var xs = block, ys = block
-        var d = rows.count - 1
+        var d = rowCount - 1
         while d >= 0 {
-            values[5 * d] = rows[d].xSize
-            values[5 * d + 1] = rows[d].ySize
-            values[5 * d + 2] = rows[d].begin
+            values[5 * d] = xSizes[d]
+            values[5 * d + 1] = ySizes[d]
+            values[5 * d + 2] = rowBegins[d]
             values[5 * d + 3] = xs
             values[5 * d + 4] = ys
-            xs *= rows[d].xSize
-            ys *= rows[d].ySize
+            xs *= xSizes[d]
+            ys *= ySizes[d]
             d -= 1
         }
         table = KernelTable(values)
-        rank = rows.count
+        rank = rowCount
         self.block = block
         x = UnsafePointer(tx.data)
         y = ty.data

@@ -43,25 +43,29 @@ public final class ReduceMeanLayer: LayerKernel {
             throw EdgeError(.shape, "op '\(op.name)': Y is \(SizeCheck.describe(ty.shape)), expected "
                 + "\(SizeCheck.describe(kept)) or \(SizeCheck.describe(keptDims))")
         }
-        var dims: [(n: Int, reduced: Bool)] = []
+        // Collapsed dims as two plain arrays (not an array of tuples: its growth code would
+        // be specialised for that element type alone).
+        var sizes: [Int] = []
+        var reducedDims: [Bool] = []
         for d in 0..<r where tx.shape[d] != 1 {
-            if let last = dims.last, last.reduced == isReduced[d] {
-                dims[dims.count - 1].n = last.n * tx.shape[d]
+            if let last = reducedDims.last, last == isReduced[d] {
+                sizes[sizes.count - 1] *= tx.shape[d]
             } else {
-                dims.append((tx.shape[d], isReduced[d]))
+                sizes.append(tx.shape[d])
+                reducedDims.append(isReduced[d])
             }
         }
-        rank = dims.count
+        rank = sizes.count
         var values = [Int](repeating: 0, count: 4 * rank)
         var xs = 1, ys = 1, total = 1
         var d = rank - 1
         while d >= 0 {
-            values[d] = dims[d].n
+            values[d] = sizes[d]
             values[rank + d] = xs
-            values[2 * rank + d] = dims[d].reduced ? 0 : ys
-            values[3 * rank + d] = dims[d].reduced ? 1 : 0
-            xs *= dims[d].n
-            if dims[d].reduced { total *= dims[d].n } else { ys *= dims[d].n }
+            values[2 * rank + d] = reducedDims[d] ? 0 : ys
+            values[3 * rank + d] = reducedDims[d] ? 1 : 0
+            xs *= sizes[d]
+            if reducedDims[d] { total *= sizes[d] } else { ys *= sizes[d] }
             d -= 1
         }
         table = KernelTable(values)
