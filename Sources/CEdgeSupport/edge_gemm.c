@@ -488,6 +488,23 @@ static long edge_gemm_plan(edge_gemm_job *job, long threads, long count) {
     return count * per;
 }
 
+/// Runs `count` items of `job` (its pool, split and chunk not yet set) on the current
+/// pool, or on the calling thread alone when small.
+static void edge_gemm_run(edge_gemm_job *job, long count) {
+    if (count <= 0) return;
+    edge_pool *pool = edge_pool_current();
+    const long threads = edge_pool_threads(pool);
+    if (threads == 1 || count * job->m * job->n * (job->depth + 1) < EDGE_PARALLEL_MIN) {
+        for (long i = 0; i < count; i++)
+            edge_gemm_part_from(job->k, job->m, job->depth, job->packed + i * job->packed_stride,
+                                job->r + i * job->r_stride, job->rsr, job->csr, job->conv, job->c + i * job->c_stride,
+                                job->rsc, job->csc, job->ep, 0, job->m, 0, job->n, job->scratch);
+        return;
+    }
+    job->pool = pool;
+    edge_pool_run(pool, edge_gemm_task, job, edge_gemm_plan(job, threads, count));
+}
+
 void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
                         const float *r, long rsr, long csr, float *c, long rsc, long csc,
                         const edge_gemm_epilogue *ep, float *scratch) {
@@ -498,31 +515,16 @@ void edge_gemm_batch_parallel(const edge_gemm_kernel *k, long count, long m, lon
                               const float *packed, long packed_stride, const float *r, long r_stride, long rsr,
                               long csr, float *c, long c_stride, long rsc, long csc, const edge_gemm_epilogue *ep,
                               float *scratch) {
-    if (count <= 0) return;
-    edge_pool *pool = edge_pool_current();
-    const long threads = edge_pool_threads(pool);
-    if (threads == 1 || count * m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
-        for (long i = 0; i < count; i++)
-            edge_gemm(k, m, n, depth, packed + i * packed_stride, r + i * r_stride, rsr, csr, c + i * c_stride, rsc,
-                      csc, ep, scratch);
-        return;
-    }
-    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, pool,
+    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, NULL,
                          packed_stride, r_stride, c_stride, 0, 0, 1, NULL};
-    edge_pool_run(pool, edge_gemm_task, &job, edge_gemm_plan(&job, threads, count));
+    edge_gemm_run(&job, count);
 }
 
 void edge_conv_gemm_parallel(const edge_gemm_kernel *k, long m, const float *packed, const edge_conv_geometry *g,
                              const float *x, float *c, const edge_gemm_epilogue *ep, float *scratch) {
     const long n = g->out_h * g->out_w, depth = g->channels * g->k_h * g->k_w;
-    edge_pool *pool = edge_pool_current();
-    const long threads = edge_pool_threads(pool);
-    if (threads == 1 || m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
-        edge_gemm_part_from(k, m, depth, packed, x, 0, 1, g, c, n, 1, ep, 0, m, 0, n, scratch);
-        return;
-    }
-    edge_gemm_job job = {k, m, n, depth, packed, x, 0, 1, c, n, 1, ep, scratch, pool, 0, 0, 0, 0, 0, 1, g};
-    edge_pool_run(pool, edge_gemm_task, &job, edge_gemm_plan(&job, threads, 1));
+    edge_gemm_job job = {k, m, n, depth, packed, x, 0, 1, c, n, 1, ep, scratch, NULL, 0, 0, 0, 0, 0, 1, g};
+    edge_gemm_run(&job, 1);
 }
 
 // gemv over weight rows: four rows share each load of x; W-wide partial sums per row.
