@@ -45,9 +45,11 @@ public final class ConvLayer: LayerKernel {
     /// amortised over enough columns.
     static let im2colMinTile = 256
     /// Fewest output positions per plane for which the im2col path packs the GEMM's
-    /// panels straight from X. Below it (ResNet-18's 1x1 stride-2 downsamples, 28x28 down
-    /// to 7x7 outputs) the per-row tap decoding and short, padded runs cost more than
-    /// the second copy they save: a previous measurement had those 8-14% slower.
+    /// panels straight from X. Below it the GEMM splits over rows on 2 threads and every
+    /// part packs all of X again, where im2col ran once, split over channels: with every
+    /// im2col conv packed from X (AVX-512, 2 threads, 10 pairs), ResNet-18's 14x14
+    /// layer3.0 conv1 took 1.10x the CPU time, the 7x7 layer4 convs 1.01-1.09x (0.96-1.02x
+    /// on one thread).
     static let packFromInputMinOutputs = 256
 
     let path: Path
