@@ -9,6 +9,7 @@
 // fully unrolled, so they live in registers (checked in the disassembly: no spills in
 // the k loop of the AVX2 and NEON tiles).
 #include "edge_gemm.h"
+#include "edge_conv_pack.h"
 #include "edge_activation_vec.h"
 #include "edge_threads.h"
 
@@ -309,9 +310,13 @@ static edge_next_block edge_next_left_block(long i0, long m0, long m1, int more_
     return next;
 }
 
-void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *packed,
-                    const float *r, long rsr, long csr, float *c, long rsc, long csc,
-                    const edge_gemm_epilogue *ep, long m0, long m1, long n0, long n1, float *scratch) {
+/// edge_gemm_part with R either strided memory (conv NULL) or a conv's implicit im2col
+/// operand over the input r (conv geometry; rsr, csr unused). Only the packing differs,
+/// so both give the same sums, bit for bit.
+static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, const float *packed,
+                                const float *r, long rsr, long csr, const edge_conv_geometry *conv, float *c,
+                                long rsc, long csc, const edge_gemm_epilogue *ep, long m0, long m1, long n0,
+                                long n1, float *scratch) {
     const long mr = k->mr, nr = k->nr;
     if (m1 > m) m1 = m;
     if (m0 >= m1 || n0 >= n1) return;
@@ -328,7 +333,7 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
         return;
     }
     float tmp[EDGE_MAX_TILE] __attribute__((aligned(64)));
-    const int direct = edge_gemm_reads_in_place(k, m, rsr, csr, n1 - n0);
+    const int direct = !conv && edge_gemm_reads_in_place(k, m, rsr, csr, n1 - n0);
     for (long p0 = 0; p0 < depth; p0 += EDGE_KC) {
         const long kc = edge_min(EDGE_KC, depth - p0);
         const int accumulate = p0 > 0 || ep->accumulate;
@@ -339,7 +344,9 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
             // In place: full panels straight from R's rows; only a last partial panel
             // (whose loads would run past R's end) is packed, at the start of scratch.
             const long fullCols = direct ? nc / nr * nr : 0;
-            if (fullCols < nc)
+            if (conv)
+                edge_conv_pack_right(conv, r, p0, kc, j0, nc, nr, scratch);
+            else if (fullCols < nc)
                 edge_pack_right(r + p0 * rsr + (j0 + fullCols) * csr, rsr, csr, kc, nc - fullCols, nr,
                                 direct ? scratch : scratch + fullCols * kc);
             for (long i0 = m0; i0 < m1; i0 += EDGE_MC) {
@@ -386,6 +393,12 @@ void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *
     }
 }
 
+void edge_gemm_part(const edge_gemm_kernel *k, long m, long depth, const float *packed,
+                    const float *r, long rsr, long csr, float *c, long rsc, long csc,
+                    const edge_gemm_epilogue *ep, long m0, long m1, long n0, long n1, float *scratch) {
+    edge_gemm_part_from(k, m, depth, packed, r, rsr, csr, NULL, c, rsc, csc, ep, m0, m1, n0, n1, scratch);
+}
+
 void edge_gemm(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
                const float *r, long rsr, long csr, float *c, long rsc, long csc,
                const edge_gemm_epilogue *ep, float *scratch) {
@@ -412,6 +425,7 @@ typedef struct {
     int split_columns;
     long chunk;
     long parts_per_item;
+    const edge_conv_geometry *conv;   /* NULL: R is strided memory */
 } edge_gemm_job;
 
 static void edge_gemm_task(void *context, long index, int thread) {
@@ -426,8 +440,9 @@ static void edge_gemm_task(void *context, long index, int thread) {
         m0 = part * j->chunk;
         m1 = edge_min(j->m, m0 + j->chunk);
     }
-    edge_gemm_part(j->k, j->m, j->depth, j->packed + item * j->packed_stride, j->r + item * j->r_stride, j->rsr,
-                   j->csr, j->c + item * j->c_stride, j->rsc, j->csc, j->ep, m0, m1, n0, n1, scratch);
+    edge_gemm_part_from(j->k, j->m, j->depth, j->packed + item * j->packed_stride, j->r + item * j->r_stride,
+                        j->rsr, j->csr, j->conv, j->c + item * j->c_stride, j->rsc, j->csc, j->ep, m0, m1, n0, n1,
+                        scratch);
 }
 
 /* Parts a thread takes beyond its even share, so that a thread the OS preempts (or one
@@ -473,6 +488,23 @@ static long edge_gemm_plan(edge_gemm_job *job, long threads, long count) {
     return count * per;
 }
 
+/// Runs `count` items of `job` (its pool, split and chunk not yet set) on the current
+/// pool, or on the calling thread alone when small.
+static void edge_gemm_run(edge_gemm_job *job, long count) {
+    if (count <= 0) return;
+    edge_pool *pool = edge_pool_current();
+    const long threads = edge_pool_threads(pool);
+    if (threads == 1 || count * job->m * job->n * (job->depth + 1) < EDGE_PARALLEL_MIN) {
+        for (long i = 0; i < count; i++)
+            edge_gemm_part_from(job->k, job->m, job->depth, job->packed + i * job->packed_stride,
+                                job->r + i * job->r_stride, job->rsr, job->csr, job->conv, job->c + i * job->c_stride,
+                                job->rsc, job->csc, job->ep, 0, job->m, 0, job->n, job->scratch);
+        return;
+    }
+    job->pool = pool;
+    edge_pool_run(pool, edge_gemm_task, job, edge_gemm_plan(job, threads, count));
+}
+
 void edge_gemm_parallel(const edge_gemm_kernel *k, long m, long n, long depth, const float *packed,
                         const float *r, long rsr, long csr, float *c, long rsc, long csc,
                         const edge_gemm_epilogue *ep, float *scratch) {
@@ -483,18 +515,16 @@ void edge_gemm_batch_parallel(const edge_gemm_kernel *k, long count, long m, lon
                               const float *packed, long packed_stride, const float *r, long r_stride, long rsr,
                               long csr, float *c, long c_stride, long rsc, long csc, const edge_gemm_epilogue *ep,
                               float *scratch) {
-    if (count <= 0) return;
-    edge_pool *pool = edge_pool_current();
-    const long threads = edge_pool_threads(pool);
-    if (threads == 1 || count * m * n * (depth + 1) < EDGE_PARALLEL_MIN) {
-        for (long i = 0; i < count; i++)
-            edge_gemm(k, m, n, depth, packed + i * packed_stride, r + i * r_stride, rsr, csr, c + i * c_stride, rsc,
-                      csc, ep, scratch);
-        return;
-    }
-    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, pool,
-                         packed_stride, r_stride, c_stride, 0, 0, 1};
-    edge_pool_run(pool, edge_gemm_task, &job, edge_gemm_plan(&job, threads, count));
+    edge_gemm_job job = {k, m, n, depth, packed, r, rsr, csr, c, rsc, csc, ep, scratch, NULL,
+                         packed_stride, r_stride, c_stride, 0, 0, 1, NULL};
+    edge_gemm_run(&job, count);
+}
+
+void edge_conv_gemm_parallel(const edge_gemm_kernel *k, long m, const float *packed, const edge_conv_geometry *g,
+                             const float *x, float *c, const edge_gemm_epilogue *ep, float *scratch) {
+    const long n = g->out_h * g->out_w, depth = g->channels * g->k_h * g->k_w;
+    edge_gemm_job job = {k, m, n, depth, packed, x, 0, 1, c, n, 1, ep, scratch, NULL, 0, 0, 0, 0, 0, 1, g};
+    edge_gemm_run(&job, 1);
 }
 
 // gemv over weight rows: four rows share each load of x; W-wide partial sums per row.

@@ -15,7 +15,7 @@ final class ThreadedConvTests: XCTestCase {
 
     /// Runs `t` on one thread and on each pool; checks the path (and the Winograd tile side
     /// `tile`, if given), the reference and bit equality across thread counts.
-    func check(_ t: Case, winograd: Bool, tile: Int? = nil, _ rng: inout SeededRNG,
+    func check(_ t: Case, winograd: Bool, tile: Int? = nil, fromInput: Bool? = nil, _ rng: inout SeededRNG,
                file: StaticString = #filePath, line: UInt = #line) {
         let xShape = [t.n, t.c, t.h, t.w]
         let wShape = [t.m, t.c / t.group, t.kernel[0], t.kernel[1]]
@@ -40,6 +40,9 @@ final class ThreadedConvTests: XCTestCase {
                 XCTAssertEqual(conv.usesWinograd, winograd, "path choice: \(t)", file: file, line: line)
                 if let tile {
                     XCTAssertEqual(conv.winogradTile, tile, "Winograd tile: \(t)", file: file, line: line)
+                }
+                if let fromInput {
+                    XCTAssertEqual(conv.packsFromInput, fromInput, "im2col packing: \(t)", file: file, line: line)
                 }
                 if winograd { tolerance = WinogradTests.tolerance(conv, channels: t.c) }
                 edge_pool_set_current(pool)
@@ -96,10 +99,19 @@ final class ThreadedConvTests: XCTestCase {
         var s2 = Case(n: 1, c: 32, h: 40, w: 40, m: 48, group: 1)
         s2.kernel = [3, 3]; s2.strides = [2, 2]; s2.pads = [1, 1, 1, 1]
         s2.act = TestActivation(kind: .relu, alpha: 0, beta: 0)
-        check(s2, winograd: false, &rng)
+        check(s2, winograd: false, fromInput: true, &rng)
+        // Few outputs (12x12): im2col tiles split over channels, not packed from X.
+        var small = Case(n: 1, c: 64, h: 24, w: 24, m: 40, group: 1)
+        small.kernel = [3, 3]; small.strides = [2, 2]; small.pads = [1, 0, 1, 2]
+        check(small, winograd: false, fromInput: false, &rng)
+        // Groups, batch 2, dilation, asymmetric pads, packed from X.
+        var grouped = Case(n: 2, c: 24, h: 37, w: 29, m: 36, group: 3)
+        grouped.kernel = [3, 2]; grouped.strides = [1, 2]; grouped.dilations = [2, 1]; grouped.pads = [2, 0, 1, 1]
+        grouped.act = TestActivation(kind: .clip, alpha: -0.5, beta: 0.5)
+        check(grouped, winograd: false, fromInput: true, &rng)
         var stem = Case(n: 1, c: 3, h: 64, w: 64, m: 16, group: 1)
         stem.kernel = [7, 7]; stem.strides = [2, 2]; stem.pads = [3, 3, 3, 3]
-        check(stem, winograd: false, &rng)
+        check(stem, winograd: false, fromInput: true, &rng)
         // Pointwise: many column panels (more parts than threads) and few (row split).
         for (c, m, hw) in [(48, 40, 56), (96, 130, 7)] {
             var t = Case(n: 1, c: c, h: hw, w: hw, m: m, group: 1)

@@ -23,6 +23,7 @@
 #include <zlib.h>
 #include "edge_activation.h"
 #include "edge_gemm.h"
+#include "edge_conv_pack.h"
 #include "edge_depthwise.h"
 #include "edge_threads.h"
 
