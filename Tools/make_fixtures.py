@@ -143,6 +143,11 @@ def conv_case(name, x_shape, cout, k, stride=1, pads=None, group=1, dilation=1, 
 def ops_conv():
     conv_case("conv_3x3_pad1_bias", [1, 3, 8, 8], 8, 3, 1, 1)
     conv_case("conv_3x3_nopad_nobias", [1, 4, 7, 9], 6, 3, 1, 0, bias=False)
+    # Big enough for the Winograd paths (WinogradF4.preferred, Winograd.applies), so the
+    # device tests run the ARM output transforms: F(4x4) with partial tiles on both
+    # sides, F(2x2) with asymmetric pads (16 4x4 tiles are too few for F(4x4)).
+    conv_case("conv_3x3_winograd_f4", [1, 20, 27, 30], 24, 3, 1, 1)
+    conv_case("conv_3x3_winograd_f2", [1, 17, 13, 15], 19, 3, 1, [1, 0, 1, 1])
     conv_case("conv_1x1", [1, 16, 5, 5], 24, 1, 1, 0, bias=False)
     conv_case("conv_1x1_bias_stride2", [1, 8, 9, 9], 12, 1, 2, 0)
     conv_case("conv_3x3_stride2_pad1", [1, 6, 10, 10], 8, 3, 2, 1)

