@@ -32,6 +32,51 @@ final class ThreadPoolTests: XCTestCase {
         }
     }
 
+    /// Jobs of 2-9 tasks back to back, with pauses between some of them longer than the
+    /// workers' spin (so they fall asleep and wake while the caller has already taken
+    /// every index, or while the next job is published): on 2 and 3 threads every index
+    /// of every job runs exactly once, and no task of an old job runs after its job
+    /// returned (a late worker takes nothing; the caller waits only for tasks in flight).
+    func testLateWorkersTakeNothingFromFinishedJobs() {
+        struct Job {
+            var counts: UnsafeMutablePointer<Int>
+            var stale: UnsafeMutablePointer<Int>
+            var open: Bool
+        }
+        var rng = SeededRNG(seed: 0x7004)
+        for threads in [2, 3] {
+            guard let pool = edge_pool_create(Int32(threads), 16) else { return XCTFail("no pool") }
+            defer { edge_pool_destroy(pool) }
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+            let stale = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            defer { counts.deallocate(); stale.deallocate() }
+            stale.pointee = 0
+            var job = Job(counts: counts, stale: stale, open: true)
+            for n in 0..<3000 {
+                let count = rng.int(2...9)
+                counts.initialize(repeating: 0, count: 16)
+                job.open = true
+                withUnsafeMutablePointer(to: &job) { j in
+                    edge_pool_run(pool, { context, index, _ in
+                        let j = context!.assumingMemoryBound(to: Job.self)
+                        // A few microseconds of work, so that workers get tasks too.
+                        var spin = 0
+                        for k in 0..<(2000 + index * 300) { spin &+= k &* k }
+                        if !j.pointee.open { j.pointee.stale.pointee += 1 }
+                        j.pointee.counts[index] += 1 + (spin == 1 ? 1 : 0)
+                    }, j, count)
+                    j.pointee.open = false
+                }
+                for i in 0..<count where counts[i] != 1 {
+                    XCTFail("\(threads) threads, job \(n) of \(count): index \(i) ran \(counts[i]) times")
+                    return
+                }
+                if n % 50 == 0 { usleep(UInt32(rng.int(40...150))) }
+            }
+            XCTAssertEqual(stale.pointee, 0, "\(threads) threads: tasks ran after their job returned")
+        }
+    }
+
     /// C = act(L * R + bias) by edge_gemm on the calling thread and by edge_gemm_parallel on `pool`.
     static func gemmOnOneAndMany(_ kernel: UnsafePointer<edge_gemm_kernel>, _ pool: OpaquePointer, m: Int, n: Int,
                                  k: Int, l: [Float], r: [Float], bias: [Float], relu: Bool) -> ([Float], [Float]) {

@@ -1,11 +1,13 @@
 // A small fixed thread pool (pthreads) for splitting one layer's work over cores.
 //
 // Created at load (threads, their stacks and the workers' GEMM scratch are allocated
-// there); `edge_pool_run` never allocates: it publishes a task range under a mutex,
-// workers (and the caller, as thread 0) take indices with an atomic counter, and the
-// caller waits until every index is done. Workers spin briefly (a bounded time, not a
-// count of pause instructions) before sleeping on a condition variable, so back-to-back
-// parallel regions do not pay a wake-up each.
+// there); `edge_pool_run` never allocates and takes no lock while workers are awake: it
+// publishes the task range in one atomic ticket (generation and next index), workers
+// (and the caller, as thread 0) take indices from it by compare-and-swap, and the caller
+// waits only for the tasks still running, never for a worker that has not woken yet
+// (on a loaded machine a wake-up costs a scheduler slice). Workers spin briefly (a
+// bounded time, not a count of pause instructions) before sleeping on a condition
+// variable, so back-to-back parallel regions do not pay a wake-up each.
 //
 // The interpreter makes its pool "current" for the calling thread while it runs
 // (`edge_pool_set_current`, thread-local), and the GEMM (edge_gemm_parallel) picks it up:
@@ -32,7 +34,8 @@ float *edge_pool_scratch(edge_pool *pool, int thread);
 /// Indices are taken one at a time by whichever thread is free, so a job of more indices
 /// than threads balances itself. A job started from inside a task of the same pool runs
 /// on the calling thread alone (as thread 0). Waiting threads spin for a bounded time
-/// (EDGE_SPIN_NS), then sleep on a condition variable.
+/// (EDGE_SPIN_NS), then sleep on a condition variable. Tasks may run on fewer threads
+/// than the pool has (all on the caller when the workers are late).
 void edge_pool_run(edge_pool *pool, edge_pool_task task, void *context, long count);
 
 /// The pool of the interpreter running on this thread (NULL: single-threaded).
