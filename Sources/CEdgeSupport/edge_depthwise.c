@@ -61,24 +61,35 @@ static void edge_dw_rows_scalar(const edge_dw_geometry *g, long pw, const float 
     }
 }
 
-// One row step: W outputs at `ow` into s, stored with the epilogue. STEP is the body that
-// accumulates into `s` from the padded rows at r0 for outputs [ow, ow + W).
+// One row step: W outputs at `ow` into s, stored with the epilogue. BODY(VT, W, S, OW,
+// S2, OW2) accumulates into S from the padded rows at r0 for outputs [OW, OW + W) and,
+// when `pair`, into S2 for the next step's [OW2, OW2 + W) with the same taps in the same
+// order. Paired steps keep two chains of multiply-adds in flight: one step's taps are a
+// chain of dependent multiply-adds (25 for 5x5), so a single accumulator waits on the
+// FMA latency (5x5 on MobileNetV3's 7x7 planes ran at ~7 GFLOP/s). Every output still
+// gets the same sum as unpaired, bit for bit.
 // `light` (EDGE_DW_ROWS' LIGHT): only the clamps (none, Relu, Clip) on the registers, the
 // other kinds in one pass over each finished row (in L1) by edge_epilogue_apply, so their
 // code (exp, selects) is not expanded into each of the four loops: -2.5 KB on aarch64,
 // whose only vector rows these are, and MobileNet's Relu6 still runs fused. The AVX2 rows
 // keep every kind fused.
-#define EDGE_DW_ROW_LOOP(VT, W, ...)                                                         \
+#define EDGE_DW_ROW_LOOP(VT, W, BODY)                                                        \
     for (long oh = 0; oh < outH; oh++) {                                                     \
         const float *r0 = padded + oh * rowStep;                                             \
         float *row = y + oh * outW;                                                          \
         long ow = 0;                                                                         \
         for (;;) {                                                                           \
             if (ow > outW - W) ow = outW - W;                                                \
-            VT s = vbias;                                                                    \
-            __VA_ARGS__                                                                      \
+            const long ow2 = ow + W < outW - W ? ow + W : outW - W;                          \
+            VT s = vbias, s2 = vbias;                                                        \
+            BODY(VT, W, s, ow, s2, ow2);                                                     \
             s = light ? EDGE_VCLAMP(s, lo, hi) : EDGE_ACTIVATE(VT, s, &ep->act);             \
             memcpy(row + ow, &s, sizeof(VT));                                                \
+            if (pair) {                                                                      \
+                s2 = light ? EDGE_VCLAMP(s2, lo, hi) : EDGE_ACTIVATE(VT, s2, &ep->act);      \
+                memcpy(row + ow2, &s2, sizeof(VT));                                          \
+                ow = ow2;                                                                    \
+            }                                                                                \
             if (ow == outW - W) break;                                                       \
             ow += W;                                                                         \
         }                                                                                    \
@@ -87,82 +98,113 @@ static void edge_dw_rows_scalar(const edge_dw_geometry *g, long pw, const float 
 
 // One padded row of a 3x3 stride-2 step: 2W inputs from rr split into even lanes (tap a)
 // and odd lanes (tap b), the even lanes of the 2W inputs two further on (tap c).
-#define EDGE_DW_S2_TAPS(VT, rr, ka, kb, kc)                                                  \
+#define EDGE_DW_S2_TAPS(VT, S, rr, ka, kb, kc)                                               \
     do {                                                                                     \
         memcpy(&x0, (rr), sizeof(VT));                                                       \
-        memcpy(&x1, (rr) + sizeof(VT) / sizeof(float), sizeof(VT));                                                   \
-        s += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_EVEN_##VT) * (ka);                          \
-        s += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_ODD_##VT) * (kb);                           \
+        memcpy(&x1, (rr) + sizeof(VT) / sizeof(float), sizeof(VT));                          \
+        S += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_EVEN_##VT) * (ka);                          \
+        S += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_ODD_##VT) * (kb);                           \
         memcpy(&x0, (rr) + 2, sizeof(VT));                                                   \
-        memcpy(&x1, (rr) + 2 + sizeof(VT) / sizeof(float), sizeof(VT));                                               \
-        s += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_EVEN_##VT) * (kc);                          \
+        memcpy(&x1, (rr) + 2 + sizeof(VT) / sizeof(float), sizeof(VT));                      \
+        S += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_EVEN_##VT) * (kc);                          \
     } while (0)
 
-// W-wide rows for a plane with out_w >= W and stride_w 1 or 2 (LIGHT: see EDGE_DW_ROW_LOOP).
-#define EDGE_DW_ROWS(NAME, ATTR, VT, W, LIGHT)                                               \
+#define EDGE_DW_3X3_S1_STEP(VT, S, OW)                                                       \
+    do {                                                                                     \
+        const float *a = r0 + (OW), *b = a + pw, *c = b + pw;                                \
+        memcpy(&x0, a, sizeof(VT)); S += x0 * k0;                                            \
+        memcpy(&x0, a + 1, sizeof(VT)); S += x0 * k1;                                        \
+        memcpy(&x0, a + 2, sizeof(VT)); S += x0 * k2;                                        \
+        memcpy(&x0, b, sizeof(VT)); S += x0 * k3;                                            \
+        memcpy(&x0, b + 1, sizeof(VT)); S += x0 * k4;                                        \
+        memcpy(&x0, b + 2, sizeof(VT)); S += x0 * k5;                                        \
+        memcpy(&x0, c, sizeof(VT)); S += x0 * k6;                                            \
+        memcpy(&x0, c + 1, sizeof(VT)); S += x0 * k7;                                        \
+        memcpy(&x0, c + 2, sizeof(VT)); S += x0 * k8;                                        \
+    } while (0)
+// A step body as a paired body: the second step is a copy of the first.
+#define EDGE_DW_PAIRED(STEP, VT, S, OW, S2, OW2)                                             \
+    do {                                                                                     \
+        STEP(VT, S, OW);                                                                     \
+        if (pair) STEP(VT, S2, OW2);                                                         \
+    } while (0)
+#define EDGE_DW_3X3_S1(VT, W, S, OW, S2, OW2) EDGE_DW_PAIRED(EDGE_DW_3X3_S1_STEP, VT, S, OW, S2, OW2)
+
+/* Inputs 2ow .. 2ow+2W: even lanes are tap 0, odd tap 1, even from +2 tap 2. */
+#define EDGE_DW_3X3_S2_STEP(VT, S, OW)                                                       \
+    do {                                                                                     \
+        const float *rr = r0 + 2 * (OW);                                                     \
+        EDGE_DW_S2_TAPS(VT, S, rr, k0, k1, k2);                                              \
+        EDGE_DW_S2_TAPS(VT, S, rr + pw, k3, k4, k5);                                         \
+        EDGE_DW_S2_TAPS(VT, S, rr + 2 * pw, k6, k7, k8);                                     \
+    } while (0)
+#define EDGE_DW_3X3_S2(VT, W, S, OW, S2, OW2) EDGE_DW_PAIRED(EDGE_DW_3X3_S2_STEP, VT, S, OW, S2, OW2)
+
+// Any kernel: both steps in one tap loop (the loop's overhead and the weight shared).
+#define EDGE_DW_ANY_S1(VT, W, S, OW, S2, OW2)                                                \
+    do {                                                                                     \
+        const float *r = r0 + (OW), *r2 = r0 + (OW2);                                        \
+        long t = 0;                                                                          \
+        for (long i = 0; i < kH; i++, r += rowTap, r2 += rowTap) {                           \
+            const float *p = r, *p2 = r2;                                                    \
+            for (long j = 0; j < kW; j++, p += colTap, p2 += colTap, t++) {                  \
+                memcpy(&x0, p, sizeof(VT));                                                  \
+                S += x0 * f[t];                                                              \
+                if (pair) {                                                                  \
+                    memcpy(&x2, p2, sizeof(VT));                                             \
+                    S2 += x2 * f[t];                                                         \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+#define EDGE_DW_ANY_S2(VT, W, S, OW, S2, OW2)                                                \
+    do {                                                                                     \
+        const float *r = r0 + 2 * (OW), *r2 = r0 + 2 * (OW2);                                \
+        long t = 0;                                                                          \
+        for (long i = 0; i < kH; i++, r += rowTap, r2 += rowTap) {                           \
+            const float *p = r, *p2 = r2;                                                    \
+            for (long j = 0; j < kW; j++, p += colTap, p2 += colTap, t++) {                  \
+                memcpy(&x0, p, sizeof(VT));                                                  \
+                memcpy(&x1, p + W, sizeof(VT));                                              \
+                S += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_EVEN_##VT) * f[t];                  \
+                if (pair) {                                                                  \
+                    memcpy(&x2, p2, sizeof(VT));                                             \
+                    memcpy(&x3, p2 + W, sizeof(VT));                                         \
+                    S2 += EDGE_DW_SHUFFLE(VT, x2, x3, EDGE_DW_EVEN_##VT) * f[t];             \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
+// W-wide rows for a plane with out_w >= W and stride_w 1 or 2 (LIGHT: see
+// EDGE_DW_ROW_LOOP; PAIR: two steps at a time, see there).
+#define EDGE_DW_ROWS(NAME, ATTR, VT, W, LIGHT, PAIR)                                         \
     ATTR static void NAME(const edge_dw_geometry *g, long pw, const float *padded, const float *f, \
                           float bias, const edge_dw_epilogue *ep, float *y) {                \
         const long outH = g->out_h, outW = g->out_w, rowStep = g->stride_h * pw;             \
         const long kind = ep->act.kind;                                                      \
         const float lo = kind == EDGE_ACT_RELU ? 0.0f : kind == EDGE_ACT_CLIP ? ep->act.alpha : -INFINITY; \
         const float hi = kind == EDGE_ACT_CLIP ? ep->act.beta : INFINITY;                    \
-        const int light = LIGHT; (void)lo; (void)hi;                                         \
+        const int light = LIGHT, pair = PAIR; (void)lo; (void)hi;                            \
         const VT vzero = {0}, vbias = vzero + bias;                                          \
-        VT x0, x1;                                                                           \
+        VT x0, x1, x2, x3;                                                                   \
+        (void)x2; (void)x3;                                                                  \
         if (g->kernel_h == 3 && g->kernel_w == 3 && g->dilation_h == 1 && g->dilation_w == 1) { \
             const float k0 = f[0], k1 = f[1], k2 = f[2], k3 = f[3], k4 = f[4], k5 = f[5];    \
             const float k6 = f[6], k7 = f[7], k8 = f[8];                                     \
             if (g->stride_w == 1) {                                                          \
-                EDGE_DW_ROW_LOOP(VT, W, {                                                    \
-                    const float *a = r0 + ow, *b = a + pw, *c = b + pw;                      \
-                    memcpy(&x0, a, sizeof(VT)); s += x0 * k0;                                \
-                    memcpy(&x0, a + 1, sizeof(VT)); s += x0 * k1;                            \
-                    memcpy(&x0, a + 2, sizeof(VT)); s += x0 * k2;                            \
-                    memcpy(&x0, b, sizeof(VT)); s += x0 * k3;                                \
-                    memcpy(&x0, b + 1, sizeof(VT)); s += x0 * k4;                            \
-                    memcpy(&x0, b + 2, sizeof(VT)); s += x0 * k5;                            \
-                    memcpy(&x0, c, sizeof(VT)); s += x0 * k6;                                \
-                    memcpy(&x0, c + 1, sizeof(VT)); s += x0 * k7;                            \
-                    memcpy(&x0, c + 2, sizeof(VT)); s += x0 * k8;                            \
-                })                                                                           \
+                EDGE_DW_ROW_LOOP(VT, W, EDGE_DW_3X3_S1)                                      \
             } else {                                                                         \
-                /* Inputs 2ow .. 2ow+2W: even lanes are tap 0, odd tap 1, even from +2 tap 2. */ \
-                EDGE_DW_ROW_LOOP(VT, W, {                                                    \
-                    const float *rr = r0 + 2 * ow;                                           \
-                    EDGE_DW_S2_TAPS(VT, rr, k0, k1, k2);                                     \
-                    EDGE_DW_S2_TAPS(VT, rr + pw, k3, k4, k5);                                \
-                    EDGE_DW_S2_TAPS(VT, rr + 2 * pw, k6, k7, k8);                            \
-                })                                                                           \
+                EDGE_DW_ROW_LOOP(VT, W, EDGE_DW_3X3_S2)                                      \
             }                                                                                \
             return;                                                                          \
         }                                                                                    \
         const long kH = g->kernel_h, kW = g->kernel_w;                                       \
         const long rowTap = g->dilation_h * pw, colTap = g->dilation_w;                      \
         if (g->stride_w == 1) {                                                              \
-            EDGE_DW_ROW_LOOP(VT, W, {                                                        \
-                const float *r = r0 + ow;                                                    \
-                long t = 0;                                                                  \
-                for (long i = 0; i < kH; i++, r += rowTap) {                                 \
-                    const float *p = r;                                                      \
-                    for (long j = 0; j < kW; j++, p += colTap) {                             \
-                        memcpy(&x0, p, sizeof(VT));                                          \
-                        s += x0 * f[t++];                                                    \
-                    }                                                                        \
-                }                                                                            \
-            })                                                                               \
+            EDGE_DW_ROW_LOOP(VT, W, EDGE_DW_ANY_S1)                                          \
         } else {                                                                             \
-            EDGE_DW_ROW_LOOP(VT, W, {                                                        \
-                const float *r = r0 + 2 * ow;                                                \
-                long t = 0;                                                                  \
-                for (long i = 0; i < kH; i++, r += rowTap) {                                 \
-                    const float *p = r;                                                      \
-                    for (long j = 0; j < kW; j++, p += colTap) {                             \
-                        memcpy(&x0, p, sizeof(VT));                                          \
-                        memcpy(&x1, p + W, sizeof(VT));                                      \
-                        s += EDGE_DW_SHUFFLE(VT, x0, x1, EDGE_DW_EVEN_##VT) * f[t++];        \
-                    }                                                                        \
-                }                                                                            \
-            })                                                                               \
+            EDGE_DW_ROW_LOOP(VT, W, EDGE_DW_ANY_S2)                                          \
         }                                                                                    \
     }
 
@@ -171,7 +213,7 @@ static int edge_dw_vector_fits(const edge_dw_geometry *g, long w) {
     return g->out_w >= w && (g->stride_w == 1 || g->stride_w == 2);
 }
 
-EDGE_DW_ROWS(edge_dw_rows_v4, , edge_dw_v4, 4, 1)
+EDGE_DW_ROWS(edge_dw_rows_v4, , edge_dw_v4, 4, 1, 0)
 
 static void edge_dw_rows_generic(const edge_dw_geometry *g, long pw, const float *padded, const float *f,
                                  float bias, const edge_dw_epilogue *ep, float *y) {
@@ -181,9 +223,9 @@ static void edge_dw_rows_generic(const edge_dw_geometry *g, long pw, const float
 
 #if defined(__x86_64__)
 #define EDGE_DW_AVX2 __attribute__((target("avx2,fma")))
-EDGE_DW_ROWS(edge_dw_rows_avx2_v8, EDGE_DW_AVX2, edge_dw_v8, 8, 0)
+EDGE_DW_ROWS(edge_dw_rows_avx2_v8, EDGE_DW_AVX2, edge_dw_v8, 8, 0, 1)
 // 4-wide rows with FMA, for the 4..7-wide rows of small planes (7x7 in MobileNet).
-EDGE_DW_ROWS(edge_dw_rows_avx2_v4, EDGE_DW_AVX2, edge_dw_v4, 4, 0)
+EDGE_DW_ROWS(edge_dw_rows_avx2_v4, EDGE_DW_AVX2, edge_dw_v4, 4, 0, 1)
 
 static void edge_dw_rows_avx2(const edge_dw_geometry *g, long pw, const float *padded, const float *f,
                               float bias, const edge_dw_epilogue *ep, float *y) {
