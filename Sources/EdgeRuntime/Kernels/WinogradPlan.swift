@@ -10,6 +10,11 @@ import CEdgeSupport
 /// The kernels of one Winograd variant (8 tiles at a time; the output transform
 /// `WinogradOutputVector.scalarCount`), F(tile×tile, 3×3) (`WinogradPlan.tile`). Static and generic
 /// (specialized per variant), so the shared loops cost nothing over hand-written ones.
+///
+/// On ARM the kernels are calls (`@inline(never)`), not inlined into the loops: inlined,
+/// loop strength reduction kept one pointer per load live across the loop (36 for
+/// F(4×4)'s output tiles), spilled, and the device binary carried 3.6 KB more; a call per
+/// 8 (4) tiles is small next to their work. x86 inlines them as before.
 protocol WinogradTransform {
     /// Row transform d B of 8 adjacent tiles' row (tile t's columns at `p + tile * t`),
     /// into `tile + 2` planes `hs` apart.
@@ -178,7 +183,9 @@ struct WinogradPlan {
 
     // The index arithmetic of both transforms wraps (`&*`, `&+`): every offset stays inside
     // X, Y or the scratch, whose sizes load checked (ConvLayer, `scratchFloats`), and the
-    // overflow checks were a third of the loops' code.
+    // overflow checks were a third of the loops' code. Not inlined: `run` and the parallel
+    // task both call them.
+    @inline(never)
     private func inputTransform<T: WinogradTransform>(_: T.Type, _ x: UnsafePointer<Float>, channels: Range<Int>,
                                                       firstTileRow ty0: Int, rows: Int,
                                                       into v: UnsafeMutablePointer<Float>,
@@ -245,6 +252,7 @@ struct WinogradPlan {
         }
     }
 
+    @inline(never)
     private func outputTransform<T: WinogradTransform>(_: T.Type, _ mm: UnsafePointer<Float>, channels: Range<Int>,
                                                        firstTileRow ty0: Int, rows: Int,
                                                        bias: UnsafePointer<Float>?, activation: Activation,
