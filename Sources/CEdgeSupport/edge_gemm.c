@@ -41,6 +41,15 @@
 #define EDGE_TILE_ROW_EPILOGUE 0
 #endif
 
+// Packing R and storing a partial tile stay calls on ARM, where the device binary's size
+// counts: inlined into edge_gemm_part_from they were a third of its 3.6 KB (-352 B), and
+// a call per packed block or partial tile is small next to its work. x86 inlines them.
+#if defined(__aarch64__)
+#define EDGE_SIZE_CALL __attribute__((noinline))
+#else
+#define EDGE_SIZE_CALL
+#endif
+
 // One register tile: MR rows x NV vectors of W floats. `a` is MR floats per k, `b` NV*W
 // consecutive floats per k, ldb apart (NR in a packed panel, R's row stride when read
 // in place).
@@ -222,7 +231,7 @@ size_t edge_gemm_scratch_floats(const edge_gemm_kernel *k, long n, long depth) {
 /// (ResNet-18's stem, 64 x 12544 x 147) made packing cost as much as a third of the
 /// multiply. Measured in a C harness on the Zen 3 VM (CPU time, best of 20, noisy):
 /// 64 x 12544 x 147 29-39 -> 32-48 GFLOP/s, 512^3 unchanged within noise.
-static void edge_pack_right(const float *r, long rsr, long csr, long kc, long nc, long nr, float *dst) {
+EDGE_SIZE_CALL static void edge_pack_right(const float *r, long rsr, long csr, long kc, long nc, long nr, float *dst) {
     const long full = csr == 1 ? nc / nr : 0;
     for (long p = 0; p < kc; p++) {
         const float *src = r + p * rsr;
@@ -268,9 +277,9 @@ static int edge_gemm_reads_in_place(const edge_gemm_kernel *k, long m, long rsr,
 /// already offset to the tile's first row). With a unit column stride the inner loop is
 /// contiguous and the compiler vectorizes it: for N = 49 a third of the columns pass here,
 /// 18 times over at K = 4608.
-static void edge_store_partial(const float *tmp, long nr, float *c, long rsc, long csc, long rows, long cols,
-                               int accumulate, const edge_gemm_epilogue *ep, const float *bias,
-                               const float *residual) {
+EDGE_SIZE_CALL static void edge_store_partial(const float *tmp, long nr, float *c, long rsc, long csc, long rows,
+                                              long cols, int accumulate, const edge_gemm_epilogue *ep,
+                                              const float *bias, const float *residual) {
     for (long q = 0; q < rows; q++) {
         const float b = bias && ep ? bias[q] : 0;
         const float *src = tmp + q * nr;

@@ -20,15 +20,15 @@ extension FusedActivation {
         edge_activation(kind: Int(kind.rawValue), alpha: alpha, beta: beta)
     }
 
-    /// In place: 8 lanes at a time through `vector`, the tail through `scalar`.
+    /// In place: `ExpVector`'s lanes at a time through `vector`, the tail through `scalar`.
     @inline(__always)
     static func lanes(_ p: UnsafeMutablePointer<Float>, _ count: Int,
-                      _ vector: (SIMD8<Float>) -> SIMD8<Float>, _ scalar: (Float) -> Float) {
+                      _ vector: (ExpVector) -> ExpVector, _ scalar: (Float) -> Float) {
         var i = 0
-        while i + 8 <= count {
+        while i + ExpVector.scalarCount <= count {
             let raw = UnsafeMutableRawPointer(p + i)
-            raw.storeBytes(of: vector(raw.loadUnaligned(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
-            i += 8
+            raw.storeBytes(of: vector(raw.loadUnaligned(as: ExpVector.self)), as: ExpVector.self)
+            i += ExpVector.scalarCount
         }
         while i < count {
             p[i] = scalar(p[i])

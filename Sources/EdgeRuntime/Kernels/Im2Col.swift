@@ -56,33 +56,35 @@ private struct Im2ColJob {
 }
 
 /// The rows of input channels `channels` only (at their place in the whole `col`).
+/// Index arithmetic wraps (`&*`, `&+`): every offset stays inside X or `col`, whose sizes
+/// load checked (ConvLayer); the overflow checks were 400 B of the device binary.
 func im2col(_ x: UnsafePointer<Float>, channels: Range<Int>, h: WindowAxis, w: WindowAxis,
             first: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
     let inH = h.input, inW = w.input, outW = w.output
     let sw = w.stride
-    var row = col + channels.lowerBound * h.kernel * w.kernel * count
+    var row = col + channels.lowerBound &* h.kernel &* w.kernel &* count
     for c in channels {
-        let plane = x + c * inH * inW
+        let plane = x + c &* inH &* inW
         for kh in 0..<h.kernel {
-            let hOffset = kh * h.dilation - h.padBefore
+            let hOffset = kh &* h.dilation &- h.padBefore
             for kw in 0..<w.kernel {
-                let wOffset = kw * w.dilation - w.padBefore
+                let wOffset = kw &* w.dilation &- w.padBefore
                 let valid = w.outputs(tap: kw)
                 var p = first
                 var j = 0
                 while j < count {
                     let oh = p / outW
-                    let ow0 = p - oh * outW
-                    let seg = Swift.min(outW - ow0, count - j)
-                    let dst = row + (j - ow0)          // dst[ow] for ow in ow0..<ow0+seg
-                    let ih = oh * h.stride + hOffset
+                    let ow0 = p &- oh &* outW
+                    let seg = Swift.min(outW &- ow0, count &- j)
+                    let dst = row + (j &- ow0)          // dst[ow] for ow in ow0..<ow0+seg
+                    let ih = oh &* h.stride &+ hOffset
                     if ih < 0 || ih >= inH {
-                        for ow in ow0..<(ow0 + seg) { dst[ow] = 0 }
+                        for ow in ow0..<(ow0 &+ seg) { dst[ow] = 0 }
                     } else {
-                        let lo = Swift.min(Swift.max(valid.lowerBound, ow0), ow0 + seg)
-                        let hi = Swift.max(Swift.min(valid.upperBound, ow0 + seg), lo)
+                        let lo = Swift.min(Swift.max(valid.lowerBound, ow0), ow0 &+ seg)
+                        let hi = Swift.max(Swift.min(valid.upperBound, ow0 &+ seg), lo)
                         for ow in ow0..<lo { dst[ow] = 0 }
-                        let base = ih * inW + wOffset   // input index of ow is base + ow * sw
+                        let base = ih &* inW &+ wOffset   // input index of ow is base + ow * sw
                         let src = plane + base
                         if sw == 1 {
                             for ow in lo..<hi { dst[ow] = src[ow] }
@@ -100,10 +102,10 @@ func im2col(_ x: UnsafePointer<Float>, channels: Range<Int>, h: WindowAxis, w: W
                             // Wrapping multiply: a checked one blocks vectorization.
                             for ow in lo..<hi { dst[ow] = src[ow &* sw] }
                         }
-                        for ow in hi..<(ow0 + seg) { dst[ow] = 0 }
+                        for ow in hi..<(ow0 &+ seg) { dst[ow] = 0 }
                     }
-                    j += seg
-                    p += seg
+                    j &+= seg
+                    p &+= seg
                 }
                 row += count
             }

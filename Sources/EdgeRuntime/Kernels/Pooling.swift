@@ -5,8 +5,9 @@
 /// it is in bounds (`tapLo[kw]..<tapHi[kw]`, precomputed at load). Padding never enters
 /// the result: a max ignores it (ONNX), an average divides by a per-output count
 /// (`rowDivisor[oh] * colDivisor[ow]`), which is separable because the clipped window is a
-/// rectangle. Index arithmetic in the inner loops wraps (`&*`): an overflow-checked
-/// multiply would keep the compiler from vectorizing them.
+/// rectangle. Index arithmetic wraps (`&*`, `&+`; every offset stays inside the planes
+/// load checked): an overflow-checked multiply would keep the compiler from vectorizing
+/// the inner loops, and the checks elsewhere were code (max pool: -320 B on the device).
 
 /// Max pooling. A window with no tap inside the input (possible only with large
 /// dilations) yields the lowest finite float, as onnxruntime does.
@@ -15,14 +16,14 @@ func maxPoolPlane(_ x: UnsafePointer<Float>, h: WindowAxis, w: WindowAxis,
     let inH = h.input, inW = w.input, outW = w.output
     let sw = w.stride
     for oh in 0..<h.output {
-        let row = y + oh * outW
+        let row = y + oh &* outW
         for ow in 0..<outW { row[ow] = -Float.greatestFiniteMagnitude }
         for kh in 0..<h.kernel {
-            let ih = oh * h.stride + kh * h.dilation - h.padBefore
+            let ih = oh &* h.stride &+ kh &* h.dilation &- h.padBefore
             if ih < 0 || ih >= inH { continue }
-            let xrow = x + ih * inW
+            let xrow = x + ih &* inW
             for kw in 0..<w.kernel {
-                let base = kw * w.dilation - w.padBefore
+                let base = kw &* w.dilation &- w.padBefore
                 let lo = tapLo[kw], hi = tapHi[kw]
                 let src = xrow + base
                 if sw == 1 {
@@ -112,26 +113,26 @@ struct MaxPoolRows {
             // Pass 1: vertical max of the rows inside the input.
             var first = true
             for kh in 0..<h.kernel {
-                let ih = oh * h.stride + kh * h.dilation - h.padBefore
+                let ih = oh &* h.stride &+ kh &* h.dilation &- h.padBefore
                 if ih < 0 || ih >= inH { continue }
-                let src = x + ih * inW
+                let src = x + ih &* inW
                 if first {
                     inner.update(from: src, count: inW)
                     first = false
                 } else {
                     var i = 0
-                    while i + 8 <= inW {
+                    while i &+ 8 <= inW {
                         let a = UnsafeRawPointer(inner + i).loadUnaligned(as: SIMD8<Float>.self)
                         let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
                         UnsafeMutableRawPointer(inner + i).storeBytes(of: MaxPoolRows.vmax(a, b), as: SIMD8<Float>.self)
-                        i += 8
+                        i &+= 8
                     }
-                    while i < inW { inner[i] = Swift.max(inner[i], src[i]); i += 1 }
+                    while i < inW { inner[i] = Swift.max(inner[i], src[i]); i &+= 1 }
                 }
             }
             if first { inner.update(repeating: lowest, count: inW) }
             // Pass 2: horizontal max.
-            let out = y + oh * outW
+            let out = y + oh &* outW
             if w.stride == 2 {
                 horizontalStride2(row, into: out)
             } else {

@@ -98,39 +98,51 @@ enum Winograd: WinogradTransform {
 
     /// Row transform x B of 8 adjacent tiles' row (columns x0..x3 of each tile starting at
     /// `p`): x0 - x2, x1 + x2, x2 - x1, x1 - x3, into 4 planes `hs` apart.
+#if arch(arm64) || arch(arm)
+    @inline(never)
+#else
     @inline(__always)
+#endif
     static func rowTransform8(_ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ hs: Int) {
         let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
         let b = UnsafeRawPointer(p + 2).loadUnaligned(as: SIMD16<Float>.self)
         let x0 = a.evenHalf, x1 = a.oddHalf, x2 = b.evenHalf, x3 = b.oddHalf
         UnsafeMutableRawPointer(o).storeBytes(of: x0 - x2, as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(o + hs).storeBytes(of: x1 + x2, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(o + 2 * hs).storeBytes(of: x2 - x1, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(o + 3 * hs).storeBytes(of: x1 - x3, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(o + 2 &* hs).storeBytes(of: x2 - x1, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(o + 3 &* hs).storeBytes(of: x1 - x3, as: SIMD8<Float>.self)
     }
 
     /// Column transform Bᵀ (·) of 8 tiles from four row-transformed rows `pitch` apart:
     /// r0 - r2, r1 + r2, r2 - r1, r1 - r3, to V positions k = 4i + j (`ks` = 4 matrices).
+#if arch(arm64) || arch(arm)
+    @inline(never)
+#else
     @inline(__always)
+#endif
     static func columnTransform8(_ p: UnsafePointer<Float>, _ pitch: Int, _ out: UnsafeMutablePointer<Float>, _ ks: Int) {
         let r0 = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
         let r1 = UnsafeRawPointer(p + pitch).loadUnaligned(as: SIMD8<Float>.self)
-        let r2 = UnsafeRawPointer(p + 2 * pitch).loadUnaligned(as: SIMD8<Float>.self)
-        let r3 = UnsafeRawPointer(p + 3 * pitch).loadUnaligned(as: SIMD8<Float>.self)
+        let r2 = UnsafeRawPointer(p + 2 &* pitch).loadUnaligned(as: SIMD8<Float>.self)
+        let r3 = UnsafeRawPointer(p + 3 &* pitch).loadUnaligned(as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(out).storeBytes(of: r0 - r2, as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(out + ks).storeBytes(of: r1 + r2, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(out + 2 * ks).storeBytes(of: r2 - r1, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(out + 3 * ks).storeBytes(of: r1 - r3, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + 2 &* ks).storeBytes(of: r2 - r1, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + 3 &* ks).storeBytes(of: r1 - r3, as: SIMD8<Float>.self)
     }
 
     /// Aᵀ m A + bias for `WinogradOutputVector.scalarCount` adjacent tiles: two output rows
     /// of 2 values per tile, `rowPitch` apart from `rows`.
+#if arch(arm64) || arch(arm)
+    @inline(never)
+#else
     @inline(__always)
+#endif
     static func outputTiles(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
                             _ rows: UnsafeMutablePointer<Float>, _ rowPitch: Int) {
         typealias V = WinogradOutputVector
         @inline(__always)
-        func ld(_ k: Int) -> V { UnsafeRawPointer(p + k * ks).loadUnaligned(as: V.self) }
+        func ld(_ k: Int) -> V { UnsafeRawPointer(p + k &* ks).loadUnaligned(as: V.self) }
         // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows, per column j).
         var s0 = (V(), V(), V(), V())
         var s1 = s0

@@ -115,7 +115,11 @@ enum WinogradF4: WinogradTransform {
 
     /// Row transform d B of 8 adjacent tiles' row (columns d0..d5 of tile t at
     /// `p + 4t`), into 6 planes `hs` apart.
+#if arch(arm64) || arch(arm)
+    @inline(never)
+#else
     @inline(__always)
+#endif
     static func rowTransform8(_ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ hs: Int) {
         let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self)
         let b = UnsafeRawPointer(p + 4).loadUnaligned(as: SIMD32<Float>.self)
@@ -123,18 +127,22 @@ enum WinogradF4: WinogradTransform {
         let d0 = ae.evenHalf, d1 = ao.evenHalf, d2 = ae.oddHalf, d3 = ao.oddHalf
         let d4 = b.evenHalf.evenHalf, d5 = b.oddHalf.evenHalf
         transform6(d0, d1, d2, d3, d4, d5) { i, value in
-            UnsafeMutableRawPointer(o + i * hs).storeBytes(of: value, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(o + i &* hs).storeBytes(of: value, as: SIMD8<Float>.self)
         }
     }
 
     /// Column transform Bᵀ (·) of 8 tiles from six row-transformed rows `pitch` apart,
     /// to V positions k = 6i + j (`ks` = 6 matrices).
+#if arch(arm64) || arch(arm)
+    @inline(never)
+#else
     @inline(__always)
+#endif
     static func columnTransform8(_ p: UnsafePointer<Float>, _ pitch: Int, _ out: UnsafeMutablePointer<Float>, _ ks: Int) {
         @inline(__always)
-        func row(_ i: Int) -> SIMD8<Float> { UnsafeRawPointer(p + i * pitch).loadUnaligned(as: SIMD8<Float>.self) }
+        func row(_ i: Int) -> SIMD8<Float> { UnsafeRawPointer(p + i &* pitch).loadUnaligned(as: SIMD8<Float>.self) }
         transform6(row(0), row(1), row(2), row(3), row(4), row(5)) { i, value in
-            UnsafeMutableRawPointer(out + i * ks).storeBytes(of: value, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i &* ks).storeBytes(of: value, as: SIMD8<Float>.self)
         }
     }
 
@@ -150,19 +158,22 @@ enum WinogradF4: WinogradTransform {
 
     /// Aᵀ m A + bias for `WinogradOutputVector.scalarCount` adjacent tiles: four output
     /// rows of 4 values per tile, `rowPitch` apart from `rows`.
+#if arch(arm64) || arch(arm)
+    @inline(never)
+#else
     @inline(__always)
+#endif
     static func outputTiles(_ p: UnsafePointer<Float>, _ ks: Int, _ bias: Float,
                             _ rows: UnsafeMutablePointer<Float>, _ rowPitch: Int) {
         typealias V = WinogradOutputVector
         @inline(__always)
-        func ld(_ k: Int) -> V { UnsafeRawPointer(p + k * ks).loadUnaligned(as: V.self) }
+        func column(_ j: Int) -> (V, V, V, V) {
+            let q = p + j &* ks, s6 = 6 &* ks
+            func ld(_ i: Int) -> V { UnsafeRawPointer(q + i &* s6).loadUnaligned(as: V.self) }
+            return inverse6(ld(0), ld(1), ld(2), ld(3), ld(4), ld(5))
+        }
         // Aᵀ m per column j: s[a][j] for the 4 output rows a.
-        let c0 = inverse6(ld(0), ld(6), ld(12), ld(18), ld(24), ld(30))
-        let c1 = inverse6(ld(1), ld(7), ld(13), ld(19), ld(25), ld(31))
-        let c2 = inverse6(ld(2), ld(8), ld(14), ld(20), ld(26), ld(32))
-        let c3 = inverse6(ld(3), ld(9), ld(15), ld(21), ld(27), ld(33))
-        let c4 = inverse6(ld(4), ld(10), ld(16), ld(22), ld(28), ld(34))
-        let c5 = inverse6(ld(5), ld(11), ld(17), ld(23), ld(29), ld(35))
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
         let bv = V(repeating: bias)
         @inline(__always)
         func store(_ a: Int, _ y: (V, V, V, V)) {

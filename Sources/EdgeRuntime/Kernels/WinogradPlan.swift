@@ -10,6 +10,11 @@ import CEdgeSupport
 /// The kernels of one Winograd variant (8 tiles at a time; the output transform
 /// `WinogradOutputVector.scalarCount`), F(tile×tile, 3×3) (`WinogradPlan.tile`). Static and generic
 /// (specialized per variant), so the shared loops cost nothing over hand-written ones.
+///
+/// On ARM the kernels are calls (`@inline(never)`), not inlined into the loops: inlined,
+/// loop strength reduction kept one pointer per load live across the loop (36 for
+/// F(4×4)'s output tiles), spilled, and the device binary carried 3.6 KB more; a call per
+/// 8 (4) tiles is small next to their work. x86 inlines them as before.
 protocol WinogradTransform {
     /// Row transform d B of 8 adjacent tiles' row (tile t's columns at `p + tile * t`),
     /// into `tile + 2` planes `hs` apart.
@@ -176,6 +181,11 @@ struct WinogradPlan {
         }
     }
 
+    // The index arithmetic of both transforms wraps (`&*`, `&+`): every offset stays inside
+    // X, Y or the scratch, whose sizes load checked (ConvLayer, `scratchFloats`), and the
+    // overflow checks were a third of the loops' code. Not inlined: `run` and the parallel
+    // task both call them.
+    @inline(never)
     private func inputTransform<T: WinogradTransform>(_: T.Type, _ x: UnsafePointer<Float>, channels: Range<Int>,
                                                       firstTileRow ty0: Int, rows: Int,
                                                       into v: UnsafeMutablePointer<Float>,
@@ -183,44 +193,46 @@ struct WinogradPlan {
                                                       hbuf: UnsafeMutablePointer<Float>) {
         let inH = h.input, inW = w.input, pw = padW
         let left = w.padBefore
-        let copyW = Swift.max(0, Swift.min(inW, pw - left))
-        let kStride = c * ld
-        let rowsIn = tile * rows + 2
-        let hs = padH * tilesW8
+        let copyW = Swift.max(0, Swift.min(inW, pw &- left))
+        let kStride = c &* ld
+        let rowsIn = tile &* rows &+ 2
+        let hs = padH &* tilesW8
+        let top = tile &* ty0 &- h.padBefore
         for ic in channels {
-            let plane = x + ic * inH * inW
+            let plane = x + ic &* inH &* inW
             // Zero-padded copy of input rows tile*ty0 - padTop ..< +rowsIn.
             for q in 0..<rowsIn {
-                let dst = pad + q * pw
-                let ih = tile * ty0 + q - h.padBefore
+                let dst = pad + q &* pw
+                let ih = top &+ q
                 if ih < 0 || ih >= inH {
                     dst.update(repeating: 0, count: pw)
                 } else {
                     dst.update(repeating: 0, count: left)
-                    (dst + left).update(from: plane + ih * inW, count: copyW)
-                    (dst + left + copyW).update(repeating: 0, count: pw - left - copyW)
+                    (dst + left).update(from: plane + ih &* inW, count: copyW)
+                    (dst + (left &+ copyW)).update(repeating: 0, count: pw &- left &- copyW)
                 }
             }
             // d B for every padded row (each is shared by two tile rows), then Bᵀ (·).
             for q in 0..<rowsIn {
-                let p = UnsafePointer(pad + q * pw)
-                let o = hbuf + q * tilesW8
+                let p = UnsafePointer(pad + q &* pw)
+                let o = hbuf + q &* tilesW8
                 var tx = 0
                 while tx < tilesW {
-                    T.rowTransform8(p + tile * tx, o + tx, hs)
-                    tx += 8
+                    T.rowTransform8(p + tile &* tx, o + tx, hs)
+                    tx &+= 8
                 }
             }
-            let vc = v + ic * ld
+            let vc = v + ic &* ld
             for r in 0..<rows {
-                let base = vc + r * tilesW
-                let h0 = UnsafePointer(hbuf + tile * r * tilesW8)
+                let base = vc + r &* tilesW
+                let h0 = UnsafePointer(hbuf + tile &* r &* tilesW8)
                 for j in 0..<side {
-                    let hj = h0 + j * hs
+                    let hj = h0 + j &* hs
+                    let out = base + j &* kStride
                     var tx = 0
                     while tx < tilesW {
-                        T.columnTransform8(hj + tx, tilesW8, base + tx + j * kStride, side * kStride)
-                        tx += 8
+                        T.columnTransform8(hj + tx, tilesW8, out + tx, side &* kStride)
+                        tx &+= 8
                     }
                 }
             }
@@ -240,31 +252,33 @@ struct WinogradPlan {
         }
     }
 
+    @inline(never)
     private func outputTransform<T: WinogradTransform>(_: T.Type, _ mm: UnsafePointer<Float>, channels: Range<Int>,
                                                        firstTileRow ty0: Int, rows: Int,
                                                        bias: UnsafePointer<Float>?, activation: Activation,
                                                        into y: UnsafeMutablePointer<Float>,
                                                        rowBuffer: UnsafeMutablePointer<Float>) {
         let outH = h.output, outW = w.output
-        let kStride = m * ld
+        let kStride = m &* ld
         let rf = rowFloats
         for oc in channels {
             let bv = bias.map { $0[oc] } ?? 0
-            let src = mm + oc * ld
-            let plane = y + oc * outH * outW
+            let src = mm + oc &* ld
+            let plane = y + oc &* outH &* outW
             for r in 0..<rows {
-                let base = src + r * tilesW
+                let base = src + r &* tilesW
                 var tx = 0
                 while tx < tilesW {
-                    T.outputTiles(base + tx, kStride, bv, rowBuffer + tile * tx, rf)
-                    tx += WinogradOutputVector.scalarCount
+                    T.outputTiles(base + tx, kStride, bv, rowBuffer + tile &* tx, rf)
+                    tx &+= WinogradOutputVector.scalarCount
                 }
                 // The tile's output rows, the activation on each while it is in cache.
+                let oh0 = tile &* (ty0 &+ r)
                 for a in 0..<tile {
-                    let oh = tile * (ty0 + r) + a
+                    let oh = oh0 &+ a
                     if oh >= outH { break }
-                    let dst = plane + oh * outW
-                    dst.update(from: rowBuffer + a * rf, count: outW)
+                    let dst = plane + oh &* outW
+                    dst.update(from: rowBuffer + a &* rf, count: outW)
                     activation.apply(dst, count: outW)
                 }
             }

@@ -78,12 +78,12 @@ public final class MaxPoolLayer: LayerKernel {
     public static let parallelMinOutputs = 16 * 1024
 
     func runPlanes(_ range: Range<Int>, row: UnsafeMutablePointer<Float>) {
-        let inPlane = h.input * w.input, outPlane = h.output * w.output
+        let inPlane = h.input &* w.input, outPlane = h.output &* w.output
         if let fast = fast {
-            for p in range { fast.run(x + p * inPlane, row: row, into: y + p * outPlane) }
+            for p in range { fast.run(x + p &* inPlane, row: row, into: y + p &* outPlane) }
         } else {
             for p in range {
-                maxPoolPlane(x + p * inPlane, h: h, w: w, tapLo: tapLo, tapHi: tapHi, into: y + p * outPlane)
+                maxPoolPlane(x + p &* inPlane, h: h, w: w, tapLo: tapLo, tapHi: tapHi, into: y + p &* outPlane)
             }
         }
     }
