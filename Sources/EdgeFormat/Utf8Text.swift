@@ -10,7 +10,9 @@ public enum Utf8Text {
     /// stdlib's paths for foreign (bridged NSString) strings, about 3 KB of UTF-16 index
     /// and encoding-repair code in the device binary, although neither Linux nor Embedded
     /// Swift has such strings: every String there is native or small, so its UTF-8 is
-    /// contiguous (`withContiguousStorageIfAvailable` answers).
+    /// contiguous (`withContiguousStorageIfAvailable` answers). Never inlined: LTO otherwise
+    /// copies the String-to-pointer code into every caller (device selections -0.8 KB).
+    @inline(never)
     public static func withUTF8(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let done: Void? = s.utf8.withContiguousStorageIfAvailable(body)
         precondition(done != nil, "a String without contiguous UTF-8 (bridged strings do not exist on Linux)")
