@@ -66,12 +66,23 @@ public enum Utf8Text {
         withUTF8(s) { x in
             withUTF8(part) { y in
                 guard whole ? y.count == x.count : y.count <= x.count else { return }
-                let start = atEnd ? x.count - y.count : 0
-                for i in 0..<y.count where x[start + i] != y[i] { return }
-                result = true
+                result = same(x, at: atEnd ? x.count - y.count : 0, y)
             }
         }
         return result
+    }
+
+    /// Whether `y`'s bytes appear in `x` at `start` (the caller checked that they fit).
+    static func same(_ x: UnsafeBufferPointer<UInt8>, at start: Int, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<y.count where x[start + i] != y[i] { return false }
+        return true
+    }
+
+    /// Whether `bytes` are exactly the literal's, or (`prefix`) begin with them: for
+    /// text that is not a String (command-line arguments as the C `main` gets them).
+    public static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString, prefix: Bool = false) -> Bool {
+        let y = self.bytes(literal)
+        return (prefix ? y.count <= bytes.count : y.count == bytes.count) && same(bytes, at: 0, y)
     }
 
     /// The text before and after the first (or last) `separator` byte, or nil.
@@ -158,18 +169,19 @@ public enum Utf8Text {
 
     /// A non-negative decimal integer of at most `limit`, or nil.
     public static func parseCount(_ s: String, limit: Int) -> Int? {
+        var value: Int?
+        withUTF8(s) { value = parseCount($0, limit: limit) }
+        return value
+    }
+
+    public static func parseCount(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> Int? {
         var value = 0
-        var digits = 0
-        var bad = false
-        withUTF8(s) { bytes in
-            for b in bytes {
-                guard b >= 0x30 && b <= 0x39 else { bad = true; return }
-                let d = Int(b - 0x30)
-                guard value <= (limit - d) / 10 else { bad = true; return }
-                value = value * 10 + d
-                digits += 1
-            }
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            let d = Int(b - 0x30)
+            guard value <= (limit - d) / 10 else { return nil }
+            value = value * 10 + d
         }
-        return !bad && digits > 0 ? value : nil
+        return bytes.isEmpty ? nil : value
     }
 }
