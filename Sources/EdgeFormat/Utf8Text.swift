@@ -135,10 +135,13 @@ public enum Utf8Text {
     public static func cString(_ s: String) -> [CChar] {
         var text: [CChar] = []
         withUTF8(s) { b in
-            text.reserveCapacity(b.count + 1)
-            for v in b { text.append(CChar(bitPattern: v)) }
+            // One allocation and one copy, not an append per byte.
+            text = [CChar](unsafeUninitializedCapacity: b.count + 1) { p, n in
+                if let from = b.baseAddress { UnsafeMutableRawPointer(p.baseAddress!).copyMemory(from: from, byteCount: b.count) }
+                p[b.count] = 0
+                n = b.count + 1
+            }
         }
-        text.append(0)
         return text
     }
 
