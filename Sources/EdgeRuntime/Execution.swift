@@ -30,13 +30,20 @@ public struct Execution {
             for id in model.graph.outputs { outputs.append(Int(id)) }
             return
         }
-        let parts = Utf8Text.components(slice, separator: 0x3A)  // colon
-        let bad = EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
-        guard parts.count == 2 else { throw bad }
+        // On the bytes, cut at the first colon: a second one is not a digit of TO.
         // Non-negative decimals below Int.max: `to + 1` cannot overflow (it would trap).
-        guard let from = parts[0].isEmpty ? 0 : Utf8Text.parseCount(parts[0], limit: Int.max - 1),
-              let to = parts[1].isEmpty ? model.ops.count - 1 : Utf8Text.parseCount(parts[1], limit: Int.max - 1),
-              from <= to else { throw bad }
+        var from: Int?
+        var to: Int?
+        let last = model.ops.count - 1
+        Utf8Text.withUTF8(slice) { b in
+            guard let colon = b.firstIndex(of: 0x3A) else { return }
+            let head = UnsafeBufferPointer(rebasing: b[..<colon]), tail = UnsafeBufferPointer(rebasing: b[(colon + 1)...])
+            from = head.isEmpty ? 0 : Utf8Text.parseCount(head, limit: Int.max - 1)
+            to = tail.isEmpty ? last : Utf8Text.parseCount(tail, limit: Int.max - 1)
+        }
+        guard let from, let to, from <= to else {
+            throw EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
+        }
         let plan = try SlicePlan(model: model, range: from..<(to + 1), strict: true)
         range = plan.range
         inputs = plan.inputs
