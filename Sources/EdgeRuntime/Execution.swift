@@ -54,41 +54,29 @@ public struct Execution {
     /// (in `inputs` order), checking names and element counts. `NAME=` may be left out
     /// when there is one input; a repeated name: the last one wins.
     public func readInputs(_ assignments: [String], _ model: EdgmModel) throws(EdgeError) -> [[Float]] {
-        var names: [String] = []
-        var files: [String] = []
+        // The file of each entering tensor, by its place in `inputs`.
+        var files = [String?](repeating: nil, count: inputs.count)
         for a in assignments {
-            var name: String
-            var file: String
-            if let (n, f) = Utf8Text.split(a, at: 0x3D, last: true) {  // '='
-                name = n
-                file = f
-            } else if inputs.count == 1 {
-                name = model.tensors[inputs[0]].name
-                file = a
-            } else {
-                throw EdgeError(.invalidArgument, "--input expects NAME=VALUE, got '\(a)'")
+            guard let (name, file) = Utf8Text.split(a, at: 0x3D, last: true) else {  // '='
+                guard inputs.count == 1 else {
+                    throw EdgeError(.invalidArgument, "--input expects NAME=VALUE, got '\(a)'")
+                }
+                files[0] = a
+                continue
             }
             var known = false
-            for id in inputs where Utf8Text.equal(model.tensors[id].name, name) { known = true }
+            for k in 0..<inputs.count where Utf8Text.equal(model.tensors[inputs[k]].name, name) {
+                files[k] = file
+                known = true
+            }
             guard known else {
                 throw EdgeError(.invalidArgument, "--input names '\(name)', but the inputs are: \(describe(inputs, model))")
             }
-            var replaced = false
-            for k in 0..<names.count where Utf8Text.equal(names[k], name) {
-                files[k] = file
-                replaced = true
-            }
-            if !replaced {
-                names.append(name)
-                files.append(file)
-            }
         }
         var values: [[Float]] = []
-        for id in inputs {
+        for (k, id) in inputs.enumerated() {
             let t = model.tensors[id]
-            var file: String?
-            for k in 0..<names.count where Utf8Text.equal(names[k], t.name) { file = files[k] }
-            guard let file else {
+            guard let file = files[k] else {
                 throw EdgeError(.invalidArgument, "missing --input for '\(t.name)' \(ShapeText.of(t.shape)); inputs: \(describe(inputs, model))")
             }
             let array = try NpyArray.read(file)
