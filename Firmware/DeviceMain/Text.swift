@@ -109,25 +109,22 @@ enum Paths {
         return bytes.withUnsafeBufferPointer { Utf8Text.string($0) } ?? ""  // valid pieces and ASCII
     }
 
-    /// `mkdir -p`: creates every missing directory of `path`, one prefix at a time.
+    /// `mkdir -p`: creates every missing directory of `path`, one prefix at a time (the
+    /// C string cut with a NUL after each component, then restored).
     static func makeDirectories(_ path: String) -> Bool {
-        var prefix: [CChar] = []
-        var pending = false  // a component ends at the end of prefix
-        func make() -> Bool {
-            prefix.append(0)
-            let status = prefix.withUnsafeBufferPointer { mkdir($0.baseAddress!, 0o755) }
-            prefix.removeLast()
-            return status == 0 || edge_errno() == 17  // 17: EEXIST
-        }
-        for b in Utf8Text.bytes(path) {
-            if b == 0x2F {
-                if pending && !make() { return false }
-                pending = false
-            } else {
-                pending = true
+        var text = Utf8Text.cString(path)
+        return text.withUnsafeMutableBufferPointer { c in
+            func make() -> Bool {
+                mkdir(c.baseAddress!, 0o755) == 0 || edge_errno() == 17  // 17: EEXIST
             }
-            prefix.append(CChar(bitPattern: b))
+            let end = c.count - 1  // the NUL
+            for i in 0..<end where c[i] == 0x2F && i > 0 && c[i - 1] != 0x2F {  // slash ending a component
+                c[i] = 0
+                let made = make()
+                c[i] = 0x2F
+                if !made { return false }
+            }
+            return end == 0 || c[end - 1] == 0x2F || make()
         }
-        return !pending || make()
     }
 }
