@@ -53,7 +53,7 @@ enum EdgeRun {
         }
         for id in execution.outputs {
             let t = m.tensors[id]
-            let path = Paths.join(options.outputDir, Utf8Text.safeFileName(t.name), ".npy")
+            let path = Paths.outputFile(options.outputDir, tensor: t.name)
             try NpyArray.write(path, shape: t.shape, data: interpreter.read(tensor: id))
             Line("wrote ").add(path).add(" ").add(shape: t.shape).out()
         }

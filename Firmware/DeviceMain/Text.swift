@@ -100,12 +100,13 @@ final class Line {
 }
 
 enum Paths {
-    /// "dir" + "name" + ".npy" -> "dir/name.npy" (no doubled slash; an empty dir gives the name).
-    static func join(_ dir: String, _ name: String, _ suffix: StaticString) -> String {
+    /// "dir" + a tensor's name -> "dir/name.npy" with the name made a safe file name
+    /// (`Utf8Text.safeFileName`; no doubled slash; an empty dir gives the name).
+    static func outputFile(_ dir: String, tensor name: String) -> String {
         var bytes = Utf8Text.bytes(dir)
         if let last = bytes.last, last != 0x2F { bytes.append(0x2F) }  // slash
-        bytes.append(contentsOf: Utf8Text.bytes(name))
-        bytes.append(contentsOf: Utf8Text.bytes(suffix))
+        Utf8Text.appendSafeFileName(name, to: &bytes)
+        bytes.append(contentsOf: Utf8Text.bytes(".npy"))
         return bytes.withUnsafeBufferPointer { Utf8Text.string($0) } ?? ""  // valid pieces and ASCII
     }
 

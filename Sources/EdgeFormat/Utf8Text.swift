@@ -119,6 +119,12 @@ public enum Utf8Text {
     /// is valid, so each scalar is one byte that is not a continuation byte (10xxxxxx).
     public static func safeFileName(_ name: String) -> String {
         var out: [UInt8] = []
+        appendSafeFileName(name, to: &out)
+        return out.withUnsafeBufferPointer { string($0) } ?? ""  // ASCII
+    }
+
+    /// Appends `safeFileName(name)`'s bytes (for a path built as bytes).
+    public static func appendSafeFileName(_ name: String, to out: inout [UInt8]) {
         withUTF8(name) { b in
             for v in b where v & 0xC0 != 0x80 {
                 let keep = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
@@ -126,7 +132,6 @@ public enum Utf8Text {
                 out.append(keep ? v : 0x5F)
             }
         }
-        return out.withUnsafeBufferPointer { string($0) } ?? ""  // ASCII
     }
 
     /// `s` as a NUL-terminated C string (a copy). Why not `String.withCString`: its slow
