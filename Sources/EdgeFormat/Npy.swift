@@ -77,11 +77,11 @@ public struct NpyArray: Equatable {
     }
 
     public static func read(_ path: String) throws(EdgeError) -> NpyArray {
-        let bytes = try FileIO.read(path)
-        let result = bytes.withUnsafeBytes { raw -> Result<NpyArray, EdgeError> in
-            do throws(EdgeError) { return .success(try NpyArray(bytes: raw, name: path)) } catch { return .failure(error) }
-        }
-        return try result.get()
+        // Mapped, as models are: no copy of the file, and no closure to carry a typed
+        // error out of `withUnsafeBytes` (the values are converted into their own array).
+        let file = try MappedFile(path: path)
+        defer { withExtendedLifetime(file) {} }  // mapped until the values are read
+        return try NpyArray(bytes: file.bytes, name: path)
     }
 
     /// The file image: version 1.0 header padded so data starts 64-byte aligned. The header
