@@ -88,11 +88,11 @@ final class Line {
     func out() { write(toStderr: false) }
     func err() { write(toStderr: true) }
 
+    /// Ends the line in place (no copy): a Line is written once.
     private func write(toStderr: Bool) {
-        var text = bytes
-        text.append(0x0A)  // newline
-        text.append(0)
-        text.withUnsafeBufferPointer { p in
+        bytes.append(0x0A)  // newline
+        bytes.append(0)
+        bytes.withUnsafeBufferPointer { p in
             let s = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self)
             if toStderr { edge_write_stderr(s) } else { edge_write_stdout(s) }
         }
