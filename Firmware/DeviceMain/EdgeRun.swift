@@ -8,19 +8,7 @@ import EdgeRuntime
 @_cdecl("main")
 func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
     do throws(EdgeError) {
-        var arguments: [String] = []
-        if argc > 1 {
-            for i in 1..<Int(argc) {
-                guard let p = argv[i] else { continue }
-                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self),
-                                                count: Int(strlen(p)))
-                guard let text = Utf8Text.string(bytes) else {
-                    throw EdgeError(.invalidArgument, "argument \(i) is not valid UTF-8")
-                }
-                arguments.append(text)
-            }
-        }
-        let options = try Options(arguments: arguments)
+        let options = try Options(argc: Int(argc), argv: argv)
         if options.help {
             Line(Options.usage).out()
             return 0
@@ -65,7 +53,7 @@ enum EdgeRun {
         }
         for id in execution.outputs {
             let t = m.tensors[id]
-            let path = Paths.join(options.outputDir, Utf8Text.safeFileName(t.name), ".npy")
+            let path = Paths.outputFile(options.outputDir, tensor: t.name)
             try NpyArray.write(path, shape: t.shape, data: interpreter.read(tensor: id))
             Line("wrote ").add(path).add(" ").add(shape: t.shape).out()
         }

@@ -88,11 +88,11 @@ final class Line {
     func out() { write(toStderr: false) }
     func err() { write(toStderr: true) }
 
+    /// Ends the line in place (no copy): a Line is written once.
     private func write(toStderr: Bool) {
-        var text = bytes
-        text.append(0x0A)  // newline
-        text.append(0)
-        text.withUnsafeBufferPointer { p in
+        bytes.append(0x0A)  // newline
+        bytes.append(0)
+        bytes.withUnsafeBufferPointer { p in
             let s = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self)
             if toStderr { edge_write_stderr(s) } else { edge_write_stdout(s) }
         }
@@ -100,34 +100,32 @@ final class Line {
 }
 
 enum Paths {
-    /// "dir" + "name" + ".npy" -> "dir/name.npy" (no doubled slash; an empty dir gives the name).
-    static func join(_ dir: String, _ name: String, _ suffix: StaticString) -> String {
+    /// "dir" + a tensor's name -> "dir/name.npy" with the name made a safe file name
+    /// (`Utf8Text.safeFileName`; no doubled slash; an empty dir gives the name).
+    static func outputFile(_ dir: String, tensor name: String) -> String {
         var bytes = Utf8Text.bytes(dir)
         if let last = bytes.last, last != 0x2F { bytes.append(0x2F) }  // slash
-        bytes.append(contentsOf: Utf8Text.bytes(name))
-        bytes.append(contentsOf: Utf8Text.bytes(suffix))
+        Utf8Text.appendSafeFileName(name, to: &bytes)
+        bytes.append(contentsOf: Utf8Text.bytes(".npy"))
         return bytes.withUnsafeBufferPointer { Utf8Text.string($0) } ?? ""  // valid pieces and ASCII
     }
 
-    /// `mkdir -p`: creates every missing directory of `path`, one prefix at a time.
+    /// `mkdir -p`: creates every missing directory of `path`, one prefix at a time (the
+    /// C string cut with a NUL after each component, then restored).
     static func makeDirectories(_ path: String) -> Bool {
-        var prefix: [CChar] = []
-        var pending = false  // a component ends at the end of prefix
-        func make() -> Bool {
-            prefix.append(0)
-            let status = prefix.withUnsafeBufferPointer { mkdir($0.baseAddress!, 0o755) }
-            prefix.removeLast()
-            return status == 0 || edge_errno() == 17  // 17: EEXIST
-        }
-        for b in Utf8Text.bytes(path) {
-            if b == 0x2F {
-                if pending && !make() { return false }
-                pending = false
-            } else {
-                pending = true
+        var text = Utf8Text.cString(path)
+        return text.withUnsafeMutableBufferPointer { c in
+            func make() -> Bool {
+                mkdir(c.baseAddress!, 0o755) == 0 || edge_errno() == 17  // 17: EEXIST
             }
-            prefix.append(CChar(bitPattern: b))
+            let end = c.count - 1  // the NUL
+            for i in 0..<end where c[i] == 0x2F && i > 0 && c[i - 1] != 0x2F {  // slash ending a component
+                c[i] = 0
+                let made = make()
+                c[i] = 0x2F
+                if !made { return false }
+            }
+            return end == 0 || c[end - 1] == 0x2F || make()
         }
-        return !pending || make()
     }
 }

@@ -102,13 +102,11 @@ public struct EdgmModel {
     /// `allCases` is in ascending raw order (codes are only ever appended), so no sort is
     /// needed (the stdlib's sort is about 3 KB of the device binary).
     public var opCodes: [OpCode] {
+        // One pass over the ops, a bit per raw value (all below 64: EdgmOpListTests).
+        var seen: UInt64 = 0
+        for op in ops { seen |= 1 << (op.code.rawValue & 63) }
         var codes: [OpCode] = []
-        for c in OpCode.allCases {
-            for op in ops where op.code == c {
-                codes.append(c)
-                break
-            }
-        }
+        for c in OpCode.allCases where seen & (1 << (c.rawValue & 63)) != 0 { codes.append(c) }
         return codes
     }
 

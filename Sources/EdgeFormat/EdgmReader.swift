@@ -139,10 +139,7 @@ public struct EdgmFile {
 
         self.model = EdgmModel(metadata: metadata, graph: graph, tensors: tensors, ops: ops)
         if let listedOps {
-            let used = model.opCodes
-            var same = used.count == listedOps.count
-            for (k, c) in used.enumerated() where same { same = c == listedOps[k] }
-            guard same else {
+            guard model.opCodes == listedOps else {
                 throw EdgeError(.format, "edgm graph: its op code list does not match the op codes the OPS section uses")
             }
         }

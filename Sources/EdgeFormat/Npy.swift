@@ -31,13 +31,13 @@ public struct NpyArray: Equatable {
         }
         guard headerLength <= r.remaining else { throw EdgeError(.format, "\(name): truncated .npy header") }
         let start = r.position
-        let header = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<start + headerLength]))
+        let header = UnsafeRawBufferPointer(rebasing: bytes[start..<start + headerLength]).assumingMemoryBound(to: UInt8.self)
         try r.skip(headerLength, "header")
 
-        guard let descrBytes = NpyArray.quotedValue(header, key: "descr") else {
+        guard let descr = NpyArray.quotedValue(header, key: "descr") else {
             throw EdgeError(.format, "\(name): .npy header has no descr")
         }
-        if let order = NpyArray.rawValue(header, key: "fortran_order"), NpyArray.starts(order, with: "True") {
+        if let order = NpyArray.rawValue(header, key: "fortran_order"), Utf8Text.equal(order, "True", prefix: true) {
             throw EdgeError(.unsupported, "\(name): Fortran-order arrays are not supported (save with C order)")
         }
         guard let shapeText = NpyArray.rawValue(header, key: "shape") else {
@@ -52,9 +52,8 @@ public struct NpyArray: Equatable {
         }
 
         // Byte comparisons: String == would link the Unicode tables into the device build.
-        let kinds: [StaticString] = ["<f4", "<i4", "<f8", "<i8", "|u1", "|b1", "|i1"]
-        guard let kind = kinds.firstIndex(where: { descrBytes.count == $0.utf8CodeUnitCount && NpyArray.starts(descrBytes, with: $0) }) else {
-            throw EdgeError(.unsupported, "\(name): element type '\(descrBytes.withUnsafeBufferPointer { Utf8Text.string($0) } ?? "?")' is not supported (use float32)")
+        guard let kind = NpyArray.elementKind(descr) else {
+            throw EdgeError(.unsupported, "\(name): element type '\(Utf8Text.string(descr) ?? "?")' is not supported (use float32)")
         }
         let width = kind < 2 ? 4 : kind < 4 ? 8 : 1
         guard r.remaining >= count * width else {
@@ -78,11 +77,11 @@ public struct NpyArray: Equatable {
     }
 
     public static func read(_ path: String) throws(EdgeError) -> NpyArray {
-        let bytes = try FileIO.read(path)
-        let result = bytes.withUnsafeBytes { raw -> Result<NpyArray, EdgeError> in
-            do throws(EdgeError) { return .success(try NpyArray(bytes: raw, name: path)) } catch { return .failure(error) }
-        }
-        return try result.get()
+        // Mapped, as models are: no copy of the file, and no closure to carry a typed
+        // error out of `withUnsafeBytes` (the values are converted into their own array).
+        let file = try MappedFile(path: path)
+        defer { withExtendedLifetime(file) {} }  // mapped until the values are read
+        return try NpyArray(bytes: file.bytes, name: path)
     }
 
     /// The file image: version 1.0 header padded so data starts 64-byte aligned. The header
@@ -127,47 +126,49 @@ public struct NpyArray: Equatable {
         return out
     }
 
+    /// The header's element type: 0 <f4, 1 <i4, 2 <f8, 3 <i8, 4 |u1, 5 |b1, 6 |i1 (the
+    /// conversion switch below uses these numbers).
+    static func elementKind(_ descr: UnsafeBufferPointer<UInt8>) -> Int? {
+        if Utf8Text.equal(descr, "<f4") { return 0 }
+        if Utf8Text.equal(descr, "<i4") { return 1 }
+        if Utf8Text.equal(descr, "<f8") { return 2 }
+        if Utf8Text.equal(descr, "<i8") { return 3 }
+        if Utf8Text.equal(descr, "|u1") { return 4 }
+        if Utf8Text.equal(descr, "|b1") { return 5 }
+        if Utf8Text.equal(descr, "|i1") { return 6 }
+        return nil
+    }
+
     // The header is a Python dict literal; these small scanners read the three keys,
-    // on bytes (see Utf8Text for why not Characters).
-    static func rawValue(_ header: [UInt8], key: StaticString) -> ArraySlice<UInt8>? {
-        var pattern: [UInt8] = [0x27]  // 'key':
-        pattern.append(contentsOf: Utf8Text.bytes(key))
-        pattern.append(contentsOf: [0x27, 0x3A])
-        guard header.count >= pattern.count else { return nil }
-        for i in 0...(header.count - pattern.count) where header[i..<i + pattern.count].elementsEqual(pattern) {
-            var j = i + pattern.count
+    // on bytes (see Utf8Text for why not Characters), in place.
+    /// The text after `'key':` and any spaces, to the end of the header.
+    static func rawValue(_ header: UnsafeBufferPointer<UInt8>, key: StaticString) -> UnsafeBufferPointer<UInt8>? {
+        let k = Utf8Text.bytes(key)
+        guard header.count >= k.count + 3 else { return nil }
+        for i in 0...(header.count - k.count - 3)
+        where header[i] == 0x27 && Utf8Text.same(header, at: i + 1, k) && header[i + k.count + 1] == 0x27
+            && header[i + k.count + 2] == 0x3A {  // 'key':
+            var j = i + k.count + 3
             while j < header.count && header[j] == 0x20 { j += 1 }
-            return header[j...]
+            return UnsafeBufferPointer(rebasing: header[j...])
         }
         return nil
     }
 
-    static func starts(_ bytes: ArraySlice<UInt8>, with prefix: StaticString) -> Bool {
-        let p = Utf8Text.bytes(prefix)
-        guard bytes.count >= p.count else { return false }
-        var i = bytes.startIndex
-        for b in p {
-            guard bytes[i] == b else { return false }
-            i += 1
-        }
-        return true
+    static func quotedValue(_ header: UnsafeBufferPointer<UInt8>, key: StaticString) -> UnsafeBufferPointer<UInt8>? {
+        guard let rest = rawValue(header, key: key), let q = rest.first, q == 0x27 || q == 0x22,
+              let end = rest.dropFirst().firstIndex(of: q) else { return nil }
+        return UnsafeBufferPointer(rebasing: rest[1..<end])
     }
 
-    static func quotedValue(_ header: [UInt8], key: StaticString) -> ArraySlice<UInt8>? {
-        guard let rest = rawValue(header, key: key), let q = rest.first, q == 0x27 || q == 0x22 else { return nil }
-        let body = rest.dropFirst()
-        guard let end = body.firstIndex(of: q) else { return nil }
-        return body[..<end]
-    }
-
-    static func parseShape(_ text: ArraySlice<UInt8>, name: String) throws(EdgeError) -> [Int] {
+    static func parseShape(_ text: UnsafeBufferPointer<UInt8>, name: String) throws(EdgeError) -> [Int] {
         guard text.first == 0x28, let close = text.firstIndex(of: 0x29) else {  // ( ... )
             throw EdgeError(.format, "\(name): malformed shape in .npy header")
         }
         var dims: [Int] = []
         var current = 0
         var digits = 0
-        for c in text[(text.startIndex + 1)..<close] {
+        for c in text[1..<close] {
             if c >= 0x30 && c <= 0x39 {
                 let v = Int(c - 0x30)
                 guard current <= (NpyArray.maxElements - v) / 10 else { throw EdgeError(.format, "\(name): dimension too large") }

@@ -10,7 +10,9 @@ public enum Utf8Text {
     /// stdlib's paths for foreign (bridged NSString) strings, about 3 KB of UTF-16 index
     /// and encoding-repair code in the device binary, although neither Linux nor Embedded
     /// Swift has such strings: every String there is native or small, so its UTF-8 is
-    /// contiguous (`withContiguousStorageIfAvailable` answers).
+    /// contiguous (`withContiguousStorageIfAvailable` answers). Never inlined: LTO otherwise
+    /// copies the String-to-pointer code into every caller (device selections -0.8 KB).
+    @inline(never)
     public static func withUTF8(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let done: Void? = s.utf8.withContiguousStorageIfAvailable(body)
         precondition(done != nil, "a String without contiguous UTF-8 (bridged strings do not exist on Linux)")
@@ -55,18 +57,32 @@ public enum Utf8Text {
         matches(s, suffix, atEnd: true, whole: false)
     }
 
-    /// Whether `part`'s bytes begin (or end, or are all of) `s`'s.
+    /// Whether `part`'s bytes begin (or end, or are all of) `s`'s. Never inlined: with LTO
+    /// each of the name and option comparisons otherwise got its own copy of the two nested
+    /// `withUTF8` calls (device full-stripped -1.8 KB with one copy).
+    @inline(never)
     private static func matches(_ s: String, _ part: String, atEnd: Bool, whole: Bool) -> Bool {
         var result = false
         withUTF8(s) { x in
             withUTF8(part) { y in
                 guard whole ? y.count == x.count : y.count <= x.count else { return }
-                let start = atEnd ? x.count - y.count : 0
-                for i in 0..<y.count where x[start + i] != y[i] { return }
-                result = true
+                result = same(x, at: atEnd ? x.count - y.count : 0, y)
             }
         }
         return result
+    }
+
+    /// Whether `y`'s bytes appear in `x` at `start` (the caller checked that they fit).
+    static func same(_ x: UnsafeBufferPointer<UInt8>, at start: Int, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<y.count where x[start + i] != y[i] { return false }
+        return true
+    }
+
+    /// Whether `bytes` are exactly the literal's, or (`prefix`) begin with them: for
+    /// text that is not a String (command-line arguments as the C `main` gets them).
+    public static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString, prefix: Bool = false) -> Bool {
+        let y = self.bytes(literal)
+        return (prefix ? y.count <= bytes.count : y.count == bytes.count) && same(bytes, at: 0, y)
     }
 
     /// The text before and after the first (or last) `separator` byte, or nil.
@@ -103,6 +119,12 @@ public enum Utf8Text {
     /// is valid, so each scalar is one byte that is not a continuation byte (10xxxxxx).
     public static func safeFileName(_ name: String) -> String {
         var out: [UInt8] = []
+        appendSafeFileName(name, to: &out)
+        return out.withUnsafeBufferPointer { string($0) } ?? ""  // ASCII
+    }
+
+    /// Appends `safeFileName(name)`'s bytes (for a path built as bytes).
+    public static func appendSafeFileName(_ name: String, to out: inout [UInt8]) {
         withUTF8(name) { b in
             for v in b where v & 0xC0 != 0x80 {
                 let keep = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
@@ -110,7 +132,6 @@ public enum Utf8Text {
                 out.append(keep ? v : 0x5F)
             }
         }
-        return out.withUnsafeBufferPointer { string($0) } ?? ""  // ASCII
     }
 
     /// `s` as a NUL-terminated C string (a copy). Why not `String.withCString`: its slow
@@ -119,10 +140,13 @@ public enum Utf8Text {
     public static func cString(_ s: String) -> [CChar] {
         var text: [CChar] = []
         withUTF8(s) { b in
-            text.reserveCapacity(b.count + 1)
-            for v in b { text.append(CChar(bitPattern: v)) }
+            // One allocation and one copy, not an append per byte.
+            text = [CChar](unsafeUninitializedCapacity: b.count + 1) { p, n in
+                if let from = b.baseAddress { UnsafeMutableRawPointer(p.baseAddress!).copyMemory(from: from, byteCount: b.count) }
+                p[b.count] = 0
+                n = b.count + 1
+            }
         }
-        text.append(0)
         return text
     }
 
@@ -153,18 +177,19 @@ public enum Utf8Text {
 
     /// A non-negative decimal integer of at most `limit`, or nil.
     public static func parseCount(_ s: String, limit: Int) -> Int? {
+        var value: Int?
+        withUTF8(s) { value = parseCount($0, limit: limit) }
+        return value
+    }
+
+    public static func parseCount(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> Int? {
         var value = 0
-        var digits = 0
-        var bad = false
-        withUTF8(s) { bytes in
-            for b in bytes {
-                guard b >= 0x30 && b <= 0x39 else { bad = true; return }
-                let d = Int(b - 0x30)
-                guard value <= (limit - d) / 10 else { bad = true; return }
-                value = value * 10 + d
-                digits += 1
-            }
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            let d = Int(b - 0x30)
+            guard value <= (limit - d) / 10 else { return nil }
+            value = value * 10 + d
         }
-        return !bad && digits > 0 ? value : nil
+        return bytes.isEmpty ? nil : value
     }
 }

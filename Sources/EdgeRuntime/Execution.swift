@@ -30,13 +30,20 @@ public struct Execution {
             for id in model.graph.outputs { outputs.append(Int(id)) }
             return
         }
-        let parts = Utf8Text.components(slice, separator: 0x3A)  // colon
-        let bad = EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
-        guard parts.count == 2 else { throw bad }
+        // On the bytes, cut at the first colon: a second one is not a digit of TO.
         // Non-negative decimals below Int.max: `to + 1` cannot overflow (it would trap).
-        guard let from = parts[0].isEmpty ? 0 : Utf8Text.parseCount(parts[0], limit: Int.max - 1),
-              let to = parts[1].isEmpty ? model.ops.count - 1 : Utf8Text.parseCount(parts[1], limit: Int.max - 1),
-              from <= to else { throw bad }
+        var from: Int?
+        var to: Int?
+        let last = model.ops.count - 1
+        Utf8Text.withUTF8(slice) { b in
+            guard let colon = b.firstIndex(of: 0x3A) else { return }
+            let head = UnsafeBufferPointer(rebasing: b[..<colon]), tail = UnsafeBufferPointer(rebasing: b[(colon + 1)...])
+            from = head.isEmpty ? 0 : Utf8Text.parseCount(head, limit: Int.max - 1)
+            to = tail.isEmpty ? last : Utf8Text.parseCount(tail, limit: Int.max - 1)
+        }
+        guard let from, let to, from <= to else {
+            throw EdgeError(.invalidArgument, "--slice expects FROM:TO (layer indices, e.g. 0:12), got '\(slice)'")
+        }
         let plan = try SlicePlan(model: model, range: from..<(to + 1), strict: true)
         range = plan.range
         inputs = plan.inputs
@@ -47,41 +54,29 @@ public struct Execution {
     /// (in `inputs` order), checking names and element counts. `NAME=` may be left out
     /// when there is one input; a repeated name: the last one wins.
     public func readInputs(_ assignments: [String], _ model: EdgmModel) throws(EdgeError) -> [[Float]] {
-        var names: [String] = []
-        var files: [String] = []
+        // The file of each entering tensor, by its place in `inputs`.
+        var files = [String?](repeating: nil, count: inputs.count)
         for a in assignments {
-            var name: String
-            var file: String
-            if let (n, f) = Utf8Text.split(a, at: 0x3D, last: true) {  // '='
-                name = n
-                file = f
-            } else if inputs.count == 1 {
-                name = model.tensors[inputs[0]].name
-                file = a
-            } else {
-                throw EdgeError(.invalidArgument, "--input expects NAME=VALUE, got '\(a)'")
+            guard let (name, file) = Utf8Text.split(a, at: 0x3D, last: true) else {  // '='
+                guard inputs.count == 1 else {
+                    throw EdgeError(.invalidArgument, "--input expects NAME=VALUE, got '\(a)'")
+                }
+                files[0] = a
+                continue
             }
             var known = false
-            for id in inputs where Utf8Text.equal(model.tensors[id].name, name) { known = true }
+            for k in 0..<inputs.count where Utf8Text.equal(model.tensors[inputs[k]].name, name) {
+                files[k] = file
+                known = true
+            }
             guard known else {
                 throw EdgeError(.invalidArgument, "--input names '\(name)', but the inputs are: \(describe(inputs, model))")
             }
-            var replaced = false
-            for k in 0..<names.count where Utf8Text.equal(names[k], name) {
-                files[k] = file
-                replaced = true
-            }
-            if !replaced {
-                names.append(name)
-                files.append(file)
-            }
         }
         var values: [[Float]] = []
-        for id in inputs {
+        for (k, id) in inputs.enumerated() {
             let t = model.tensors[id]
-            var file: String?
-            for k in 0..<names.count where Utf8Text.equal(names[k], t.name) { file = files[k] }
-            guard let file else {
+            guard let file = files[k] else {
                 throw EdgeError(.invalidArgument, "missing --input for '\(t.name)' \(ShapeText.of(t.shape)); inputs: \(describe(inputs, model))")
             }
             let array = try NpyArray.read(file)

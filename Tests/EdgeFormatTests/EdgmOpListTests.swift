@@ -43,10 +43,11 @@ final class EdgmOpListTests: XCTestCase {
     }
 
     /// `EdgmModel.opCodes` walks `allCases` instead of sorting: that needs the cases in
-    /// ascending raw order.
+    /// ascending raw order; it marks the codes used in a 64-bit mask: raw values below 64.
     func testOpCodeCasesAscendAndTheListIsDistinctAndAscending() {
         let raws = OpCode.allCases.map(\.rawValue)
         XCTAssertEqual(raws, raws.sorted())
+        XCTAssertLessThan(raws.max() ?? 0, 64)
         XCTAssertEqual(Set(raws).count, raws.count)
         let order: [OpCode] = [.softmax, .conv, .binary, .conv, .reduceMean, .binary, .gemm]
         let ops = order.enumerated().map { k, code in

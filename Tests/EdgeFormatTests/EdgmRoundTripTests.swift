@@ -89,6 +89,42 @@ final class EdgmRoundTripTests: XCTestCase {
         }
     }
 
+    /// Headers cut or changed anywhere (keys at the very end, unclosed quotes and parens,
+    /// random bytes) read as an array or fail with an EdgeError: the scanners never read
+    /// outside the header.
+    func testNpyDamagedHeadersNeverCrash() {
+        func read(_ bytes: [UInt8]) -> NpyArray? {
+            bytes.withUnsafeBytes { raw in try? Result<NpyArray, EdgeError>(catching: { () throws(EdgeError) in try NpyArray(bytes: raw) }).get() }
+        }
+        func npy(_ header: String, data: [UInt8] = []) -> [UInt8] {
+            let h = Array(header.utf8)
+            return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(h.count & 0xFF), UInt8(h.count >> 8)] + h + data
+        }
+        for header in ["", "'", "'descr'", "{'descr':", "{'descr': '<f4", "{'descr': '<f4', 'shape':", "{'descr': '<f4', 'shape': (",
+                       "{'descr': '<f4', 'shape': 2)", "{'descr': '<f4', 'shape': ()", "{'descr': \"<f4\", 'shape': (1,)}",
+                       "{'descr': '<f4', 'fortran_order': True", "{'descr': '<f4', 'fortran_order': Tru, 'shape': ()}"] {
+            _ = read(npy(header, data: [0, 0, 0x80, 0x3F]))
+        }
+        XCTAssertEqual(read(npy("{'descr': \"<f4\", 'shape': (1,)}", data: [0, 0, 0x80, 0x3F]))?.data, [1])
+        XCTAssertNil(read(npy("{'descr': '<f4', 'fortran_order': True, 'shape': ()}", data: [0, 0, 0x80, 0x3F])))
+        XCTAssertNil(read(npy("{'descr': '<f2', 'shape': ()}", data: [0, 0, 0x80, 0x3F])))
+        let good = NpyArray(shape: [2, 3], data: [1, 2, 3, 4, 5, 6]).serialized()
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33) % n
+        }
+        var accepted = 0
+        for _ in 0..<5000 {
+            var bytes = good
+            for _ in 0..<(1 + next(3)) { bytes[8 + next(66)] = UInt8(truncatingIfNeeded: next(256)) }
+            if next(4) == 0 { bytes.removeLast(next(bytes.count)) }
+            if read(bytes) != nil { accepted += 1 }
+        }
+        XCTAssertGreaterThan(accepted, 0)
+        XCTAssertLessThan(accepted, 5000)
+    }
+
     /// The header is numpy's own text (`np.save` writes the same dict), padded with spaces
     /// and a newline so the data starts at a multiple of 64 bytes.
     func testNpyHeaderText() {
