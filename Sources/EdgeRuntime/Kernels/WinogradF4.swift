@@ -169,6 +169,7 @@ enum WinogradF4: WinogradTransform {
         @inline(__always)
         func column(_ j: Int) -> (V, V, V, V) {
             let q = p + j &* ks, s6 = 6 &* ks
+            @inline(__always)
             func ld(_ i: Int) -> V { UnsafeRawPointer(q + i &* s6).loadUnaligned(as: V.self) }
             return inverse6(ld(0), ld(1), ld(2), ld(3), ld(4), ld(5))
         }

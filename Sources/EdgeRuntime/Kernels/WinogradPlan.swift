@@ -183,9 +183,12 @@ struct WinogradPlan {
 
     // The index arithmetic of both transforms wraps (`&*`, `&+`): every offset stays inside
     // X, Y or the scratch, whose sizes load checked (ConvLayer, `scratchFloats`), and the
-    // overflow checks were a third of the loops' code. Not inlined: `run` and the parallel
-    // task both call them.
+    // overflow checks were a third of the loops' code. Not inlined on ARM: `run` and the
+    // parallel task both call them, and two inlined copies cost the device binary; x86 keeps
+    // the compiler's choice, as before.
+#if arch(arm64) || arch(arm)
     @inline(never)
+#endif
     private func inputTransform<T: WinogradTransform>(_: T.Type, _ x: UnsafePointer<Float>, channels: Range<Int>,
                                                       firstTileRow ty0: Int, rows: Int,
                                                       into v: UnsafeMutablePointer<Float>,
@@ -252,7 +255,9 @@ struct WinogradPlan {
         }
     }
 
+#if arch(arm64) || arch(arm)
     @inline(never)
+#endif
     private func outputTransform<T: WinogradTransform>(_: T.Type, _ mm: UnsafePointer<Float>, channels: Range<Int>,
                                                        firstTileRow ty0: Int, rows: Int,
                                                        bias: UnsafePointer<Float>?, activation: Activation,
