@@ -20,15 +20,15 @@ extension FusedActivation {
         edge_activation(kind: Int(kind.rawValue), alpha: alpha, beta: beta)
     }
 
-    /// In place: `ExpVector`'s lanes at a time through `vector`, the tail through `scalar`.
+    /// In place: `FloatVector`'s lanes at a time through `vector`, the tail through `scalar`.
     @inline(__always)
     static func lanes(_ p: UnsafeMutablePointer<Float>, _ count: Int,
-                      _ vector: (ExpVector) -> ExpVector, _ scalar: (Float) -> Float) {
+                      _ vector: (FloatVector) -> FloatVector, _ scalar: (Float) -> Float) {
         var i = 0
-        while i + ExpVector.scalarCount <= count {
+        while i + FloatVector.scalarCount <= count {
             let raw = UnsafeMutableRawPointer(p + i)
-            raw.storeBytes(of: vector(raw.loadUnaligned(as: ExpVector.self)), as: ExpVector.self)
-            i += ExpVector.scalarCount
+            raw.storeBytes(of: vector(raw.loadUnaligned(as: FloatVector.self)), as: FloatVector.self)
+            i += FloatVector.scalarCount
         }
         while i < count {
             p[i] = scalar(p[i])

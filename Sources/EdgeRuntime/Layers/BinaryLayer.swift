@@ -209,7 +209,7 @@ extension BinaryLayer {
         }
     }
 
-    /// `y[i] = O(a[i], b[i])` in explicit vectors (`BinaryVector`). Why not a plain loop: Y is
+    /// `y[i] = O(a[i], b[i])` in explicit vectors (`FloatVector`). Why not a plain loop: Y is
     /// often A's or B's buffer (a residual Add in place), and the auto-vectorizer's
     /// overlap check then falls back to scalar code (3x slower measured). Exact aliasing
     /// is safe here since each vector is loaded before it is stored.
@@ -217,11 +217,11 @@ extension BinaryLayer {
     static func pairs<O: BinaryOperator>(_: O.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                                          _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
-        while O.vectorized && i + BinaryVector.scalarCount <= n {
-            let va = UnsafeRawPointer(a + i).loadUnaligned(as: BinaryVector.self)
-            let vb = UnsafeRawPointer(b + i).loadUnaligned(as: BinaryVector.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: O.apply(va, vb), as: BinaryVector.self)
-            i += BinaryVector.scalarCount
+        while O.vectorized && i + FloatVector.scalarCount <= n {
+            let va = UnsafeRawPointer(a + i).loadUnaligned(as: FloatVector.self)
+            let vb = UnsafeRawPointer(b + i).loadUnaligned(as: FloatVector.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: O.apply(va, vb), as: FloatVector.self)
+            i += FloatVector.scalarCount
         }
         while i < n {
             y[i] = O.apply(a[i], b[i])
@@ -233,12 +233,12 @@ extension BinaryLayer {
     @inline(__always)
     static func withScalar<O: BinaryOperator>(_: O.Type, _ a: UnsafePointer<Float>, _ v: Float,
                                               _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        let vb = BinaryVector(repeating: v)
+        let vb = FloatVector(repeating: v)
         var i = 0
-        while O.vectorized && i + BinaryVector.scalarCount <= n {
-            let va = UnsafeRawPointer(a + i).loadUnaligned(as: BinaryVector.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: O.apply(va, vb), as: BinaryVector.self)
-            i += BinaryVector.scalarCount
+        while O.vectorized && i + FloatVector.scalarCount <= n {
+            let va = UnsafeRawPointer(a + i).loadUnaligned(as: FloatVector.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: O.apply(va, vb), as: FloatVector.self)
+            i += FloatVector.scalarCount
         }
         while i < n {
             y[i] = O.apply(a[i], v)
@@ -247,19 +247,11 @@ extension BinaryLayer {
     }
 }
 
-/// The loops' vector: 8 lanes (one AVX register) on x86, 4 (one NEON register) on ARM,
-/// where 8 lanes were two registers per operation and 208 more bytes of the 24 loops.
-#if arch(arm64) || arch(arm)
-typealias BinaryVector = SIMD4<Float>
-#else
-typealias BinaryVector = SIMD8<Float>
-#endif
-
 /// One binary operation as a type, so each loop above is specialized per operation
 /// (the switch on the kind happens once per row or block, not per element).
 protocol BinaryOperator {
     static func apply(_ a: Float, _ b: Float) -> Float
-    static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector
+    static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector
     /// Whether the loops take vector steps (else only their scalar loop: `PowOperator`).
     static var vectorized: Bool { get }
 }
@@ -272,37 +264,37 @@ extension BinaryOperator {
 /// "small op full" too, which matters for Sub, Div and Pow.
 struct Flipped<O: BinaryOperator>: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { O.apply(b, a) }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector { O.apply(b, a) }
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { O.apply(b, a) }
     @inline(__always) static var vectorized: Bool { O.vectorized }
 }
 
 struct AddOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector { a + b }
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a + b }
 }
 
 struct SubOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector { a - b }
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a - b }
 }
 
 struct MulOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector { a * b }
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a * b }
 }
 
 struct DivOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector { a / b }
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a / b }
 }
 
 /// No vector powf, and the libm call dominates: the loops' scalar path only (8 unrolled
 /// calls in each of the three loops were ~1 KB of device code for no speed).
 struct PowOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { powf(a, b) }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector {
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector {
         var r = a
-        for i in 0..<BinaryVector.scalarCount { r[i] = powf(a[i], b[i]) }
+        for i in 0..<FloatVector.scalarCount { r[i] = powf(a[i], b[i]) }
         return r
     }
     @inline(__always) static var vectorized: Bool { false }
@@ -312,14 +304,14 @@ struct PowOperator: BinaryOperator {
 /// `Swift.max`) would drop a NaN in one of the two positions.
 struct MaxOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b || a.isNaN ? a : b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector {
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector {
         b.replacing(with: a, where: (a .> b) .| (a .!= a))
     }
 }
 
 struct MinOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b || a.isNaN ? a : b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector {
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector {
         b.replacing(with: a, where: (a .< b) .| (a .!= a))
     }
 }
@@ -327,7 +319,7 @@ struct MinOperator: BinaryOperator {
 /// PRelu: the slope applies where the input is negative.
 struct PReluOperator: BinaryOperator {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= 0 ? a : a * b }
-    @inline(__always) static func apply(_ a: BinaryVector, _ b: BinaryVector) -> BinaryVector {
+    @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector {
         (a * b).replacing(with: a, where: a .>= 0)
     }
 }
