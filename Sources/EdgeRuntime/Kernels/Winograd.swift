@@ -9,7 +9,7 @@
 ///     M_k[M × T] = U_k[M × C] · V_k[C × T]
 /// so a conv becomes 16 sgemm calls with 16/36 of the multiplies of the direct form,
 /// plus three cheap transforms:
-/// - weights, once at load: U_k = (G g Gᵀ)_k, 16 matrices [M × C] (`WinogradWeights`);
+/// - weights, once at load: U_k = (G g Gᵀ)_k, 16 matrices [M × C] (`WinogradPlan.transformWeights`);
 /// - input, per run: V_k = (Bᵀ d B)_k for every channel and tile, into scratch;
 /// - output, per run: Y = Aᵀ m A per tile, + bias, + activation, into Y.
 ///
@@ -32,47 +32,6 @@
 /// with F(4×4) in `WinogradPlan`.
 
 import CEdgeSupport
-
-/// The transformed weights of one conv, owned (allocated at load; ConvLayer packs them
-/// for the GEMM kernel and drops this plain copy).
-final class WinogradWeights {
-    /// 16 matrices [M × C], row-major, matrix k at `u + k * m * c`.
-    let u: UnsafeMutablePointer<Float>
-    let m: Int
-    let c: Int
-
-    /// `g` is an ONNX weight tensor [M, C, 3, 3].
-    init(_ g: UnsafePointer<Float>, m: Int, c: Int) {
-        self.m = m
-        self.c = c
-        let plane = m * c
-        u = UnsafeMutablePointer<Float>.allocate(capacity: 16 * plane)
-        for oc in 0..<m {
-            for ic in 0..<c {
-                let f = g + (oc * c + ic) * 9
-                // t = G g (4×3), then U = t Gᵀ (4×4). G rows: [1,0,0], [½,½,½], [½,-½,½], [0,0,1].
-                var t = SIMD16<Float>()   // t[i * 3 + j], 12 used
-                for j in 0..<3 {
-                    let a = f[j], b = f[3 + j], cc = f[6 + j]
-                    t[j] = a
-                    t[3 + j] = 0.5 * (a + b + cc)
-                    t[6 + j] = 0.5 * (a - b + cc)
-                    t[9 + j] = cc
-                }
-                let at = u + oc * c + ic
-                for i in 0..<4 {
-                    let a = t[i * 3], b = t[i * 3 + 1], cc = t[i * 3 + 2]
-                    at[(i * 4) * plane] = a
-                    at[(i * 4 + 1) * plane] = 0.5 * (a + b + cc)
-                    at[(i * 4 + 2) * plane] = 0.5 * (a - b + cc)
-                    at[(i * 4 + 3) * plane] = cc
-                }
-            }
-        }
-    }
-
-    deinit { u.deallocate() }
-}
 
 /// The F(2×2, 3×3) transforms and the choice of the Winograd paths.
 enum Winograd: WinogradTransform {

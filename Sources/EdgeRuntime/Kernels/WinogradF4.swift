@@ -24,58 +24,6 @@
 
 import CEdgeSupport
 
-/// The 36 transformed weight matrices of one conv (allocated at load; ConvLayer packs
-/// them for the GEMM kernel and drops this plain copy).
-final class WinogradF4Weights {
-    /// 36 matrices [M × C], row-major, matrix k = 6i + j at `u + k * m * c`.
-    let u: UnsafeMutablePointer<Float>
-    let m: Int
-    let c: Int
-
-    /// Row i of G, in Double: the transform runs once, so it need not round twice.
-    static func g(_ i: Int) -> (Double, Double, Double) {
-        switch i {
-        case 0: return (0.25, 0, 0)
-        case 1: return (-1.0 / 6, -1.0 / 6, -1.0 / 6)
-        case 2: return (-1.0 / 6, 1.0 / 6, -1.0 / 6)
-        case 3: return (1.0 / 24, 1.0 / 12, 1.0 / 6)
-        case 4: return (1.0 / 24, -1.0 / 12, 1.0 / 6)
-        default: return (0, 0, 1)
-        }
-    }
-
-    /// `g` is an ONNX weight tensor [M, C, 3, 3].
-    init(_ f: UnsafePointer<Float>, m: Int, c: Int) {
-        self.m = m
-        self.c = c
-        let plane = m * c
-        u = UnsafeMutablePointer<Float>.allocate(capacity: 36 * plane)
-        for oc in 0..<m {
-            for ic in 0..<c {
-                let k = f + (oc * c + ic) * 9
-                // t = G g (6×3), then U = t Gᵀ (6×6).
-                var t = SIMD32<Double>()   // t[i * 3 + j], 18 used
-                for i in 0..<6 {
-                    let (a, b, cc) = WinogradF4Weights.g(i)
-                    for j in 0..<3 {
-                        t[i * 3 + j] = a * Double(k[j]) + b * Double(k[3 + j]) + cc * Double(k[6 + j])
-                    }
-                }
-                let at = u + oc * c + ic
-                for i in 0..<6 {
-                    for j in 0..<6 {
-                        let (a, b, cc) = WinogradF4Weights.g(j)
-                        let v = t[i * 3] * a + t[i * 3 + 1] * b + t[i * 3 + 2] * cc
-                        at[(i * 6 + j) * plane] = Float(v)
-                    }
-                }
-            }
-        }
-    }
-
-    deinit { u.deallocate() }
-}
-
 /// The F(4×4, 3×3) transforms and when to prefer them.
 enum WinogradF4: WinogradTransform {
     /// The plan of one conv: `rowTransform8`'s 32-float loads from 4 * tx + 4 read 4

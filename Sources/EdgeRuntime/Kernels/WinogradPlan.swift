@@ -6,6 +6,7 @@
 /// `WinogradF4` (F(4×4, 3×3), 6×6, 36 GEMMs), both `WinogradTransform`s.
 
 import CEdgeSupport
+import EdgeFormat
 
 /// The kernels of one Winograd variant (8 tiles at a time; the output transform
 /// `WinogradOutputVector.scalarCount`), F(tile×tile, 3×3) (`WinogradPlan.tile`). Static and generic
@@ -288,6 +289,61 @@ struct WinogradPlan {
                 }
             }
         }
+    }
+}
+
+extension WinogradPlan {
+    /// Row i of G (`side` rows of 3): F(2×2, 3×3)'s [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1], or
+    /// F(4×4, 3×3)'s (Lavin & Gray, see `WinogradF4`). In Double: the weights are
+    /// transformed once, so only the final store to Float rounds.
+    static func g(tile: Int, _ i: Int) -> (Double, Double, Double) {
+        if tile == 2 {
+            switch i {
+            case 0: return (1, 0, 0)
+            case 1: return (0.5, 0.5, 0.5)
+            case 2: return (0.5, -0.5, 0.5)
+            default: return (0, 0, 1)
+            }
+        }
+        switch i {
+        case 0: return (0.25, 0, 0)
+        case 1: return (-1.0 / 6, -1.0 / 6, -1.0 / 6)
+        case 2: return (-1.0 / 6, 1.0 / 6, -1.0 / 6)
+        case 3: return (1.0 / 24, 1.0 / 12, 1.0 / 6)
+        case 4: return (1.0 / 24, -1.0 / 12, 1.0 / 6)
+        default: return (0, 0, 1)
+        }
+    }
+
+    /// The `positions` transformed weight matrices U_k = (G f Gᵀ)_k, each [M × C]
+    /// row-major, matrix k = side·i + j at `k * m * c`, of an ONNX weight tensor `f`
+    /// [M, C, 3, 3]: the plain copy ConvLayer packs for the GEMM kernel, then drops.
+    /// One routine for both tile sizes, with G's rows looked up in the loop: unrolled per
+    /// tile size and inlined into ConvLayer.init, the two transforms took ~4 KB of the
+    /// device binary, for work done once at load.
+    @inline(never)
+    func transformWeights(_ f: UnsafePointer<Float>) throws(EdgeError) -> OwnedFloats {
+        // Offsets wrap (`&*`, `&+`): ConvLayer checked positions * M * C before the call.
+        let plane = m &* c
+        let u = try OwnedFloats(count: positions &* plane)
+        for oc in 0..<m {
+            for ic in 0..<c {
+                let k = f + (oc &* c &+ ic) &* 9
+                let at = u.pointer + (oc &* c &+ ic)
+                for i in 0..<side {
+                    // Row i of G f, then its products with the rows of G: U[i][j].
+                    let (a, b, cc) = WinogradPlan.g(tile: tile, i)
+                    let t0 = a * Double(k[0]) + b * Double(k[3]) + cc * Double(k[6])
+                    let t1 = a * Double(k[1]) + b * Double(k[4]) + cc * Double(k[7])
+                    let t2 = a * Double(k[2]) + b * Double(k[5]) + cc * Double(k[8])
+                    for j in 0..<side {
+                        let (p, q, r) = WinogradPlan.g(tile: tile, j)
+                        at[(i &* side &+ j) &* plane] = Float(t0 * p + t1 * q + t2 * r)
+                    }
+                }
+            }
+        }
+        return u
     }
 }
 

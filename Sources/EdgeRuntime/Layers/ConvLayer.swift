@@ -167,11 +167,10 @@ public final class ConvLayer: LayerKernel {
             wino = plan
             // Transformed weights: 36 (16) matrices [M x C], packed once, the plain copy kept
             // alive until then and dropped.
-            let f4 = path == .winogradF4 ? WinogradF4Weights(wt.data, m: m, c: c) : nil
-            let f2 = f4 == nil ? WinogradWeights(wt.data, m: m, c: c) : nil
-            left = try PackedOperand(kernel: kernel, source: f4?.u ?? f2!.u, constant: true, rows: m, depth: c,
+            let u = try plan.transformWeights(wt.data)
+            left = try PackedOperand(kernel: kernel, source: u.pointer, constant: true, rows: m, depth: c,
                                      rowStride: c, depthStride: 1, count: k, itemStride: m * c)
-            withExtendedLifetime((f4, f2)) {}
+            withExtendedLifetime(u) {}
             below = plan.scratchFloats
             gemmN = plan.chunkRows * plan.tilesW
             gemmDepth = c
