@@ -104,7 +104,7 @@ public struct EdgmModel {
     public var opCodes: [OpCode] {
         // One pass over the ops, a bit per raw value (all below 64: EdgmOpListTests).
         var seen: UInt64 = 0
-        for op in ops { seen |= 1 << (op.code.rawValue & 63) }
+        for i in 0..<ops.count { seen |= 1 << (ops[i].code.rawValue & 63) }  // in place, no copy of each op
         var codes: [OpCode] = []
         for c in OpCode.allCases where seen & (1 << (c.rawValue & 63)) != 0 { codes.append(c) }
         return codes

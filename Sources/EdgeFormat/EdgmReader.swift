@@ -22,19 +22,21 @@ public struct EdgmFile {
         guard image.count >= EdgmLayout.headerSize else {
             throw EdgeError(.format, "not an .edgm file: \(image.count) bytes is shorter than the \(EdgmLayout.headerSize)-byte header")
         }
-        guard try header.u32("magic") == EdgmLayout.magic else {
+        // magic u32, major u16, minor u16, header size u32, section count u32, file size
+        // u64, flags u32, section table CRC u32 (Formats/EDGM.md).
+        let fields = try header.record(32, "header fields")
+        guard fields.u32(0) == EdgmLayout.magic else {
             throw EdgeError(.format, "not an .edgm file: bad magic")
         }
-        let major = try header.u16("major version")
-        let minor = try header.u16("minor version")
+        let major = fields.u16(4)
+        let minor = fields.u16(6)
         guard major == EdgmLayout.majorVersion else {
             throw EdgeError(.unsupported, "edgm format version \(major).\(minor) is not supported (this build reads \(EdgmLayout.majorVersion).x)")
         }
-        let headerSize = Int(try header.u32("header size"))
-        let sectionCount = Int(try header.u32("section count"))
-        let fileSize = try header.u64("file size")
-        _ = try header.u32("flags")
-        let tableCRC = try header.u32("section table crc")
+        let headerSize = Int(fields.u32(8))
+        let sectionCount = Int(fields.u32(12))
+        let fileSize = fields.u64(16)
+        let tableCRC = fields.u32(28)
         guard headerSize == EdgmLayout.headerSize else {
             throw EdgeError(.format, "edgm header: header size \(headerSize) is not \(EdgmLayout.headerSize)")
         }
@@ -56,13 +58,9 @@ public struct EdgmFile {
         var sections: [EdgmSectionInfo] = []
         var reader = ByteReader(table, context: "edgm section table")
         for _ in 0..<sectionCount {
-            let tag = try reader.u32("section tag")
-            let flags = try reader.u32("section flags")
-            let offset = try reader.u64("section offset")
-            let stored = try reader.u64("section stored size")
-            let size = try reader.u64("section size")
-            let crc = try reader.u32("section crc")
-            try reader.skip(12, "section reserved")
+            // tag u32, flags u32, offset u64, stored size u64, size u64, CRC u32, 12 reserved.
+            let e = try reader.record(EdgmLayout.sectionEntrySize, "section entry")
+            let tag = e.u32(0), flags = e.u32(4), offset = e.u64(8), stored = e.u64(16), size = e.u64(24), crc = e.u32(32)
             let info = EdgmSectionInfo(tag: tag, flags: flags, offset: Int(truncatingIfNeeded: offset),
                                        storedSize: Int(truncatingIfNeeded: stored), size: Int(truncatingIfNeeded: size), crc: crc)
             guard offset <= UInt64(image.count), stored <= UInt64(image.count) - offset else {
@@ -178,18 +176,14 @@ public struct EdgmFile {
     }
 
     static func readIds(_ r: inout ByteReader, _ what: StaticString) throws(EdgeError) -> [Int32] {
-        let n = try r.count(what, minBytesEach: 4)
-        var ids: [Int32] = []
-        ids.reserveCapacity(n)
-        for _ in 0..<n { ids.append(try r.i32(what)) }
-        return ids
+        try r.integers(try r.count(what, minBytesEach: 4), what, as: Int32.self)
     }
 
     /// The graph, and from format 1.1 on the op codes the model uses. An op code this
     /// runtime does not know is refused here, before any op is read.
     static func readGraph(_ r: inout ByteReader, minor: UInt16) throws(EdgeError) -> (EdgmGraph, [OpCode]?) {
-        let arena = try r.u64("arena bytes")
-        let lower = try r.u64("arena lower bound")
+        let sizes = try r.record(16, "arena sizes")
+        let arena = sizes.u64(0), lower = sizes.u64(8)
         guard arena <= UInt64(sizeLimit), lower <= arena else {
             throw EdgeError(.format, "edgm graph: arena size \(arena) (lower bound \(lower)) is implausible")
         }
@@ -215,10 +209,9 @@ public struct EdgmFile {
         tensors.reserveCapacity(n)
         for i in 0..<n {
             let name = try r.string("tensor name")
-            let typeRaw = try r.u8("tensor element type")
-            let storageRaw = try r.u8("tensor storage")
-            let rank = Int(try r.u8("tensor rank"))
-            _ = try r.u8("tensor reserved")
+            // element type u8, storage u8, rank u8, reserved u8.
+            let kind = try r.record(4, "tensor type, storage and rank")
+            let typeRaw = kind.u8(0), storageRaw = kind.u8(1), rank = Int(kind.u8(2))
             guard let type = ElementType(rawValue: typeRaw) else {
                 throw EdgeError(.unsupported, "edgm tensor \(i) '\(name)': element type \(typeRaw) is not supported")
             }
@@ -230,8 +223,7 @@ public struct EdgmFile {
             }
             var shape: [Int] = []
             var elements: Int64 = 1
-            for _ in 0..<rank {
-                let d = try r.i64("tensor dim")
+            for d in try r.integers(rank, "tensor dims", as: Int64.self) {
                 guard d >= 0, d <= Int64(sizeLimit) else {
                     throw EdgeError(.format, "edgm tensor '\(name)': dimension \(d) is invalid")
                 }
@@ -242,9 +234,9 @@ public struct EdgmFile {
                 elements = p
                 shape.append(Int(d))
             }
-            let offset = try r.u64("tensor offset")
-            let bytes = try r.u64("tensor byte count")
-            let aliasOf = try r.i32("tensor alias")
+            // offset u64, byte count u64, alias i32.
+            let place = try r.record(20, "tensor offset, size and alias")
+            let offset = place.u64(0), bytes = place.u64(8), aliasOf = Int32(bitPattern: place.u32(16))
             guard aliasOf >= -1, aliasOf < Int32(i) else {
                 throw EdgeError(.format, "edgm tensor '\(name)': alias \(aliasOf) must name an earlier tensor")
             }
@@ -265,22 +257,15 @@ public struct EdgmFile {
         var ops: [OpDescription] = []
         ops.reserveCapacity(n)
         for i in 0..<n {
-            let codeRaw = try r.u16("op code")
-            _ = try r.u16("op reserved")
+            let codeRaw = try r.record(4, "op code").u16(0)  // + u16 reserved
             let name = try r.string("op name")
             guard let code = OpCode(rawValue: codeRaw) else {
                 throw EdgeError(.unsupported, "edgm op \(i) '\(name)': op code \(codeRaw) is not known to this runtime")
             }
             let inputs = try readIds(&r, "op inputs")
             let outputs = try readIds(&r, "op outputs")
-            let nInts = try r.count("op ints", minBytesEach: 8)
-            var ints: [Int64] = []
-            ints.reserveCapacity(nInts)
-            for _ in 0..<nInts { ints.append(try r.i64("op int")) }
-            let nFloats = try r.count("op floats", minBytesEach: 4)
-            var floats: [Float] = []
-            floats.reserveCapacity(nFloats)
-            for _ in 0..<nFloats { floats.append(try r.f32("op float")) }
+            let ints = try r.integers(try r.count("op ints", minBytesEach: 8), "op ints", as: Int64.self)
+            let floats = try r.floats(try r.count("op floats", minBytesEach: 4), "op floats")
             ops.append(OpDescription(code: code, name: name, inputs: inputs, outputs: outputs, ints: ints, floats: floats))
         }
         return ops
@@ -290,25 +275,28 @@ public struct EdgmFile {
     /// nothing ever writes into the (read-only, possibly mmap'd) weights.
     static func validate(_ m: EdgmModel, weightBytes: Int) throws(EdgeError) {
         let count = m.tensors.count
-        for t in m.tensors where t.aliasOf >= 0 {
-            let base = m.tensors[Int(t.aliasOf)]
-            guard t.storage == .arena, base.storage == .arena, base.offset == t.offset, base.byteCount == t.byteCount else {
-                throw EdgeError(.format, "edgm tensor '\(t.name)': alias of '\(base.name)' must share its arena bytes exactly")
-            }
-        }
-        // A plan never needs more than every arena tensor side by side: a larger arena
-        // is corrupt, and would only make the loader allocate for nothing.
+        // One pass, reading fields in place (a `for t in m.tensors` copy retains each
+        // tensor's name and shape). A plan never needs more than every arena tensor side by
+        // side: a larger arena is corrupt, and would only make the loader allocate for nothing.
         var sideBySide = 64
-        for t in m.tensors where t.storage == .arena { sideBySide += (t.byteCount + 63) / 64 * 64 }
+        for i in 0..<count {
+            let storage = m.tensors[i].storage, offset = m.tensors[i].offset, bytes = m.tensors[i].byteCount
+            let alias = Int(m.tensors[i].aliasOf)
+            if alias >= 0 {
+                guard storage == .arena, m.tensors[alias].storage == .arena, m.tensors[alias].offset == offset,
+                      m.tensors[alias].byteCount == bytes else {
+                    throw EdgeError(.format, "edgm tensor '\(m.tensors[i].name)': alias of '\(m.tensors[alias].name)' must share its arena bytes exactly")
+                }
+            }
+            let limit = storage == .arena ? m.graph.arenaBytes : weightBytes
+            guard offset <= limit, bytes <= limit - offset else {
+                let place = storage == .arena ? "arena" : "weights"
+                throw EdgeError(.format, "edgm tensor '\(m.tensors[i].name)': bytes \(offset)+\(bytes) lie outside the \(place) (\(limit) bytes)")
+            }
+            if storage == .arena { sideBySide += (bytes + 63) / 64 * 64 }
+        }
         guard m.graph.arenaBytes <= sideBySide else {
             throw EdgeError(.format, "edgm graph: arena of \(m.graph.arenaBytes) bytes exceeds the \(sideBySide) its tensors could need")
-        }
-        for t in m.tensors {
-            let limit = t.storage == .arena ? m.graph.arenaBytes : weightBytes
-            guard t.offset <= limit, t.byteCount <= limit - t.offset else {
-                let place = t.storage == .arena ? "arena" : "weights"
-                throw EdgeError(.format, "edgm tensor '\(t.name)': bytes \(t.offset)+\(t.byteCount) lie outside the \(place) (\(limit) bytes)")
-            }
         }
         func checkArena(_ id: Int32, _ role: @autoclosure () -> String) throws(EdgeError) {
             guard id >= 0, Int(id) < count else {
@@ -320,13 +308,13 @@ public struct EdgmFile {
         }
         for id in m.graph.inputs { try checkArena(id, "graph input") }
         for id in m.graph.outputs { try checkArena(id, "graph output") }
-        for op in m.ops {
-            for id in op.inputs where id != -1 {
+        for k in 0..<m.ops.count {
+            for id in m.ops[k].inputs where id != -1 {
                 guard id >= 0, Int(id) < count else {
-                    throw EdgeError(.format, "edgm op '\(op.name)': input tensor id \(id) out of range (\(count) tensors)")
+                    throw EdgeError(.format, "edgm op '\(m.ops[k].name)': input tensor id \(id) out of range (\(count) tensors)")
                 }
             }
-            for id in op.outputs { try checkArena(id, "op '\(op.name)' output") }
+            for id in m.ops[k].outputs { try checkArena(id, "op '\(m.ops[k].name)' output") }
         }
     }
 }

@@ -57,21 +57,23 @@ public final class Interpreter {
         var refs: [TensorRef] = []
         refs.reserveCapacity(file.model.tensors.count)
         let weightBase = file.weights.baseAddress
-        for t in file.model.tensors {
+        // Fields read in place, by index: `for t in tensors` copied (retained) each entry.
+        for i in 0..<file.model.tensors.count {
+            let storage = file.model.tensors[i].storage
             let base: UnsafeMutableRawPointer
-            switch t.storage {
+            switch storage {
             case .arena:
-                base = arena.raw + t.offset
+                base = arena.raw + file.model.tensors[i].offset
             case .weight:
                 // Weights are never written: EdgmFile.validate rejects any op that
                 // would output into one, so mutating(...) here is only a type change.
                 guard let w = weightBase else {
-                    throw EdgeError(.format, "edgm tensor '\(t.name)' is a weight but the WGHT section is empty")
+                    throw EdgeError(.format, "edgm tensor '\(file.model.tensors[i].name)' is a weight but the WGHT section is empty")
                 }
-                base = UnsafeMutableRawPointer(mutating: w) + t.offset
+                base = UnsafeMutableRawPointer(mutating: w) + file.model.tensors[i].offset
             }
-            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: t.shape,
-                                  isConstant: t.storage == .weight))
+            refs.append(TensorRef(data: base.assumingMemoryBound(to: Float.self), shape: file.model.tensors[i].shape,
+                                  isConstant: storage == .weight))
         }
 
         var layers: [Layer] = []

@@ -20,35 +20,38 @@ public struct SlicePlan {
             throw EdgeError(.invalidArgument, "slice \(range.lowerBound):\(range.upperBound - 1) is outside the model's layers 0:\(n - 1)")
         }
         var producer = [Int](repeating: -1, count: model.tensors.count)
-        for (i, op) in model.ops.enumerated() {
-            for id in op.outputs { producer[Int(id)] = i }
+        for i in 0..<n {
+            for id in model.ops[i].outputs { producer[Int(id)] = i }
         }
         // A view (Reshape output) is produced when its base is; bases come first.
-        for (t, tensor) in model.tensors.enumerated() where tensor.aliasOf >= 0 {
-            producer[t] = producer[Int(tensor.aliasOf)]
+        for t in 0..<model.tensors.count where model.tensors[t].aliasOf >= 0 {
+            producer[t] = producer[Int(model.tensors[t].aliasOf)]
         }
-        var isGraphOutput = [Bool](repeating: false, count: model.tensors.count)
-        for id in model.graph.outputs { isGraphOutput[Int(id)] = true }
+        // One flag byte per tensor instead of `contains` scans of the lists and of every
+        // later op's inputs (quadratic, and two specialised searches in the device binary).
+        let readAfter: UInt8 = 1, entering: UInt8 = 2, leaving: UInt8 = 4
+        var flags = [UInt8](repeating: 0, count: model.tensors.count)
+        for id in model.graph.outputs { flags[Int(id)] |= readAfter }
+        for j in range.upperBound..<n {
+            for id in model.ops[j].inputs where id >= 0 { flags[Int(id)] |= readAfter }
+        }
 
         var ins: [Int] = []
         var outs: [Int] = []
         for i in range {
             for id in model.ops[i].inputs where id >= 0 {
                 let t = Int(id)
-                if model.tensors[t].storage == .arena && producer[t] < range.lowerBound && !ins.contains(t) {
+                if model.tensors[t].storage == .arena && producer[t] < range.lowerBound && flags[t] & entering == 0 {
+                    flags[t] |= entering
                     ins.append(t)
                 }
             }
             for id in model.ops[i].outputs {
                 let t = Int(id)
-                var usedLater = isGraphOutput[t]
-                if !usedLater {
-                    for j in range.upperBound..<n where model.ops[j].inputs.contains(id) {
-                        usedLater = true
-                        break
-                    }
+                if flags[t] & (readAfter | leaving) == readAfter {
+                    flags[t] |= leaving
+                    outs.append(t)
                 }
-                if usedLater && !outs.contains(t) { outs.append(t) }
             }
         }
         if strict {
