@@ -14,10 +14,13 @@ public enum FileIO {
         return bytes
     }
 
-    public static func write(_ path: String, _ bytes: [UInt8]) throws(EdgeError) {
+    /// Writes `bytes`, then `more` (a header, then data that need not be copied behind it).
+    public static func write(_ path: String, _ bytes: [UInt8],
+                             then more: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(EdgeError) {
         let fd = Utf8Text.withCString(path) { edge_open_write($0) }
         guard fd >= 0 else { throw EdgeError(.io, "cannot create '\(path)': \(errnoText())") }
-        let status = bytes.withUnsafeBytes { edge_write_all(fd, $0.baseAddress, $0.count) }
+        var status = bytes.withUnsafeBytes { edge_write_all(fd, $0.baseAddress, $0.count) }
+        if status == 0 && more.count > 0 { status = edge_write_all(fd, more.baseAddress, more.count) }
         let closed = close(fd)
         guard status == 0, closed == 0 else { throw EdgeError(.io, "cannot write '\(path)': \(errnoText())") }
     }

@@ -17,12 +17,12 @@ public struct NpyArray: Equatable {
 
     public init(bytes: UnsafeRawBufferPointer, name: String = "npy") throws(EdgeError) {
         var r = ByteReader(bytes, context: name)
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] // \x93NUMPY
-        for m in magic {
-            guard try r.u8("magic") == m else { throw EdgeError(.format, "\(name): not a .npy file (bad magic)") }
+        // \x93NUMPY, then the major and minor version bytes (fewer bytes: not a .npy file).
+        let head = r.remaining >= 8 ? try r.record(8, "magic") : nil
+        guard let head, head.u32(0) == 0x4D55_4E93, head.u16(4) == 0x5950 else {
+            throw EdgeError(.format, "\(name): not a .npy file (bad magic)")
         }
-        let major = try r.u8("version")
-        _ = try r.u8("version")
+        let major = head.u8(6)
         let headerLength: Int
         switch major {
         case 1: headerLength = Int(try r.u16("header length"))
@@ -59,21 +59,25 @@ public struct NpyArray: Equatable {
         guard r.remaining >= count * width else {
             throw EdgeError(.format, "\(name): data has \(r.remaining) bytes, shape needs \(count * width)")
         }
-        // Bounds checked once above: plain loads, not one throwing read per element.
+        // Bounds checked once above: plain loads, not one throwing read per element, stored
+        // through the new array's pointer (no uniqueness or bounds check per element).
         let base = r.position
-        var values = [Float](repeating: 0, count: count)
-        for i in 0..<count {
-            let o = base + i * width
-            switch kind {
-            case 0: values[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
-            case 1: values[i] = Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int32.self)))
-            case 2: values[i] = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))))
-            case 3: values[i] = Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int64.self)))
-            case 6: values[i] = Float(Int8(bitPattern: bytes[o]))
-            default: values[i] = Float(bytes[o])
+        data = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            for i in 0..<count {
+                let o = base &+ i &* width
+                let v: Float
+                switch kind {
+                case 0: v = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
+                case 1: v = Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int32.self)))
+                case 2: v = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))))
+                case 3: v = Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: Int64.self)))
+                case 6: v = Float(Int8(bitPattern: bytes[o]))
+                default: v = Float(bytes[o])
+                }
+                (out.baseAddress! + i).initialize(to: v)
             }
+            initialized = count
         }
-        data = values
     }
 
     public static func read(_ path: String) throws(EdgeError) -> NpyArray {
@@ -94,12 +98,33 @@ public struct NpyArray: Equatable {
         try FileIO.write(path, serialized())
     }
 
-    /// Writes `data` (e.g. a tensor in the arena) without first copying it into an array.
+    /// Writes `data` (e.g. a tensor in the arena) without first copying it into an array,
+    /// nor (little-endian) into a file image behind the header.
     public static func write(_ path: String, shape: [Int], data: UnsafeBufferPointer<Float>) throws(EdgeError) {
+#if _endian(little)
+        try FileIO.write(path, header(shape), then: UnsafeRawBufferPointer(data))
+#else
         try FileIO.write(path, image(shape: shape, data: data))
+#endif
     }
 
     static func image(shape: [Int], data: UnsafeBufferPointer<Float>) -> [UInt8] {
+        var out = header(shape)
+        out.reserveCapacity(out.count + 4 * data.count)
+#if _endian(little)
+        out.append(contentsOf: UnsafeRawBufferPointer(data))
+#else
+        for v in data {
+            let b = v.bitPattern
+            out.append(contentsOf: [UInt8(truncatingIfNeeded: b), UInt8(truncatingIfNeeded: b >> 8),
+                                    UInt8(truncatingIfNeeded: b >> 16), UInt8(truncatingIfNeeded: b >> 24)])
+        }
+#endif
+        return out
+    }
+
+    /// Magic, version and the header dict, padded so the data starts 64-byte aligned.
+    static func header(_ shape: [Int]) -> [UInt8] {
         var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 0, 0]  // magic, 1.0, length
         out.append(contentsOf: Utf8Text.bytes("{'descr': '<f4', 'fortran_order': False, 'shape': ("))
         for i in 0..<shape.count {
@@ -113,16 +138,6 @@ public struct NpyArray: Equatable {
         let headerLength = out.count - 10
         out[8] = UInt8(truncatingIfNeeded: headerLength)
         out[9] = UInt8(truncatingIfNeeded: headerLength >> 8)
-        out.reserveCapacity(out.count + 4 * data.count)
-#if _endian(little)
-        out.append(contentsOf: UnsafeRawBufferPointer(data))
-#else
-        for v in data {
-            let b = v.bitPattern
-            out.append(contentsOf: [UInt8(truncatingIfNeeded: b), UInt8(truncatingIfNeeded: b >> 8),
-                                    UInt8(truncatingIfNeeded: b >> 16), UInt8(truncatingIfNeeded: b >> 24)])
-        }
-#endif
         return out
     }
 

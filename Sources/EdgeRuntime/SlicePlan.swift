@@ -19,18 +19,18 @@ public struct SlicePlan {
         guard range.lowerBound >= 0, range.upperBound <= n, !range.isEmpty else {
             throw EdgeError(.invalidArgument, "slice \(range.lowerBound):\(range.upperBound - 1) is outside the model's layers 0:\(n - 1)")
         }
-        var producer = [Int](repeating: -1, count: model.tensors.count)
-        for i in 0..<n {
-            for id in model.ops[i].outputs { producer[Int(id)] = i }
+        // One flag byte per tensor instead of a producer table and `contains` scans of the
+        // lists and of every later op's inputs (quadratic, and two specialised searches in
+        // the device binary).
+        let readAfter: UInt8 = 1, entering: UInt8 = 2, leaving: UInt8 = 4, producedLate: UInt8 = 8
+        var flags = [UInt8](repeating: 0, count: model.tensors.count)
+        for i in range.lowerBound..<n {
+            for id in model.ops[i].outputs { flags[Int(id)] |= producedLate }
         }
         // A view (Reshape output) is produced when its base is; bases come first.
         for t in 0..<model.tensors.count where model.tensors[t].aliasOf >= 0 {
-            producer[t] = producer[Int(model.tensors[t].aliasOf)]
+            flags[t] = flags[t] & ~producedLate | flags[Int(model.tensors[t].aliasOf)] & producedLate
         }
-        // One flag byte per tensor instead of `contains` scans of the lists and of every
-        // later op's inputs (quadratic, and two specialised searches in the device binary).
-        let readAfter: UInt8 = 1, entering: UInt8 = 2, leaving: UInt8 = 4
-        var flags = [UInt8](repeating: 0, count: model.tensors.count)
         for id in model.graph.outputs { flags[Int(id)] |= readAfter }
         for j in range.upperBound..<n {
             for id in model.ops[j].inputs where id >= 0 { flags[Int(id)] |= readAfter }
@@ -41,7 +41,7 @@ public struct SlicePlan {
         for i in range {
             for id in model.ops[i].inputs where id >= 0 {
                 let t = Int(id)
-                if model.tensors[t].storage == .arena && producer[t] < range.lowerBound && flags[t] & entering == 0 {
+                if model.tensors[t].storage == .arena && flags[t] & (producedLate | entering) == 0 {
                     flags[t] |= entering
                     ins.append(t)
                 }

@@ -114,6 +114,16 @@ enum SizeCheck {
         return Int(v)
     }
 
+    /// Throws a shape error unless `actual == [a, b, c, d]`, without building that array
+    /// (only the message does): an array literal per check is an allocation and a release
+    /// in every layer's init.
+    static func same(_ actual: [Int], _ a: Int, _ b: Int, _ c: Int, _ d: Int, op: OpDescription,
+                     what: @autoclosure () -> String) throws(EdgeError) {
+        guard actual.count == 4, actual[0] == a, actual[1] == b, actual[2] == c, actual[3] == d else {
+            throw EdgeError(.shape, "op '\(op.name)': \(what()) is \(describe(actual)), expected \(describe([a, b, c, d]))")
+        }
+    }
+
     /// Throws a shape error unless `actual == expected`.
     static func same(_ actual: [Int], _ expected: [Int], op: OpDescription, what: @autoclosure () -> String) throws(EdgeError) {
         guard actual == expected else {

@@ -122,11 +122,11 @@ public final class ConvLayer: LayerKernel {
                            dilation: win.dilationH, padBefore: win.padTop, padAfter: win.padBottom, axis: "H", op: op)
         w = try WindowAxis(input: xt.shape[3], output: yt.shape[3], kernel: win.kernelW, stride: win.strideW,
                            dilation: win.dilationW, padBefore: win.padLeft, padAfter: win.padRight, axis: "W", op: op)
-        try SizeCheck.same(wt.shape, [m, c / g, h.kernel, w.kernel], op: op, what: "W's shape")
+        try SizeCheck.same(wt.shape, m, c / g, h.kernel, w.kernel, op: op, what: "W's shape")
         guard h.floorOutput >= 1, w.floorOutput >= 1 else {
             throw EdgeError(.shape, "op '\(op.name)': the kernel window is larger than the padded input")
         }
-        try SizeCheck.same(yt.shape, [n, m, h.floorOutput, w.floorOutput], op: op, what: "Y's shape")
+        try SizeCheck.same(yt.shape, n, m, h.floorOutput, w.floorOutput, op: op, what: "Y's shape")
         try SizeCheck.vector(bt, m, op: op, tensor: "B")
 
         x = xt.data

@@ -66,7 +66,7 @@ public final class ConvTransposeLayer: LayerKernel {
                            dilation: win.dilationH, padBefore: win.padTop, padAfter: win.padBottom, axis: "H", op: op)
         w = try WindowAxis(input: yt.shape[3], output: xt.shape[3], kernel: win.kernelW, stride: win.strideW,
                            dilation: win.dilationW, padBefore: win.padLeft, padAfter: win.padRight, axis: "W", op: op)
-        try SizeCheck.same(wt.shape, [c, m / g, h.kernel, w.kernel], op: op, what: "W's shape")
+        try SizeCheck.same(wt.shape, c, m / g, h.kernel, w.kernel, op: op, what: "W's shape")
         try SizeCheck.same(Array(yt.shape[0..<2]), [n, m], op: op, what: "Y's batch and channels")
         for axis in [h, w] {
             // ONNX: out = stride * (in - 1) + output_padding + span - pads, with
