@@ -89,14 +89,11 @@ enum SizeCheck {
 
     /// A flop count for reports: the product of `factors`, saturating at `Int.max`
     /// instead of trapping (a big layer on a 32-bit target may exceed 2^31 flops).
-    static func flops(_ factors: [Int]) -> Int {
-        var p = 1
-        for f in factors {
-            let (r, overflow) = p.multipliedReportingOverflow(by: f)
-            if overflow { return Int.max }
-            p = r
-        }
-        return p
+    /// Two or three factors, not an array: a literal per layer was an allocation in its init.
+    static func flops(_ a: Int, _ b: Int, _ c: Int = 1) -> Int {
+        let (ab, o1) = a.multipliedReportingOverflow(by: b)
+        let (abc, o2) = ab.multipliedReportingOverflow(by: c)
+        return o1 || o2 ? Int.max : abc
     }
 
     /// Product of several factors with the same bound.

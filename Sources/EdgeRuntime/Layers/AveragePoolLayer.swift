@@ -47,7 +47,7 @@ public final class AveragePoolLayer: LayerKernel {
         x = xt.data
         y = yt.data
         planes = xt.shape[0] * xt.shape[1]
-        flops = SizeCheck.flops([yt.count, h.kernel, w.kernel])
+        flops = SizeCheck.flops(yt.count, h.kernel, w.kernel)
     }
 
     /// Per-output element counts along one axis (> 0: `validatePool` guarantees overlap).

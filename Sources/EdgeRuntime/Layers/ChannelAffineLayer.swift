@@ -47,7 +47,7 @@ public final class ChannelAffineLayer: LayerKernel {
         batch = xt.shape[0]
         channels = c
         inner = count / (batch * c)
-        flops = SizeCheck.flops([2, count])
+        flops = SizeCheck.flops(2, count)
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {

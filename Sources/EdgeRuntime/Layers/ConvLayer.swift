@@ -212,7 +212,7 @@ public final class ConvLayer: LayerKernel {
         leftScratch = below + (left == nil ? 0 : packedGemmScratch(kernel, n: gemmN, depth: gemmDepth))
         scratchFloats = leftScratch + (left?.scratchFloats ?? 0)
         direct = DepthwiseConv(h: h, w: w)
-        flops = SizeCheck.flops([2, n * m * outPlane, depth])
+        flops = SizeCheck.flops(2, n * m * outPlane, depth)
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {

@@ -106,7 +106,7 @@ public final class ConvTransposeLayer: LayerKernel {
         leftScratch = columns + packedGemmScratch(kernel, n: tile, depth: groupIn)
         scratchFloats = leftScratch + left.scratchFloats
         // Every input pixel meets every tap of its group's Mg output channels.
-        flops = SizeCheck.flops([2, n * c * h.output * w.output, colRows])
+        flops = SizeCheck.flops(2, n * c * h.output * w.output, colRows)
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {

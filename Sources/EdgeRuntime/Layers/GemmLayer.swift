@@ -84,7 +84,7 @@ public final class GemmLayer: LayerKernel {
                                  rows: n, depth: k, rowStride: k, depthStride: 1)
         leftScratch = m > 1 ? packedGemmScratch(kernel, n: m, depth: k) : 0
         scratchFloats = m > 1 ? leftScratch + left.scratchFloats : 0
-        flops = SizeCheck.flops([2, m * n, k])
+        flops = SizeCheck.flops(2, m * n, k)
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {

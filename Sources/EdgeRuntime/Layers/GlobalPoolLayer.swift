@@ -29,9 +29,13 @@ public final class GlobalPoolLayer: LayerKernel {
             throw EdgeError(.shape, "op '\(op.name)': X \(SizeCheck.describe(xt.shape)) must have rank >= 3")
         }
         let count = try SizeCheck.count(xt.shape, op: op, tensor: "X")
-        var expected = [xt.shape[0], xt.shape[1]]
-        for _ in 2..<xt.shape.count { expected.append(1) }
-        try SizeCheck.same(yt.shape, expected, op: op, what: "Y's shape")
+        // Y is [N, C, 1, ...]: compared in place, the expected shape built only for the message.
+        var fits = yt.shape.count == xt.shape.count && yt.shape[0] == xt.shape[0] && yt.shape[1] == xt.shape[1]
+        for d in 2..<xt.shape.count where fits { fits = yt.shape[d] == 1 }
+        guard fits else {
+            throw EdgeError(.shape, "op '\(op.name)': Y's shape is \(SizeCheck.describe(yt.shape)), expected "
+                + SizeCheck.describe(Array(xt.shape[0..<2]) + [Int](repeating: 1, count: xt.shape.count - 2)))
+        }
         x = xt.data
         y = yt.data
         isMax = op.code == .globalMaxPool

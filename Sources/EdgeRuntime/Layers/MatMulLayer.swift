@@ -124,7 +124,7 @@ public final class MatMulLayer: LayerKernel {
         let rows = foldedRows > 0 ? foldedRows : m
         leftScratch = packedGemmScratch(kernel, n: n, depth: k)
         scratchFloats = leftScratch + Int(edge_gemm_packed_floats(kernel, rows, k))
-        flops = SizeCheck.flops([2, yt.count, k])
+        flops = SizeCheck.flops(2, yt.count, k)
     }
 
     @inline(__always)

@@ -49,7 +49,7 @@ public final class MaxPoolLayer: LayerKernel {
         y = yt.data
         planes = xt.shape[0] * xt.shape[1]
         fast = MaxPoolRows.applies(h: h, w: w) ? MaxPoolRows(h: h, w: w) : nil
-        flops = SizeCheck.flops([yt.count, h.kernel, w.kernel])
+        flops = SizeCheck.flops(yt.count, h.kernel, w.kernel)
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
