@@ -156,7 +156,12 @@ public final class ConvLayer: LayerKernel {
         }
         packsFromInput = path == .im2col && outPlane >= ConvLayer.packFromInputMinOutputs
 
-        var gemmN = 0, gemmDepth = 0, below = 0
+        // The GEMMs' left operand, packed by one call for every path (three inlined
+        // PackedOperand inits cost ~0.4 KB of the device binary): W per group [Mg, depth]
+        // (pointwise: depth = Cg), or the transformed Winograd weights, `positions` [M, C].
+        var source = wt.data, constant = wt.isConstant, rows = groupOut, gemmDepth = depth, count = g
+        var transformed: OwnedFloats?
+        var gemmN = 0, below = 0
         if path == .winogradF4 || path == .winograd {
             tile = 0
             let plan = path == .winogradF4 ? WinogradF4.plan(c: c, m: m, h: h, w: w)
@@ -168,9 +173,11 @@ public final class ConvLayer: LayerKernel {
             // Transformed weights: 36 (16) matrices [M x C], packed once, the plain copy kept
             // alive until then and dropped.
             let u = try plan.transformWeights(wt.data)
-            left = try PackedOperand(kernel: kernel, source: u.pointer, constant: true, rows: m, depth: c,
-                                     rowStride: c, depthStride: 1, count: k, itemStride: m * c)
-            withExtendedLifetime(u) {}
+            transformed = u
+            source = u.pointer
+            constant = true
+            rows = m
+            count = k
             below = plan.scratchFloats
             gemmN = plan.chunkRows * plan.tilesW
             gemmDepth = c
@@ -184,11 +191,7 @@ public final class ConvLayer: LayerKernel {
                 below = try SizeCheck.multiply(depth, tile, op: op, what: "im2col scratch")
             }
             wino = nil
-            left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
-                                     depth: depth, rowStride: depth, depthStride: 1,
-                                     count: g, itemStride: groupOut * depth)
             gemmN = tile
-            gemmDepth = depth
         } else if path == .depthwise {
             tile = 0
             // Padded extents are bounded by the checked input plus two bounded pads.
@@ -197,16 +200,15 @@ public final class ConvLayer: LayerKernel {
                                        op: op, what: "padded plane scratch")
             below = DepthwiseConv(h: h, w: w).scratchFloats
             wino = nil
-            left = nil
         } else {
             tile = 0
             wino = nil
-            left = try PackedOperand(kernel: kernel, source: wt.data, constant: wt.isConstant, rows: groupOut,
-                                     depth: groupIn, rowStride: groupIn, depthStride: 1,
-                                     count: g, itemStride: groupOut * groupIn)
             gemmN = outPlane
-            gemmDepth = groupIn
         }
+        left = path == .depthwise ? nil
+            : try PackedOperand(kernel: kernel, source: source, constant: constant, rows: rows, depth: gemmDepth,
+                                rowStride: gemmDepth, depthStride: 1, count: count, itemStride: rows * gemmDepth)
+        withExtendedLifetime(transformed) {}
         geometry = edge_conv_geometry(channels: groupIn, h: h, w: w)
         gemmScratch = below
         leftScratch = below + (left == nil ? 0 : packedGemmScratch(kernel, n: gemmN, depth: gemmDepth))
