@@ -50,6 +50,21 @@
 #define EDGE_SIZE_CALL
 #endif
 
+// The tile prefetches its left panel this many k steps ahead (0: not at all). Few columns
+// (N = 16 and 49: Winograd on 7x7 and 14x14 planes, MobileNet's 7x7 layers) give each
+// MR x KC micro panel of L only one or two tiles of work, so L streams from L3 at the
+// tiles' pace, and the block-ahead prefetch below (spread over a block's column passes)
+// is a burst once per tile there. Measured in a C harness (AVX-512, 1 thread, CPU time,
+// best of 5, load ~3; with the block-ahead prefetch into L2): 16 x 512x16x512 with
+// distinct weights 61-66 -> 72-74 GFLOP/s, 512x49x4608 66 -> 71, 96x12544x16 61 -> 77,
+// 36 x 128x196x128 and 256x1024x1024 unchanged within noise. Not on ARM: no measurement,
+// and the device binary's size counts.
+#if defined(__aarch64__)
+#define EDGE_TILE_PREFETCH_K 0
+#else
+#define EDGE_TILE_PREFETCH_K 32
+#endif
+
 // One register tile: MR rows x NV vectors of W floats. `a` is MR floats per k, `b` NV*W
 // consecutive floats per k, ldb apart (NR in a packed panel, R's row stride when read
 // in place).
@@ -62,6 +77,7 @@
         EDGE_UNROLL for (int r = 0; r < MR; r++)                                              \
             EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (VT){0};                     \
         for (long p = 0; p < kc; p++) {                                                       \
+            if (EDGE_TILE_PREFETCH_K) __builtin_prefetch(a + EDGE_TILE_PREFETCH_K * MR, 0, 3);  \
             VT bv[NV];                                                                        \
             EDGE_UNROLL for (int v = 0; v < NV; v++) memcpy(&bv[v], b + v * W, sizeof(VT));   \
             EDGE_UNROLL for (int r = 0; r < MR; r++) {                                        \
@@ -310,7 +326,10 @@ EDGE_SIZE_CALL static void edge_store_partial(const float *tmp, long nr, float *
 /// it: a micro panel's KC x MR floats are 6 KB, and the next one is depth x MR floats
 /// away. Measured (AVX2, 1 thread, CPU time, medians of 31, in one process alternating,
 /// load average ~10): 512x49x4608 34-36 -> 37-38 GFLOP/s, 1280x49x320 29-30 -> 34-36,
-/// 512^3 34-36 -> 35-36.
+/// 512^3 34-36 -> 35-36. Into L2, not L1: the next micro panel, the current one and
+/// the packed R panel (12 + 12 + 16 KB at N = 16) overflow a 32 KB L1 (AVX-512 harness:
+/// 16 x 512x16x512 with distinct weights 47-53 -> 59-61 GFLOP/s); the tile's own
+/// prefetch (EDGE_TILE_PREFETCH_K) brings each panel into L1 just ahead of use.
 typedef struct {
     long row, rows;     /* first row and row count (rows 0: nothing is next) */
     long p0;            /* first K index */
@@ -388,7 +407,7 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
                         // (A last, short block covers the next block's extra micro panels too.)
                         for (long q = ir; q < next.rows; q += mc) {
                             const char *ahead = (const char *)(packed + (next.row + q) * depth + next.p0 * mr);
-                            for (long b = from; b < to; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+                            for (long b = from; b < to; b += 64) __builtin_prefetch(ahead + b, 0, 2);
                         }
                         const float *ap = packed + row * depth + p0 * mr;   // panel row/mr, offset p0
                         const long rows = edge_min(mr, m1 - row);
