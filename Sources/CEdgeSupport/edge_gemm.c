@@ -132,6 +132,34 @@ typedef float edge_v4 __attribute__((vector_size(16)));
 typedef float edge_v8 __attribute__((vector_size(32)));
 typedef float edge_v16 __attribute__((vector_size(64)));
 
+// The column tile (edge_gemm_cols_fn): one vector VT of >= MR lanes holds a k step of the
+// MR-row panel, one accumulator per column. NC is a compile-time column count (the
+// accumulators stay in registers); `cols` <= NC columns are stored, the others of the
+// zero-padded panel computed and dropped. Per k: NC multiply-adds where the half tile
+// does MR (12 on AVX-512) for a 17th column. x86 only: the device binary has no use for it.
+#define EDGE_COLS_BODY(NAME, ATTR, VT, MR, NC)                                                \
+    ATTR static void NAME(long kc, const float *restrict a, const float *restrict b, long ldb, \
+                          long cols, float *restrict out, long ldo) {                          \
+        VT acc[NC];                                                                           \
+        EDGE_UNROLL for (int j = 0; j < NC; j++) acc[j] = (VT){0};                            \
+        for (long p = 0; p < kc; p++) {                                                       \
+            VT av = {0};                                                                      \
+            memcpy(&av, a, MR * sizeof(float));                                               \
+            EDGE_UNROLL for (int j = 0; j < NC; j++) acc[j] += av * b[j];                     \
+            a += MR;                                                                          \
+            b += ldb;                                                                         \
+        }                                                                                     \
+        for (long j = 0; j < cols; j++)                                                       \
+            for (int r = 0; r < MR; r++) out[r * ldo + j] = acc[j][r];                        \
+    }
+#define EDGE_COLS(NAME, ATTR, VT, MR)                                                         \
+    EDGE_COLS_BODY(NAME##_1, ATTR, VT, MR, 1)                                                 \
+    EDGE_COLS_BODY(NAME##_4, ATTR, VT, MR, 4)                                                 \
+    ATTR static void NAME(long kc, const float *a, const float *b, long ldb, long cols, float *out, long ldo) { \
+        if (cols == 1) NAME##_1(kc, a, b, ldb, cols, out, ldo);                               \
+        else NAME##_4(kc, a, b, ldb, cols, out, ldo);                                         \
+    }
+
 // The portable tile: 4-wide vectors (SSE2 on x86-64, NEON on other ARM), 4 x 8. Not on
 // aarch64, where NEON is the baseline and the 8 x 12 NEON tile always applies: the
 // generic one would be ~3.8 KB of device code that never runs (gemm-check tests every
@@ -143,6 +171,7 @@ EDGE_TILE(edge_tile_generic_half, , edge_v4, 4, 4, 1)
 #endif
 
 #if defined(__x86_64__)
+#define EDGE_HAS_COL_TILE 1
 #define EDGE_AVX2 __attribute__((target("avx2,fma")))
 #define EDGE_AVX512 __attribute__((target("avx512f,avx2,fma")))
 EDGE_TILE(edge_tile_avx2, EDGE_AVX2, edge_v8, 8, 6, 2)
@@ -153,6 +182,9 @@ EDGE_TILE(edge_tile_avx512_half, EDGE_AVX512, edge_v16, 16, 12, 1)
 // test the blocking and edge handling the AVX-512 kernel uses (slow: it spills).
 EDGE_TILE(edge_tile_avx2_12x32, EDGE_AVX2, edge_v16, 16, 12, 2)
 EDGE_TILE(edge_tile_avx2_12x32_half, EDGE_AVX2, edge_v16, 16, 12, 1)
+EDGE_COLS(edge_cols_avx2, EDGE_AVX2, edge_v8, 6)
+EDGE_COLS(edge_cols_avx512, EDGE_AVX512, edge_v16, 12)
+EDGE_COLS(edge_cols_avx2_12, EDGE_AVX2, edge_v16, 12)
 #endif
 
 #if defined(__aarch64__)
@@ -161,16 +193,17 @@ EDGE_TILE(edge_tile_neon, , edge_v4, 4, 8, 3)
 // NEON's 12 columns are three vectors: no half tile (a 2-vector one would cover 8 of 12).
 
 #if defined(EDGE_HAS_GENERIC_TILE)
-static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half};
+static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half, NULL};
 #endif
 #if defined(__x86_64__)
-static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half};
-static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512, edge_tile_avx512_half};
+static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half, edge_cols_avx2};
+static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512, edge_tile_avx512_half,
+                                             edge_cols_avx512};
 static const edge_gemm_kernel edge_avx2_12x32 = {"avx2-12x32-test", 12, 32, edge_tile_avx2_12x32,
-                                                 edge_tile_avx2_12x32_half};
+                                                 edge_tile_avx2_12x32_half, edge_cols_avx2_12};
 #endif
 #if defined(__aarch64__)
-static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon, NULL};
+static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon, NULL, NULL};
 #endif
 
 /// Kernels this CPU runs, best first; filled once.
@@ -418,8 +451,27 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
                         const long width = half ? nr / 2 : nr;
                         edge_gemm_tile_fn tile = half ? k->tile_half : k->tile;
                         const float *res = ep->residual ? ep->residual + row * rsc + (j0 + jr) * csc : NULL;
+                        const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, res, ep->act};
+#if defined(EDGE_HAS_COL_TILE)
+                        // A few columns past a multiple of NR/2 (17 of N = 49, 4 of 196):
+                        // the half tile for the NR/2, the column tile for the rest.
+                        const long split = cols > nr / 2 ? nr / 2 : 0;
+                        if (k->tile_cols && k->tile_half && cols < nr && cols - split <= EDGE_GEMM_COLS_MAX) {
+                            long stored = 0;
+                            if (split && csc == 1) {
+                                k->tile_half(kc, ap, bp, ldb, cp, rsc, rows, accumulate, last ? &fin : NULL);
+                                stored = split;
+                            } else if (split) {
+                                k->tile_half(kc, ap, bp, ldb, tmp, nr, mr, 0, NULL);
+                            }
+                            k->tile_cols(kc, ap, bp + split, ldb, cols - split, tmp + split, nr);
+                            edge_store_partial(tmp + stored, nr, cp + stored * csc, rsc, csc, rows, cols - stored,
+                                               accumulate, last ? ep : NULL, ep->bias ? ep->bias + row : NULL,
+                                               res ? res + stored * csc : NULL);
+                            continue;
+                        }
+#endif
                         if (cols == width && csc == 1) {
-                            const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, res, ep->act};
                             tile(kc, ap, bp, ldb, cp, rsc, rows, accumulate, last ? &fin : NULL);
                         } else {
                             tile(kc, ap, bp, ldb, tmp, nr, mr, 0, NULL);

@@ -43,6 +43,12 @@ typedef struct edge_gemm_finish {
 typedef void (*edge_gemm_tile_fn)(long kc, const float *a, const float *b, long ldb, float *c, long rsc, long rows,
                                   int accumulate, const edge_gemm_finish *finish);
 
+/// The rows of a's MR x kc panel as vector lanes, times `cols` columns of b (ldb apart
+/// per k) broadcast: for a panel's last few columns, where the tile's NR-wide rows would
+/// compute mostly padding (N = 49: 17 columns in the last 32-wide panel).
+#define EDGE_GEMM_COLS_MAX 4
+typedef void (*edge_gemm_cols_fn)(long kc, const float *a, const float *b, long ldb, long cols, float *out,
+                                  long ldo);
 typedef struct edge_gemm_kernel {
     const char *name;
     /// Register tile: MR rows of L, NR columns of R.
@@ -52,6 +58,9 @@ typedef struct edge_gemm_kernel {
     /// The same tile over the first NR/2 columns only (NULL: none), for a last panel of at
     /// most NR/2 columns; reads `b` with the same ldb.
     edge_gemm_tile_fn tile_half;
+    /// A panel's last few columns (1..EDGE_GEMM_COLS_MAX, NULL: none): out[r * ldo + j] =
+    /// sum over kc of a's row r times b's column j, for all MR rows and j < cols.
+    edge_gemm_cols_fn tile_cols;
 } edge_gemm_kernel;
 
 /// The fastest kernel this CPU runs (decided once; thread-safe after the first call).
