@@ -69,7 +69,9 @@
 // consecutive floats per k, ldb apart (NR in a packed panel, R's row stride when read
 // in place).
 // `fin` (may be NULL): the epilogue, applied to the stored values.
-#define EDGE_TILE(NAME, ATTR, VT, W, MR, NV)                                                  \
+// AS: a's floats per k, the kernel's MR; a tile of the panel's first MR < AS rows (a
+// short last panel: M = 16, 64 on the 12-row AVX-512 tile) reads the rest of each step.
+#define EDGE_TILE_ROWS(NAME, ATTR, VT, W, MR, NV, AS)                                         \
     ATTR static void NAME(long kc, const float *restrict a, const float *restrict b, long ldb, \
                           float *restrict c, long rsc, long rows, int accumulate,             \
                           const edge_gemm_finish *fin) {                                      \
@@ -84,7 +86,7 @@
                 const float av = a[r];                                                        \
                 EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];             \
             }                                                                                 \
-            a += MR;                                                                          \
+            a += AS;                                                                          \
             b += ldb;                                                                         \
         }                                                                                     \
         /* Clamps (none, Relu, Clip) on the registers in the unrolled store; the other       \
@@ -127,6 +129,8 @@
             }                                                                                 \
         }                                                                                     \
     }
+
+#define EDGE_TILE(NAME, ATTR, VT, W, MR, NV) EDGE_TILE_ROWS(NAME, ATTR, VT, W, MR, NV, MR)
 
 typedef float edge_v4 __attribute__((vector_size(16)));
 typedef float edge_v8 __attribute__((vector_size(32)));
@@ -182,6 +186,10 @@ EDGE_TILE(edge_tile_avx512_half, EDGE_AVX512, edge_v16, 16, 12, 1)
 // test the blocking and edge handling the AVX-512 kernel uses (slow: it spills).
 EDGE_TILE(edge_tile_avx2_12x32, EDGE_AVX2, edge_v16, 16, 12, 2)
 EDGE_TILE(edge_tile_avx2_12x32_half, EDGE_AVX2, edge_v16, 16, 12, 1)
+EDGE_TILE_ROWS(edge_tile_avx512_r4, EDGE_AVX512, edge_v16, 16, 4, 2, 12)
+EDGE_TILE_ROWS(edge_tile_avx512_r8, EDGE_AVX512, edge_v16, 16, 8, 2, 12)
+EDGE_TILE_ROWS(edge_tile_avx2_12x32_r4, EDGE_AVX2, edge_v16, 16, 4, 2, 12)
+EDGE_TILE_ROWS(edge_tile_avx2_12x32_r8, EDGE_AVX2, edge_v16, 16, 8, 2, 12)
 EDGE_COLS(edge_cols_avx2, EDGE_AVX2, edge_v8, 6)
 EDGE_COLS(edge_cols_avx512, EDGE_AVX512, edge_v16, 12)
 EDGE_COLS(edge_cols_avx2_12, EDGE_AVX2, edge_v16, 12)
@@ -193,17 +201,20 @@ EDGE_TILE(edge_tile_neon, , edge_v4, 4, 8, 3)
 // NEON's 12 columns are three vectors: no half tile (a 2-vector one would cover 8 of 12).
 
 #if defined(EDGE_HAS_GENERIC_TILE)
-static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half, NULL};
+static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half, NULL,
+                                              {NULL, NULL}};
 #endif
 #if defined(__x86_64__)
-static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half, edge_cols_avx2};
+static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half, edge_cols_avx2,
+                                           {NULL, NULL}};
 static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512, edge_tile_avx512_half,
-                                             edge_cols_avx512};
+                                             edge_cols_avx512, {edge_tile_avx512_r4, edge_tile_avx512_r8}};
 static const edge_gemm_kernel edge_avx2_12x32 = {"avx2-12x32-test", 12, 32, edge_tile_avx2_12x32,
-                                                 edge_tile_avx2_12x32_half, edge_cols_avx2_12};
+                                                 edge_tile_avx2_12x32_half, edge_cols_avx2_12,
+                                                 {edge_tile_avx2_12x32_r4, edge_tile_avx2_12x32_r8}};
 #endif
 #if defined(__aarch64__)
-static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon, NULL, NULL};
+static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon, NULL, NULL, {NULL, NULL}};
 #endif
 
 /// Kernels this CPU runs, best first; filled once.
@@ -450,6 +461,12 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
                         const int half = k->tile_half && cols <= nr / 2;
                         const long width = half ? nr / 2 : nr;
                         edge_gemm_tile_fn tile = half ? k->tile_half : k->tile;
+#if defined(EDGE_HAS_COL_TILE)
+                        // A short last row panel (4 or 8 of 12 rows) on a full-width
+                        // panel: the tile of those rows only, not 12 rows of zeros.
+                        if (!half && rows <= mr / 3 && k->tile_rows[0]) tile = k->tile_rows[0];
+                        else if (!half && rows <= 2 * mr / 3 && k->tile_rows[1]) tile = k->tile_rows[1];
+#endif
                         const float *res = ep->residual ? ep->residual + row * rsc + (j0 + jr) * csc : NULL;
                         const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, res, ep->act};
 #if defined(EDGE_HAS_COL_TILE)

@@ -29,7 +29,10 @@ final class PackedGemmTests: XCTestCase {
     static func randomCase(_ rng: inout SeededRNG, kernel: edge_gemm_kernel) -> Case {
         var t = Case()
         let mr = kernel.mr, nr = kernel.nr
-        t.m = rng.pick([1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, rng.int(1...70), 121, 130])
+        // mr + mr / 3 and mr + 2 mr / 3 (+ 1): the last row panel on a short-rows tile
+        // (AVX-512), or one row too many for it.
+        t.m = rng.pick([1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, rng.int(1...70), 121, 130, mr + mr / 3,
+                        mr + mr / 3 + 1, mr + 2 * mr / 3, mr + 2 * mr / 3 + 1])
         // nr / 2 and 2.5 nr: a last panel the half-width tile stores directly; nr / 2 + a
         // few (the half tile and the column tile) and 4: the column tile alone.
         let few = Int(EDGE_GEMM_COLS_MAX)

@@ -61,6 +61,9 @@ typedef struct edge_gemm_kernel {
     /// A panel's last few columns (1..EDGE_GEMM_COLS_MAX, NULL: none): out[r * ldo + j] =
     /// sum over kc of a's row r times b's column j, for all MR rows and j < cols.
     edge_gemm_cols_fn tile_cols;
+    /// The tile over a panel's first MR/3 and 2MR/3 rows only (NULL: none), same
+    /// arguments, for a last row panel that short (M = 16, 64 on 12 rows).
+    edge_gemm_tile_fn tile_rows[2];
 } edge_gemm_kernel;
 
 /// The fastest kernel this CPU runs (decided once; thread-safe after the first call).
