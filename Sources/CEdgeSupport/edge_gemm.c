@@ -175,7 +175,8 @@ EDGE_TILE(edge_tile_generic_half, , edge_v4, 4, 4, 1)
 #endif
 
 #if defined(__x86_64__)
-#define EDGE_HAS_COL_TILE 1
+// The column and short-rows tiles (edge_gemm_kernel's tile_cols, tile_rows): x86 only.
+#define EDGE_HAS_EDGE_TILES 1
 #define EDGE_AVX2 __attribute__((target("avx2,fma")))
 #define EDGE_AVX512 __attribute__((target("avx512f,avx2,fma")))
 EDGE_TILE(edge_tile_avx2, EDGE_AVX2, edge_v8, 8, 6, 2)
@@ -461,7 +462,7 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
                         const int half = k->tile_half && cols <= nr / 2;
                         const long width = half ? nr / 2 : nr;
                         edge_gemm_tile_fn tile = half ? k->tile_half : k->tile;
-#if defined(EDGE_HAS_COL_TILE)
+#if defined(EDGE_HAS_EDGE_TILES)
                         // A short last row panel (4 or 8 of 12 rows) on a full-width
                         // panel: the tile of those rows only, not 12 rows of zeros.
                         if (!half && rows <= mr / 3 && k->tile_rows[0]) tile = k->tile_rows[0];
@@ -469,7 +470,7 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
 #endif
                         const float *res = ep->residual ? ep->residual + row * rsc + (j0 + jr) * csc : NULL;
                         const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, res, ep->act};
-#if defined(EDGE_HAS_COL_TILE)
+#if defined(EDGE_HAS_EDGE_TILES)
                         // A few columns past a multiple of NR/2 (17 of N = 49, 4 of 196):
                         // the half tile for the NR/2, the column tile for the rest.
                         const long split = cols > nr / 2 ? nr / 2 : 0;

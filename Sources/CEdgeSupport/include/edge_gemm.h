@@ -15,7 +15,9 @@
 //
 // Kernels: one template (edge_gemm.c) instantiated per ISA. x86-64: AVX-512 (12 x 32),
 // AVX2+FMA (6 x 16), both chosen at run time with __builtin_cpu_supports, and SSE2
-// (4 x 8) as the portable fallback; aarch64: NEON (8 x 12). Every kernel is tested
+// (4 x 8) as the portable fallback; aarch64: NEON (8 x 12). The x86 kernels add edge tiles
+// for a panel's last few columns (tile_cols) and, at 12 rows, a short last row panel
+// (tile_rows). Every kernel is tested
 // against the plain reference (Tests/EdgeRuntimeTests/PackedGemmTests.swift).
 #ifndef EDGE_GEMM_H
 #define EDGE_GEMM_H
