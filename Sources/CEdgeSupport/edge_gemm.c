@@ -50,11 +50,28 @@
 #define EDGE_SIZE_CALL
 #endif
 
+// The tile prefetches its left panel this many k steps ahead (0: not at all). Few columns
+// (N = 16 and 49: Winograd on 7x7 and 14x14 planes, MobileNet's 7x7 layers) give each
+// MR x KC micro panel of L only one or two tiles of work, so L streams from L3 at the
+// tiles' pace, and the block-ahead prefetch below (spread over a block's column passes)
+// is a burst once per tile there. Measured in a C harness (AVX-512, 1 thread, CPU time,
+// best of 5, load ~3; with the block-ahead prefetch into L2): 16 x 512x16x512 with
+// distinct weights 61-66 -> 72-74 GFLOP/s, 512x49x4608 66 -> 71, 96x12544x16 61 -> 77,
+// 36 x 128x196x128 and 256x1024x1024 unchanged within noise. Not on ARM: no measurement,
+// and the device binary's size counts.
+#if defined(__aarch64__)
+#define EDGE_TILE_PREFETCH_K 0
+#else
+#define EDGE_TILE_PREFETCH_K 32
+#endif
+
 // One register tile: MR rows x NV vectors of W floats. `a` is MR floats per k, `b` NV*W
 // consecutive floats per k, ldb apart (NR in a packed panel, R's row stride when read
 // in place).
 // `fin` (may be NULL): the epilogue, applied to the stored values.
-#define EDGE_TILE(NAME, ATTR, VT, W, MR, NV)                                                  \
+// AS: a's floats per k, the kernel's MR; a tile of the panel's first MR < AS rows (a
+// short last panel: M = 16, 64 on the 12-row AVX-512 tile) reads the rest of each step.
+#define EDGE_TILE_ROWS(NAME, ATTR, VT, W, MR, NV, AS)                                         \
     ATTR static void NAME(long kc, const float *restrict a, const float *restrict b, long ldb, \
                           float *restrict c, long rsc, long rows, int accumulate,             \
                           const edge_gemm_finish *fin) {                                      \
@@ -62,13 +79,14 @@
         EDGE_UNROLL for (int r = 0; r < MR; r++)                                              \
             EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = (VT){0};                     \
         for (long p = 0; p < kc; p++) {                                                       \
+            if (EDGE_TILE_PREFETCH_K) __builtin_prefetch(a + EDGE_TILE_PREFETCH_K * MR, 0, 3);  \
             VT bv[NV];                                                                        \
             EDGE_UNROLL for (int v = 0; v < NV; v++) memcpy(&bv[v], b + v * W, sizeof(VT));   \
             EDGE_UNROLL for (int r = 0; r < MR; r++) {                                        \
                 const float av = a[r];                                                        \
                 EDGE_UNROLL for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];             \
             }                                                                                 \
-            a += MR;                                                                          \
+            a += AS;                                                                          \
             b += ldb;                                                                         \
         }                                                                                     \
         /* Clamps (none, Relu, Clip) on the registers in the unrolled store; the other       \
@@ -112,9 +130,39 @@
         }                                                                                     \
     }
 
+#define EDGE_TILE(NAME, ATTR, VT, W, MR, NV) EDGE_TILE_ROWS(NAME, ATTR, VT, W, MR, NV, MR)
+
 typedef float edge_v4 __attribute__((vector_size(16)));
 typedef float edge_v8 __attribute__((vector_size(32)));
 typedef float edge_v16 __attribute__((vector_size(64)));
+
+// The column tile (edge_gemm_cols_fn): one vector VT of >= MR lanes holds a k step of the
+// MR-row panel, one accumulator per column. NC is a compile-time column count (the
+// accumulators stay in registers); `cols` <= NC columns are stored, the others of the
+// zero-padded panel computed and dropped. Per k: NC multiply-adds where the half tile
+// does MR (12 on AVX-512) for a 17th column. x86 only: the device binary has no use for it.
+#define EDGE_COLS_BODY(NAME, ATTR, VT, MR, NC)                                                \
+    ATTR static void NAME(long kc, const float *restrict a, const float *restrict b, long ldb, \
+                          long cols, float *restrict out, long ldo) {                          \
+        VT acc[NC];                                                                           \
+        EDGE_UNROLL for (int j = 0; j < NC; j++) acc[j] = (VT){0};                            \
+        for (long p = 0; p < kc; p++) {                                                       \
+            VT av = {0};                                                                      \
+            memcpy(&av, a, MR * sizeof(float));                                               \
+            EDGE_UNROLL for (int j = 0; j < NC; j++) acc[j] += av * b[j];                     \
+            a += MR;                                                                          \
+            b += ldb;                                                                         \
+        }                                                                                     \
+        for (long j = 0; j < cols; j++)                                                       \
+            for (int r = 0; r < MR; r++) out[r * ldo + j] = acc[j][r];                        \
+    }
+#define EDGE_COLS(NAME, ATTR, VT, MR)                                                         \
+    EDGE_COLS_BODY(NAME##_1, ATTR, VT, MR, 1)                                                 \
+    EDGE_COLS_BODY(NAME##_4, ATTR, VT, MR, 4)                                                 \
+    ATTR static void NAME(long kc, const float *a, const float *b, long ldb, long cols, float *out, long ldo) { \
+        if (cols == 1) NAME##_1(kc, a, b, ldb, cols, out, ldo);                               \
+        else NAME##_4(kc, a, b, ldb, cols, out, ldo);                                         \
+    }
 
 // The portable tile: 4-wide vectors (SSE2 on x86-64, NEON on other ARM), 4 x 8. Not on
 // aarch64, where NEON is the baseline and the 8 x 12 NEON tile always applies: the
@@ -127,6 +175,8 @@ EDGE_TILE(edge_tile_generic_half, , edge_v4, 4, 4, 1)
 #endif
 
 #if defined(__x86_64__)
+// The column and short-rows tiles (edge_gemm_kernel's tile_cols, tile_rows): x86 only.
+#define EDGE_HAS_EDGE_TILES 1
 #define EDGE_AVX2 __attribute__((target("avx2,fma")))
 #define EDGE_AVX512 __attribute__((target("avx512f,avx2,fma")))
 EDGE_TILE(edge_tile_avx2, EDGE_AVX2, edge_v8, 8, 6, 2)
@@ -137,6 +187,13 @@ EDGE_TILE(edge_tile_avx512_half, EDGE_AVX512, edge_v16, 16, 12, 1)
 // test the blocking and edge handling the AVX-512 kernel uses (slow: it spills).
 EDGE_TILE(edge_tile_avx2_12x32, EDGE_AVX2, edge_v16, 16, 12, 2)
 EDGE_TILE(edge_tile_avx2_12x32_half, EDGE_AVX2, edge_v16, 16, 12, 1)
+EDGE_TILE_ROWS(edge_tile_avx512_r4, EDGE_AVX512, edge_v16, 16, 4, 2, 12)
+EDGE_TILE_ROWS(edge_tile_avx512_r8, EDGE_AVX512, edge_v16, 16, 8, 2, 12)
+EDGE_TILE_ROWS(edge_tile_avx2_12x32_r4, EDGE_AVX2, edge_v16, 16, 4, 2, 12)
+EDGE_TILE_ROWS(edge_tile_avx2_12x32_r8, EDGE_AVX2, edge_v16, 16, 8, 2, 12)
+EDGE_COLS(edge_cols_avx2, EDGE_AVX2, edge_v8, 6)
+EDGE_COLS(edge_cols_avx512, EDGE_AVX512, edge_v16, 12)
+EDGE_COLS(edge_cols_avx2_12, EDGE_AVX2, edge_v16, 12)
 #endif
 
 #if defined(__aarch64__)
@@ -145,16 +202,20 @@ EDGE_TILE(edge_tile_neon, , edge_v4, 4, 8, 3)
 // NEON's 12 columns are three vectors: no half tile (a 2-vector one would cover 8 of 12).
 
 #if defined(EDGE_HAS_GENERIC_TILE)
-static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half};
+static const edge_gemm_kernel edge_generic = {"generic-4x8", 4, 8, edge_tile_generic, edge_tile_generic_half, NULL,
+                                              {NULL, NULL}};
 #endif
 #if defined(__x86_64__)
-static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half};
-static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512, edge_tile_avx512_half};
+static const edge_gemm_kernel edge_avx2 = {"avx2-6x16", 6, 16, edge_tile_avx2, edge_tile_avx2_half, edge_cols_avx2,
+                                           {NULL, NULL}};
+static const edge_gemm_kernel edge_avx512 = {"avx512-12x32", 12, 32, edge_tile_avx512, edge_tile_avx512_half,
+                                             edge_cols_avx512, {edge_tile_avx512_r4, edge_tile_avx512_r8}};
 static const edge_gemm_kernel edge_avx2_12x32 = {"avx2-12x32-test", 12, 32, edge_tile_avx2_12x32,
-                                                 edge_tile_avx2_12x32_half};
+                                                 edge_tile_avx2_12x32_half, edge_cols_avx2_12,
+                                                 {edge_tile_avx2_12x32_r4, edge_tile_avx2_12x32_r8}};
 #endif
 #if defined(__aarch64__)
-static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon, NULL};
+static const edge_gemm_kernel edge_neon = {"neon-8x12", 8, 12, edge_tile_neon, NULL, NULL, {NULL, NULL}};
 #endif
 
 /// Kernels this CPU runs, best first; filled once.
@@ -310,7 +371,10 @@ EDGE_SIZE_CALL static void edge_store_partial(const float *tmp, long nr, float *
 /// it: a micro panel's KC x MR floats are 6 KB, and the next one is depth x MR floats
 /// away. Measured (AVX2, 1 thread, CPU time, medians of 31, in one process alternating,
 /// load average ~10): 512x49x4608 34-36 -> 37-38 GFLOP/s, 1280x49x320 29-30 -> 34-36,
-/// 512^3 34-36 -> 35-36.
+/// 512^3 34-36 -> 35-36. Into L2, not L1: the next micro panel, the current one and
+/// the packed R panel (12 + 12 + 16 KB at N = 16) overflow a 32 KB L1 (AVX-512 harness:
+/// 16 x 512x16x512 with distinct weights 47-53 -> 59-61 GFLOP/s); the tile's own
+/// prefetch (EDGE_TILE_PREFETCH_K) brings each panel into L1 just ahead of use.
 typedef struct {
     long row, rows;     /* first row and row count (rows 0: nothing is next) */
     long p0;            /* first K index */
@@ -388,7 +452,7 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
                         // (A last, short block covers the next block's extra micro panels too.)
                         for (long q = ir; q < next.rows; q += mc) {
                             const char *ahead = (const char *)(packed + (next.row + q) * depth + next.p0 * mr);
-                            for (long b = from; b < to; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+                            for (long b = from; b < to; b += 64) __builtin_prefetch(ahead + b, 0, 2);
                         }
                         const float *ap = packed + row * depth + p0 * mr;   // panel row/mr, offset p0
                         const long rows = edge_min(mr, m1 - row);
@@ -398,9 +462,34 @@ static void edge_gemm_part_from(const edge_gemm_kernel *k, long m, long depth, c
                         const int half = k->tile_half && cols <= nr / 2;
                         const long width = half ? nr / 2 : nr;
                         edge_gemm_tile_fn tile = half ? k->tile_half : k->tile;
+#if defined(EDGE_HAS_EDGE_TILES)
+                        // A short last row panel (4 or 8 of 12 rows) on a full-width
+                        // panel: the tile of those rows only, not 12 rows of zeros.
+                        if (!half && rows <= mr / 3 && k->tile_rows[0]) tile = k->tile_rows[0];
+                        else if (!half && rows <= 2 * mr / 3 && k->tile_rows[1]) tile = k->tile_rows[1];
+#endif
                         const float *res = ep->residual ? ep->residual + row * rsc + (j0 + jr) * csc : NULL;
+                        const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, res, ep->act};
+#if defined(EDGE_HAS_EDGE_TILES)
+                        // A few columns past a multiple of NR/2 (17 of N = 49, 4 of 196):
+                        // the half tile for the NR/2, the column tile for the rest.
+                        const long split = cols > nr / 2 ? nr / 2 : 0;
+                        if (k->tile_cols && k->tile_half && cols < nr && cols - split <= EDGE_GEMM_COLS_MAX) {
+                            long stored = 0;
+                            if (split && csc == 1) {
+                                k->tile_half(kc, ap, bp, ldb, cp, rsc, rows, accumulate, last ? &fin : NULL);
+                                stored = split;
+                            } else if (split) {
+                                k->tile_half(kc, ap, bp, ldb, tmp, nr, mr, 0, NULL);
+                            }
+                            k->tile_cols(kc, ap, bp + split, ldb, cols - split, tmp + split, nr);
+                            edge_store_partial(tmp + stored, nr, cp + stored * csc, rsc, csc, rows, cols - stored,
+                                               accumulate, last ? ep : NULL, ep->bias ? ep->bias + row : NULL,
+                                               res ? res + stored * csc : NULL);
+                            continue;
+                        }
+#endif
                         if (cols == width && csc == 1) {
-                            const edge_gemm_finish fin = {ep->bias ? ep->bias + row : NULL, res, ep->act};
                             tile(kc, ap, bp, ldb, cp, rsc, rows, accumulate, last ? &fin : NULL);
                         } else {
                             tile(kc, ap, bp, ldb, tmp, nr, mr, 0, NULL);

@@ -29,9 +29,15 @@ final class PackedGemmTests: XCTestCase {
     static func randomCase(_ rng: inout SeededRNG, kernel: edge_gemm_kernel) -> Case {
         var t = Case()
         let mr = kernel.mr, nr = kernel.nr
-        t.m = rng.pick([1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, rng.int(1...70), 121, 130])
-        // nr / 2 and 2.5 nr: a last panel the half-width tile stores directly.
-        t.n = rng.pick([1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, rng.int(1...100), 49, 197, nr / 2, 2 * nr + nr / 2])
+        // mr + mr / 3 and mr + 2 mr / 3 (+ 1): the last row panel on a short-rows tile
+        // (AVX-512), or one row too many for it.
+        t.m = rng.pick([1, 2, mr - 1, mr, mr + 1, 2 * mr + 3, rng.int(1...70), 121, 130, mr + mr / 3,
+                        mr + mr / 3 + 1, mr + 2 * mr / 3, mr + 2 * mr / 3 + 1])
+        // nr / 2 and 2.5 nr: a last panel the half-width tile stores directly; nr / 2 + a
+        // few (the half tile and the column tile) and 4: the column tile alone.
+        let few = Int(EDGE_GEMM_COLS_MAX)
+        t.n = rng.pick([1, 3, nr - 1, nr, nr + 1, 3 * nr + 5, rng.int(1...100), 49, 197, nr / 2, 2 * nr + nr / 2,
+                        nr / 2 + few, nr + nr / 2 + 1, 4, few + 1])
         t.k = rng.pick([0, 1, 1, 2, 3, 9, 27, rng.int(1...300), 256, 257, 600])
         if rng.int(0...9) == 0 { t.n = rng.pick([400, 800, 1100]) }   // several packed R blocks
         while t.m * t.n * t.k > 1_500_000 { t.k /= 2 }                   // keep the reference fast

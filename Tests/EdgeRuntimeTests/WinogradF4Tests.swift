@@ -80,17 +80,17 @@ final class WinogradF4Tests: XCTestCase {
     }
 
     /// The load-time choice: ResNet-18's 56/28 planes on F(4×4), 14×14 (16 4×4 tiles) on
-    /// F(2×2), a 7×7 plane (16 2×2 tiles) on im2col, a plane 7 high and 40 wide on F(2×2),
-    /// thin and strided convs off Winograd.
+    /// F(2×2), a 7×7 plane (16 2×2 tiles) on F(2×2) too, a 5×5 plane (9 tiles) on im2col,
+    /// a plane 7 high and 40 wide on F(2×2), thin and strided convs off Winograd.
     func testChoiceByShape() {
         var rng = SeededRNG(seed: 0x3174)
-        for (side, tile) in [(56, 4), (28, 4), (14, 2)] {
+        for (side, tile) in [(56, 4), (28, 4), (14, 2), (7, 2)] {
             var t = Case(n: 1, c: 32, h: side, w: side, m: 32, group: 1)
             t.kernel = [3, 3]
             t.pads = [1, 1, 1, 1]
             WinogradTests.check(t, expectTile: tile, &rng)
         }
-        var small = Case(n: 1, c: 32, h: 7, w: 7, m: 32, group: 1)
+        var small = Case(n: 1, c: 32, h: 5, w: 5, m: 32, group: 1)
         small.kernel = [3, 3]
         small.pads = [1, 1, 1, 1]
         WinogradTests.check(small, expectWinograd: false, &rng)

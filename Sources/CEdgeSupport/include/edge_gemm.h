@@ -15,7 +15,9 @@
 //
 // Kernels: one template (edge_gemm.c) instantiated per ISA. x86-64: AVX-512 (12 x 32),
 // AVX2+FMA (6 x 16), both chosen at run time with __builtin_cpu_supports, and SSE2
-// (4 x 8) as the portable fallback; aarch64: NEON (8 x 12). Every kernel is tested
+// (4 x 8) as the portable fallback; aarch64: NEON (8 x 12). The x86 kernels add edge tiles
+// for a panel's last few columns (tile_cols) and, at 12 rows, a short last row panel
+// (tile_rows). Every kernel is tested
 // against the plain reference (Tests/EdgeRuntimeTests/PackedGemmTests.swift).
 #ifndef EDGE_GEMM_H
 #define EDGE_GEMM_H
@@ -43,6 +45,12 @@ typedef struct edge_gemm_finish {
 typedef void (*edge_gemm_tile_fn)(long kc, const float *a, const float *b, long ldb, float *c, long rsc, long rows,
                                   int accumulate, const edge_gemm_finish *finish);
 
+/// The rows of a's MR x kc panel as vector lanes, times `cols` columns of b (ldb apart
+/// per k) broadcast: for a panel's last few columns, where the tile's NR-wide rows would
+/// compute mostly padding (N = 49: 17 columns in the last 32-wide panel).
+#define EDGE_GEMM_COLS_MAX 4
+typedef void (*edge_gemm_cols_fn)(long kc, const float *a, const float *b, long ldb, long cols, float *out,
+                                  long ldo);
 typedef struct edge_gemm_kernel {
     const char *name;
     /// Register tile: MR rows of L, NR columns of R.
@@ -52,6 +60,12 @@ typedef struct edge_gemm_kernel {
     /// The same tile over the first NR/2 columns only (NULL: none), for a last panel of at
     /// most NR/2 columns; reads `b` with the same ldb.
     edge_gemm_tile_fn tile_half;
+    /// A panel's last few columns (1..EDGE_GEMM_COLS_MAX, NULL: none): out[r * ldo + j] =
+    /// sum over kc of a's row r times b's column j, for all MR rows and j < cols.
+    edge_gemm_cols_fn tile_cols;
+    /// The tile over a panel's first MR/3 and 2MR/3 rows only (NULL: none), same
+    /// arguments, for a last row panel that short (M = 16, 64 on 12 rows).
+    edge_gemm_tile_fn tile_rows[2];
 } edge_gemm_kernel;
 
 /// The fastest kernel this CPU runs (decided once; thread-safe after the first call).

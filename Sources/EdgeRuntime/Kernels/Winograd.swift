@@ -51,9 +51,13 @@ enum Winograd: WinogradTransform {
             && ((h.output + 1) / 2) * ((w.output + 1) / 2) >= minTiles
     }
 
-    /// Below these the GEMMs are too thin to beat im2col + one big GEMM.
+    /// Below these the GEMMs are too thin to beat im2col + one big GEMM. 16 tiles admits
+    /// 7×7 planes (ResNet-18's layer4: 16 GEMMs 512×16×512 instead of one 512×49×4608,
+    /// whose 49 columns the 32-wide tiles compute as 64): AVX-512, 1 thread, CPU time,
+    /// 4 alternating pairs, load ~2.7, the three 7×7 3×3 convs took 12.6 -> 9.0 ms, the
+    /// model 0.90x; N = 16 is a half tile exactly. (Was 32, set with OpenBLAS.)
     static var minChannels: Int { 16 }
-    static var minTiles: Int { 32 }
+    static var minTiles: Int { 16 }
 
     /// Row transform x B of 8 adjacent tiles' row (columns x0..x3 of each tile starting at
     /// `p`): x0 - x2, x1 + x2, x2 - x1, x1 - x3, into 4 planes `hs` apart.

@@ -18,7 +18,7 @@ import EdgeFormat
 ///   (`Winograd`, 16 GEMMs), on transformed weights and inputs. The weights are
 ///   transformed and packed once here into an owned buffer of 36·M·C (16·M·C) floats,
 ///   on top of the weight tensor. Thin GEMMs do not beat im2col + one GEMM: fewer than
-///   16 channels, or fewer than 32 2×2 tiles, stay on im2col.
+///   16 channels, or fewer than `Winograd.minTiles` (16) 2×2 tiles, stay on im2col.
 /// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's right
 ///   operand, `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one GEMM per group, no im2col.
 /// - `im2col`: everything else with more than one input channel per group. The input
