@@ -29,6 +29,9 @@ extension ConvLayer {
         case .pointwise: return "1x1 " + GemmKernel.name
         case .im2col: return "im2col " + GemmKernel.name
         case .depthwise: return "depthwise"
+#if arch(x86_64)
+        case .direct: return "direct"
+#endif
         }
     }
 }
