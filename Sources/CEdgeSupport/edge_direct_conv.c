@@ -70,6 +70,51 @@ typedef struct {
     edge_dc_rows_fn rows;
 } edge_dc_job;
 
+typedef float edge_dc_v4 __attribute__((vector_size(16)));
+// Even and odd lanes of the 8 lanes of (a, b): one shufps each on SSE.
+#if defined(__clang__)
+#define EDGE_DC_EVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
+#define EDGE_DC_ODD(a, b) __builtin_shufflevector(a, b, 1, 3, 5, 7)
+#else
+typedef int edge_dc_v4_mask __attribute__((vector_size(16)));
+#define EDGE_DC_EVEN(a, b) __builtin_shuffle(a, b, (edge_dc_v4_mask){0, 2, 4, 6})
+#define EDGE_DC_ODD(a, b) __builtin_shuffle(a, b, (edge_dc_v4_mask){1, 3, 5, 7})
+#endif
+
+/// Input row src (inW floats) into padded row dst (pw floats) split into its even columns
+/// (from dst) and its odd ones (from dst + half, half = (pw + 1) / 2): padded column
+/// pl + j (input j) to dst[(pl + j) / 2] or dst[half + (pl + j) / 2]. Writes only the
+/// columns holding inputs.
+static void edge_dc_split_row(const float *src, long inW, long pl, long half, float *dst) {
+    // Pairs (src[2i], src[2i + 1]) land on (even, odd) columns when pl is even, else on
+    // (odd, even): stream a takes the pairs' first elements, stream b their second ones.
+    const long jEven = pl & 1;
+    float *even = dst + (pl + jEven) / 2, *odd = dst + half + (pl + 1 - jEven) / 2;
+    float *a = jEven ? odd : even, *b = jEven ? even : odd;
+    const long pairs = inW / 2;
+    if (pairs < 4) {
+        for (long i = 0; i < pairs; i++) {
+            a[i] = src[2 * i];
+            b[i] = src[2 * i + 1];
+        }
+    } else {
+        // Four pairs per step, the last step moved back to end at the last pair (it rewrites
+        // a few of the same values): no scalar tail.
+        for (long i = 0;; i += 4) {
+            if (i > pairs - 4) i = pairs - 4;
+            edge_dc_v4 x0, x1;
+            memcpy(&x0, src + 2 * i, sizeof x0);
+            memcpy(&x1, src + 2 * i + 4, sizeof x1);
+            const edge_dc_v4 first = EDGE_DC_EVEN(x0, x1);
+            const edge_dc_v4 second = EDGE_DC_ODD(x0, x1);
+            memcpy(a + i, &first, sizeof first);
+            memcpy(b + i, &second, sizeof second);
+            if (i == pairs - 4) break;
+        }
+    }
+    if (inW & 1) a[pairs] = src[inW - 1];
+}
+
 /// Input rows [ih0, ih0 + rows) of every channel into `padded` (channel c at c * rows * pw),
 /// zero outside the input; for stride 2 each row as its even columns, then its odd ones.
 EDGE_DC_AVX2 static void edge_dc_copy_band(const edge_dc_geometry *g, const float *x, long ih0, long rows,
@@ -86,12 +131,7 @@ EDGE_DC_AVX2 static void edge_dc_copy_band(const edge_dc_geometry *g, const floa
                 memcpy(dst + pl, src, (size_t)inW * sizeof(float));
                 continue;
             }
-            // Input column j is padded column pl + j: even ones to dst[(pl + j) / 2], odd ones
-            // to dst[half + (pl + j) / 2].
-            const long jEven = pl & 1, jOdd = 1 - jEven;   // first j landing on an even / odd column
-            float *even = dst + (pl + jEven) / 2, *odd = dst + half + (pl + jOdd) / 2;
-            for (long j = jEven, i = 0; j < inW; j += 2, i++) even[i] = src[j];
-            for (long j = jOdd, i = 0; j < inW; j += 2, i++) odd[i] = src[j];
+            edge_dc_split_row(src, inW, pl, half, dst);
         }
     }
 }
