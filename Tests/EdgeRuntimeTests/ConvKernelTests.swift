@@ -193,6 +193,21 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
+    /// 1×1 convs on a 1×1 plane (squeeze-excitation FCs, MobileNetV3's 576 -> 144 -> 576):
+    /// the gemv per group, with and without bias, every activation, groups, batches.
+    func testPointwiseOnOnePixel() {
+        var rng = SeededRNG(seed: 0x5E)
+        for i in 0..<24 {
+            let group = rng.pick([1, 1, 2, 3])
+            var t = Case(n: rng.int(1...2), c: group * rng.int(2...200), h: 1, w: 1, m: group * rng.int(1...60),
+                         group: group)
+            if i == 0 { (t.c, t.m, t.group) = (576, 144, 1) }
+            t.bias = rng.bool(0.75)
+            t.act = TestActivation.random(&rng)
+            check(t, &rng)
+        }
+    }
+
     /// MobileNet-like depthwise shapes, larger than the random ones.
     func testDepthwiseMobileNetLike() {
         var rng = SeededRNG(seed: 11)

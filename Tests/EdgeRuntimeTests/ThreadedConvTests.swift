@@ -130,7 +130,8 @@ final class ThreadedConvTests: XCTestCase {
             check(rgb, winograd: false, kernel: directKernel, &rng)
         }
         // Pointwise: many column panels (more parts than threads) and few (row split).
-        for (c, m, hw) in [(48, 40, 56), (96, 130, 7)] {
+        // On a 1x1 plane, a gemv large enough to split over row ranges.
+        for (c, m, hw) in [(48, 40, 56), (96, 130, 7), (600, 480, 1)] {
             var t = Case(n: 1, c: c, h: hw, w: hw, m: m, group: 1)
             t.act = TestActivation.random(&rng)
             check(t, winograd: false, &rng)
