@@ -170,13 +170,14 @@ final class ConvKernelTests: XCTestCase {
     }
 
     /// Few input channels (network stems): the direct kernel on x86-64 with AVX2+FMA
-    /// (im2col elsewhere). C 1...4; M 4...9, so the last block of 4 channels often overlaps
+    /// (im2col elsewhere). C 1...32 (mostly 1...4); M 4...9, so the last block of 4 channels often overlaps
     /// the one before; kernels up to 5x7; strides 1...3 by 1...2; pads 0...3 on any side;
     /// rows of 16...40 outputs (the last step overlaps); every activation; batches of 2.
     func testDirectFewInputChannels() {
         var rng = SeededRNG(seed: 0xD1C)
         for i in 0..<48 {
-            var t = Case(n: rng.int(1...2), c: rng.int(1...4), h: 1, w: 1, m: rng.int(4...9), group: 1)
+            var t = Case(n: rng.int(1...2), c: rng.pick([1, 2, 3, 4, rng.int(5...32)]), h: 1, w: 1,
+                         m: rng.int(4...9), group: 1)
             t.kernel = [rng.int(1...5), rng.pick([1, 2, 3, 3, 5, 7])]
             if t.kernel == [1, 1] { t.kernel[0] = 3 }
             t.strides = [rng.int(1...3), rng.int(1...2)]

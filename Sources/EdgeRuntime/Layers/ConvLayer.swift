@@ -19,8 +19,9 @@ import EdgeFormat
 ///   transformed and packed once here into an owned buffer of 36·M·C (16·M·C) floats,
 ///   on top of the weight tensor. Thin GEMMs do not beat im2col + one GEMM: fewer than
 ///   16 channels, or fewer than 32 2×2 tiles, stay on im2col.
-/// - `direct` (x86-64 with AVX2+FMA; one group, at most 4 input channels, dilation 1, a
-///   kernel larger than 1×1, rows of ≥ 16 outputs: RGB stems): `DirectConv`, the outputs
+/// - `direct` (x86-64 with AVX2+FMA; one group, at most 32 input channels, dilation 1, a
+///   kernel larger than 1×1, rows of ≥ 16 outputs: RGB stems, YOLO's first stride-2
+///   convs): `DirectConv`, the outputs
 ///   straight from a padded copy of the input rows, no im2col and no GEMM (whose depth
 ///   would be 27 for a 3×3 stem). MobileNetV3's stem ran 2.0–2.4x as fast, ResNet-18's
 ///   7×7 one 1.1–1.2x (1 thread, CPU time).
