@@ -169,6 +169,46 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
+    /// Few input channels (network stems): the direct kernel on x86-64 with AVX2+FMA
+    /// (im2col elsewhere). C 1...32 (mostly 1...4); M 4...9, so the last block of 4 channels often overlaps
+    /// the one before; kernels up to 5x7; strides 1...3 by 1...2; pads 0...3 on any side;
+    /// rows of 16...40 outputs (the last step overlaps); every activation; batches of 2.
+    func testDirectFewInputChannels() {
+        var rng = SeededRNG(seed: 0xD1C)
+        for i in 0..<48 {
+            var t = Case(n: rng.int(1...2), c: rng.pick([1, 2, 3, 4, rng.int(5...32)]), h: 1, w: 1,
+                         m: rng.int(4...9), group: 1)
+            t.kernel = [rng.int(1...5), rng.pick([1, 2, 3, 3, 5, 7])]
+            if t.kernel == [1, 1] { t.kernel[0] = 3 }
+            t.strides = [rng.int(1...3), rng.int(1...2)]
+            t.pads = [rng.int(0...2), rng.int(0...3), rng.int(0...2), rng.int(0...3)]
+            t.bias = rng.bool(0.75)
+            t.act = TestActivation.random(&rng)
+            if i < ActivationKind.allCases.count {
+                while t.act.kind != ActivationKind.allCases[i] { t.act = TestActivation.random(&rng) }
+            }
+            t.h = Case.extent(&rng, kernel: t.kernel[0], dilation: 1, padSum: t.pads[0] + t.pads[2], extra: 0...9)
+            let outW = rng.int(16...40), padW = t.pads[1] + t.pads[3]
+            t.w = Swift.max(1, (outW - 1) * t.strides[1] + t.kernel[1] - padW + rng.int(0...1))
+            check(t, &rng)
+        }
+    }
+
+    /// 1×1 convs on a 1×1 plane (squeeze-excitation FCs, MobileNetV3's 576 -> 144 -> 576):
+    /// the gemv per group, with and without bias, every activation, groups, batches.
+    func testPointwiseOnOnePixel() {
+        var rng = SeededRNG(seed: 0x5E)
+        for i in 0..<24 {
+            let group = rng.pick([1, 1, 2, 3])
+            var t = Case(n: rng.int(1...2), c: group * rng.int(2...200), h: 1, w: 1, m: group * rng.int(1...60),
+                         group: group)
+            if i == 0 { (t.c, t.m, t.group) = (576, 144, 1) }
+            t.bias = rng.bool(0.75)
+            t.act = TestActivation.random(&rng)
+            check(t, &rng)
+        }
+    }
+
     /// MobileNet-like depthwise shapes, larger than the random ones.
     func testDepthwiseMobileNetLike() {
         var rng = SeededRNG(seed: 11)

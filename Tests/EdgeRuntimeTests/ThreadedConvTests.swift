@@ -7,7 +7,8 @@ import XCTest
 
 /// Conv layers run with a thread pool current (as the interpreter runs them on
 /// `--threads N`): the Winograd paths (transforms split over channels, the 16 or 36 GEMMs
-/// as one batch), im2col split over channels, and the pointwise GEMM split over column ranges.
+/// as one batch), im2col split over channels, the pointwise GEMM split over column ranges,
+/// and the few-input-channel direct kernel split over bands of rows.
 /// Each must match the reference and the one-thread result bit for bit, on 2 and 3
 /// threads, with shapes large enough that every split really happens.
 final class ThreadedConvTests: XCTestCase {
@@ -15,7 +16,8 @@ final class ThreadedConvTests: XCTestCase {
 
     /// Runs `t` on one thread and on each pool; checks the path (and the Winograd tile side
     /// `tile`, if given), the reference and bit equality across thread counts.
-    func check(_ t: Case, winograd: Bool, tile: Int? = nil, fromInput: Bool? = nil, _ rng: inout SeededRNG,
+    func check(_ t: Case, winograd: Bool, tile: Int? = nil, fromInput: Bool? = nil, kernel: String? = nil,
+               _ rng: inout SeededRNG,
                file: StaticString = #filePath, line: UInt = #line) {
         let xShape = [t.n, t.c, t.h, t.w]
         let wShape = [t.m, t.c / t.group, t.kernel[0], t.kernel[1]]
@@ -40,6 +42,9 @@ final class ThreadedConvTests: XCTestCase {
                 XCTAssertEqual(conv.usesWinograd, winograd, "path choice: \(t)", file: file, line: line)
                 if let tile {
                     XCTAssertEqual(conv.winogradTile, tile, "Winograd tile: \(t)", file: file, line: line)
+                }
+                if let kernel {
+                    XCTAssertEqual(conv.kernelChoice, kernel, "kernel: \(t)", file: file, line: line)
                 }
                 if let fromInput {
                     XCTAssertEqual(conv.packsFromInput, fromInput, "im2col packing: \(t)", file: file, line: line)
@@ -96,7 +101,7 @@ final class ThreadedConvTests: XCTestCase {
     func testIm2colAndPointwiseOnThreadsEqualOneThread() {
         var rng = SeededRNG(seed: 0x7102)
         // im2col: a stride-2 3x3 and a 7x7 stem-like conv with >= 64K floats of columns.
-        var s2 = Case(n: 1, c: 32, h: 40, w: 40, m: 48, group: 1)
+        var s2 = Case(n: 1, c: 48, h: 40, w: 40, m: 48, group: 1)
         s2.kernel = [3, 3]; s2.strides = [2, 2]; s2.pads = [1, 1, 1, 1]
         s2.act = TestActivation(kind: .relu, alpha: 0, beta: 0)
         check(s2, winograd: false, fromInput: true, &rng)
@@ -109,11 +114,24 @@ final class ThreadedConvTests: XCTestCase {
         grouped.kernel = [3, 2]; grouped.strides = [1, 2]; grouped.dilations = [2, 1]; grouped.pads = [2, 0, 1, 1]
         grouped.act = TestActivation(kind: .clip, alpha: -0.5, beta: 0.5)
         check(grouped, winograd: false, fromInput: true, &rng)
-        var stem = Case(n: 1, c: 3, h: 64, w: 64, m: 16, group: 1)
+        var stem = Case(n: 1, c: 40, h: 64, w: 64, m: 16, group: 1)
         stem.kernel = [7, 7]; stem.strides = [2, 2]; stem.pads = [3, 3, 3, 3]
         check(stem, winograd: false, fromInput: true, &rng)
+        // Few input channels: RGB stems (ResNet's 7x7/2, MobileNet's 3x3/2) and 16 (YOLO's), direct where the
+        // CPU has AVX2+FMA, bands of output rows over the threads.
+        var direct = edge_dc_geometry(channels: 3, out_channels: 16, in_h: 64, in_w: 64, out_h: 32, out_w: 32,
+                                      kernel_h: 3, kernel_w: 3, stride_h: 2, stride_w: 2,
+                                      pad_top: 1, pad_left: 1, pad_bottom: 1, pad_right: 1)
+        let directKernel = edge_dc_supported(&direct) != 0 ? "direct" : nil
+        for (c, k, m, side) in [(3, 7, 16, 64), (3, 3, 16, 96), (3, 3, 30, 71), (16, 3, 32, 80)] {
+            var rgb = Case(n: 1, c: c, h: side, w: side, m: m, group: 1)
+            rgb.kernel = [k, k]; rgb.strides = [2, 2]; rgb.pads = [k / 2, k / 2, k / 2, k / 2]
+            rgb.act = TestActivation.random(&rng)
+            check(rgb, winograd: false, kernel: directKernel, &rng)
+        }
         // Pointwise: many column panels (more parts than threads) and few (row split).
-        for (c, m, hw) in [(48, 40, 56), (96, 130, 7)] {
+        // On a 1x1 plane, a gemv large enough to split over row ranges.
+        for (c, m, hw) in [(48, 40, 56), (96, 130, 7), (600, 480, 1)] {
             var t = Case(n: 1, c: c, h: hw, w: hw, m: m, group: 1)
             t.act = TestActivation.random(&rng)
             check(t, winograd: false, &rng)

@@ -17,7 +17,9 @@
 // de-interleaves 2W consecutive inputs into even and odd lanes. The last step of a row
 // moves back to end exactly at the row's end (recomputing a few outputs) instead of a
 // scalar tail: MobileNet rows are 7, 14, 28, 56 or 112 outputs. Rows narrower than W use
-// the 4-wide step, narrower than 4 (or strides above 2) a scalar loop.
+// the 4-wide step, narrower than 4 (or strides above 2) a scalar loop. The AVX2 rows
+// take kernels other than 3x3 four output rows at a time (eight independent chains of
+// multiply-adds: a 7-wide row alone is one pair of 25-long chains, FMA-latency bound).
 //
 // The kernel is chosen at run time on x86-64 (__builtin_cpu_supports), like the GEMM's.
 // Every kernel is tested against the plain reference (ConvKernelTests, DepthwiseKernelTests).

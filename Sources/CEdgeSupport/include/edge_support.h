@@ -25,6 +25,7 @@
 #include "edge_gemm.h"
 #include "edge_conv_pack.h"
 #include "edge_depthwise.h"
+#include "edge_direct_conv.h"
 #include "edge_threads.h"
 #include "edge_interleave.h"
 

@@ -7,7 +7,7 @@ import EdgeFormat
 /// ints [act, group, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight];
 /// floats [alpha, beta] of the activation.
 ///
-/// Four strategies, chosen once at load (in this order). The GEMMs run on Edge's packed
+/// Five strategies, chosen once at load (in this order). The GEMMs run on Edge's packed
 /// SGEMM (`packedGemm`): the weight side is packed in the kernel's panel layout at load
 /// (or into scratch per run when W is not a constant of the file), the activation side
 /// per call into scratch, bias and clamp-type activations in the GEMM's store.
@@ -19,8 +19,15 @@ import EdgeFormat
 ///   transformed and packed once here into an owned buffer of 36·M·C (16·M·C) floats,
 ///   on top of the weight tensor. Thin GEMMs do not beat im2col + one GEMM: fewer than
 ///   16 channels, or fewer than `Winograd.minTiles` (16) 2×2 tiles, stay on im2col.
+/// - `direct` (x86-64 with AVX2+FMA; one group, at most 32 input channels, dilation 1, a
+///   kernel larger than 1×1, rows of ≥ 16 outputs: RGB stems, YOLO's first stride-2
+///   convs): `DirectConv`, the outputs
+///   straight from a padded copy of the input rows, no im2col and no GEMM (whose depth
+///   would be 27 for a 3×3 stem). MobileNetV3's stem ran 2.0–2.4x as fast, ResNet-18's
+///   7×7 one 1.1–1.2x (1 thread, CPU time).
 /// - `pointwise` (1×1, stride 1, no pads): X's planes already are the GEMM's right
-///   operand, `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one GEMM per group, no im2col.
+///   operand, `Y_g[Mg, HW] = W_g[Mg, Cg] * X_g[Cg, HW]`, one GEMM per group, no im2col;
+///   on a 1×1 plane a gemv per group instead (`onePixel`).
 /// - `im2col`: everything else with more than one input channel per group. The input
 ///   patches are unrolled into scratch (`im2col`) and multiplied by W_g ([Mg, Cg*kH*kW]).
 ///   Output positions are covered in tiles so the scratch stays bounded. With at least
@@ -35,7 +42,12 @@ import EdgeFormat
 /// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
 public final class ConvLayer: LayerKernel {
-    enum Path { case pointwise, im2col, depthwise, winograd, winogradF4 }
+    enum Path {
+        case pointwise, im2col, depthwise, winograd, winogradF4
+#if arch(x86_64)
+        case direct
+#endif
+    }
 
     /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not
     /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
@@ -77,6 +89,10 @@ public final class ConvLayer: LayerKernel {
     let geometry: edge_conv_geometry
     /// The direct kernel of the depthwise path (padded-plane scratch).
     let direct: DepthwiseConv
+#if arch(x86_64)
+    /// The direct kernel of the few-input-channel path (nil on the other paths).
+    let directConv: DirectConv?
+#endif
     /// The Winograd paths' geometry (nil on the other paths).
     let wino: WinogradPlan?
     /// The GEMMs' left operands: W per group (pointwise, im2col) or the 16 (36)
@@ -148,6 +164,12 @@ public final class ConvLayer: LayerKernel {
             path = WinogradF4.preferred(h: h, w: w) ? .winogradF4 : .winograd
         } else if groupIn == 1 {
             path = .depthwise
+        } else if ConvLayer.prefersDirect(c: c, m: m, groups: g, h: h, w: w) {
+#if arch(x86_64)
+            path = .direct
+#else
+            path = .im2col
+#endif
         } else if h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1
                     && h.padBefore == 0 && h.padAfter == 0 && w.padBefore == 0 && w.padAfter == 0 {
             path = .pointwise
@@ -192,29 +214,61 @@ public final class ConvLayer: LayerKernel {
             }
             wino = nil
             gemmN = tile
-        } else if path == .depthwise {
+        } else if path == .depthwise || ConvLayer.isDirect(path) {
             tile = 0
             // Padded extents are bounded by the checked input plus two bounded pads.
-            _ = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
-                                       w.input + w.padBefore + w.padAfter,
-                                       op: op, what: "padded plane scratch")
-            below = DepthwiseConv(h: h, w: w).scratchFloats
+            let paddedPlane = try SizeCheck.multiply(h.input + h.padBefore + h.padAfter,
+                                                     w.input + w.padBefore + w.padAfter,
+                                                     op: op, what: "padded plane scratch")
+            below = path == .depthwise ? DepthwiseConv(h: h, w: w).scratchFloats
+                                       : try SizeCheck.multiply(paddedPlane, c, op: op, what: "direct conv scratch")
             wino = nil
         } else {
             tile = 0
             wino = nil
             gemmN = outPlane
         }
-        left = path == .depthwise ? nil
+        left = path == .depthwise || ConvLayer.isDirect(path) ? nil
             : try PackedOperand(kernel: kernel, source: source, constant: constant, rows: rows, depth: gemmDepth,
                                 rowStride: gemmDepth, depthStride: 1, count: count, itemStride: rows * gemmDepth)
         withExtendedLifetime(transformed) {}
+#if arch(x86_64)
+        directConv = path == .direct ? DirectConv(channels: c, outChannels: m, h: h, w: w) : nil
+        if let d = directConv { below = d.scratchFloats }   // one band: at most the checked padded planes
+#endif
         geometry = edge_conv_geometry(channels: groupIn, h: h, w: w)
         gemmScratch = below
         leftScratch = below + (left == nil ? 0 : packedGemmScratch(kernel, n: gemmN, depth: gemmDepth))
         scratchFloats = leftScratch + (left?.scratchFloats ?? 0)
         direct = DepthwiseConv(h: h, w: w)
         flops = SizeCheck.flops(2, n * m * outPlane, depth)
+    }
+
+    /// The few-input-channel direct kernel takes the conv (x86-64 with AVX2+FMA only).
+    static func prefersDirect(c: Int, m: Int, groups: Int, h: WindowAxis, w: WindowAxis) -> Bool {
+#if arch(x86_64)
+        return DirectConv.applies(channels: c, outChannels: m, groups: groups, h: h, w: w)
+#else
+        return false
+#endif
+    }
+
+    /// A 1×1 conv on a 1×1 plane (squeeze-excitation's FCs): y_g = W_g x_g as a gemv that
+    /// streams W once. The GEMM would pack x and fill one column of its 32-wide tile:
+    /// MobileNetV3-small's FCs ran at 1-3 GFLOP/s, 8% of the model.
+    func onePixel(group g: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let b = bias.map { $0 + g * groupOut }
+        if let b { y.update(from: b, count: groupOut) }
+        edge_gemv_rows(weights + g * groupOut * groupIn, groupIn, groupOut, groupIn, x, y, b == nil ? 0 : 1)
+        activation.apply(y, count: groupOut)
+    }
+
+    static func isDirect(_ path: Path) -> Bool {
+#if arch(x86_64)
+        return path == .direct
+#else
+        return false
+#endif
     }
 
     public func run(scratch: UnsafeMutablePointer<Float>) {
@@ -233,6 +287,10 @@ public final class ConvLayer: LayerKernel {
                 for g in 0..<groups {
                     let xg = x + (b * inChannels + g * groupIn) * inPlane
                     let yg = y + (b * outChannels + g * groupOut) * outPlane
+                    if outPlane == 1 {
+                        onePixel(group: g, x: xg, y: yg)
+                        continue
+                    }
                     packedGemm(kernel, m: groupOut, n: outPlane, depth: groupIn,
                                left: left.item(g, scratch: scratch + leftScratch),
                                right: xg, rowStride: inPlane, columnStride: 1, c: yg, ldc: outPlane,
@@ -265,6 +323,14 @@ public final class ConvLayer: LayerKernel {
                     }
                 }
             }
+#if arch(x86_64)
+        case .direct:
+            guard let directConv else { return }
+            for b in 0..<batch {
+                directConv.run(x + b * inChannels * inPlane, weights: weights, bias: bias, activation: activation,
+                               scratch: scratch, into: y + b * outChannels * outPlane)
+            }
+#endif
         case .depthwise:
             for b in 0..<batch {
                 direct.run(x + b * inChannels * inPlane, weights: weights, bias: bias, channels: outChannels,

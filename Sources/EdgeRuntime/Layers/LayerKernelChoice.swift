@@ -26,9 +26,12 @@ extension ConvLayer {
         switch path {
         case .winogradF4: return "winograd-f4 " + GemmKernel.name
         case .winograd: return "winograd-f2 " + GemmKernel.name
-        case .pointwise: return "1x1 " + GemmKernel.name
+        case .pointwise: return h.output * w.output == 1 ? "1x1 gemv" : "1x1 " + GemmKernel.name
         case .im2col: return "im2col " + GemmKernel.name
         case .depthwise: return "depthwise"
+#if arch(x86_64)
+        case .direct: return "direct"
+#endif
         }
     }
 }
