@@ -34,8 +34,27 @@ import EdgeFormat
 ///
 /// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
+///
+/// Kernel selection (below operator selection, for the device build): a build that
+/// defines `EDGE_CONV_SELECTION` links the Winograd and depthwise kernels only when it
+/// also defines `EDGE_CONV_winograd` / `EDGE_CONV_depthwise` (`make -C Firmware
+/// CONV_KERNELS=...`, or the families `OPS_FROM`'s models use, `edgec inspect
+/// --conv-kernels`). A conv whose kernel is left out is not refused: it runs on the
+/// general path, im2col or 1×1 GEMM per group, which computes the same convolution
+/// (within float rounding), only slower.
 public final class ConvLayer: LayerKernel {
     enum Path { case pointwise, im2col, depthwise, winograd, winogradF4 }
+
+#if !EDGE_CONV_SELECTION || EDGE_CONV_winograd
+    static var linksWinograd: Bool { true }
+#else
+    static var linksWinograd: Bool { false }
+#endif
+#if !EDGE_CONV_SELECTION || EDGE_CONV_depthwise
+    static var linksDepthwise: Bool { true }
+#else
+    static var linksDepthwise: Bool { false }
+#endif
 
     /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not
     /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
@@ -144,9 +163,10 @@ public final class ConvLayer: LayerKernel {
         let outPlane = h.output * w.output
         let kernel = GemmKernel.best
         self.kernel = kernel
-        if wt.isConstant && Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
+        if ConvLayer.linksWinograd && wt.isConstant
+            && Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
             path = WinogradF4.preferred(h: h, w: w) ? .winogradF4 : .winograd
-        } else if groupIn == 1 {
+        } else if ConvLayer.linksDepthwise && groupIn == 1 {
             path = .depthwise
         } else if h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1
                     && h.padBefore == 0 && h.padAfter == 0 && w.padBefore == 0 && w.padAfter == 0 {
@@ -164,6 +184,7 @@ public final class ConvLayer: LayerKernel {
         var gemmN = 0, below = 0
         if path == .winogradF4 || path == .winograd {
             tile = 0
+#if !EDGE_CONV_SELECTION || EDGE_CONV_winograd
             let plan = path == .winogradF4 ? WinogradF4.plan(c: c, m: m, h: h, w: w)
                                            : Winograd.plan(c: c, m: m, h: h, w: w)
             let k = plan.positions
@@ -181,6 +202,9 @@ public final class ConvLayer: LayerKernel {
             below = plan.scratchFloats
             gemmN = plan.chunkRows * plan.tilesW
             gemmDepth = c
+#else
+            wino = nil
+#endif
         } else if path == .im2col {
             if packsFromInput {
                 tile = outPlane
@@ -222,11 +246,14 @@ public final class ConvLayer: LayerKernel {
         let outPlane = h.output * w.output
         switch path {
         case .winogradF4, .winograd:
+            // Without the kernel (kernel selection) load never chooses this path.
+#if !EDGE_CONV_SELECTION || EDGE_CONV_winograd
             guard let plan = wino, let left else { return }
             for b in 0..<batch {
                 plan.run(x: x + b * inChannels * inPlane, u: left, bias: bias, activation: activation,
                          y: y + b * outChannels * outPlane, scratch: scratch, gemmScratch: scratch + gemmScratch)
             }
+#endif
         case .pointwise:
             guard let left else { return }
             for b in 0..<batch {
@@ -266,11 +293,13 @@ public final class ConvLayer: LayerKernel {
                 }
             }
         case .depthwise:
+#if !EDGE_CONV_SELECTION || EDGE_CONV_depthwise
             for b in 0..<batch {
                 direct.run(x + b * inChannels * inPlane, weights: weights, bias: bias, channels: outChannels,
                            multiplier: groupOut, activation: activation, scratch: scratch,
                            into: y + b * outChannels * outPlane)
             }
+#endif
         }
     }
 }
