@@ -25,11 +25,13 @@ firmware-deps:
 
 # The device binary is built before the tests: `swift build` inside `swift test`
 # would deadlock on the build lock. DeviceTests run it under qemu-aarch64.
-# Plus a build with ResNet-18's op set only (operator selection), for OperatorSelectionTests.
+# Plus a build with ResNet-18's op set only (operator selection) and neither the Winograd
+# nor the depthwise conv kernel (kernel selection: those convs take the general path), for
+# OperatorSelectionTests.
 RESNET18_OPS := conv,gemm,maxPool,globalAveragePool,binary
 firmware: firmware-deps
 	$(MAKE) -C Firmware
-	$(MAKE) -C Firmware OUT=$(CURDIR)/Firmware/build/select-resnet18 OPS=$(RESNET18_OPS) \
+	$(MAKE) -C Firmware OUT=$(CURDIR)/Firmware/build/select-resnet18 OPS=$(RESNET18_OPS) CONV_KERNELS= \
 	    $(CURDIR)/Firmware/build/select-resnet18/aarch64/edge-run
 
 test: deps embedded-check firmware

@@ -27,6 +27,10 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .customLong("ops"), help: "Print only the op codes the model uses, comma-separated (the firmware's OPS= list).")
     var ops = false
 
+    @Flag(name: .customLong("conv-kernels"),
+          help: "Print only the conv kernel families the model's convs use on this machine (winograd, depthwise; comma-separated, maybe empty): the firmware's CONV_KERNELS= list.")
+    var convKernels = false
+
     func run() throws {
         try failing {
             if ops {
@@ -36,6 +40,14 @@ struct InspectCommand: ParsableCommand {
                 return
             }
             let interpreter = try Interpreter(path: model)
+            if convKernels {
+                var names: [String] = []
+                for case .conv(let l) in interpreter.layers {
+                    if let k = l.selectableKernel, !names.contains(k) { names.append(k) }
+                }
+                print(names.sorted().joined(separator: ","))
+                return
+            }
             let fileBytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
             let s = ModelSummary(interpreter, fileBytes: fileBytes)
             if json {

@@ -41,6 +41,14 @@ import EdgeFormat
 ///
 /// Bias and activation are applied per output channel as each GEMM tile is stored (or
 /// each output row, for the direct kernels) while the values are still in cache.
+///
+/// Kernel selection (below operator selection, for the device build): a build that
+/// defines `EDGE_CONV_SELECTION` links the Winograd and depthwise kernels only when it
+/// also defines `EDGE_CONV_winograd` / `EDGE_CONV_depthwise` (`make -C Firmware
+/// CONV_KERNELS=...`, or the families `OPS_FROM`'s models use, `edgec inspect
+/// --conv-kernels`). A conv whose kernel is left out is not refused: it runs on the
+/// general path, im2col or 1×1 GEMM per group, which computes the same convolution
+/// (within float rounding), only slower.
 public final class ConvLayer: LayerKernel {
     enum Path {
         case pointwise, im2col, depthwise, winograd, winogradF4
@@ -48,6 +56,17 @@ public final class ConvLayer: LayerKernel {
         case direct
 #endif
     }
+
+#if !EDGE_CONV_SELECTION || EDGE_CONV_winograd
+    static var linksWinograd: Bool { true }
+#else
+    static var linksWinograd: Bool { false }
+#endif
+#if !EDGE_CONV_SELECTION || EDGE_CONV_depthwise
+    static var linksDepthwise: Bool { true }
+#else
+    static var linksDepthwise: Bool { false }
+#endif
 
     /// im2col scratch budget per tile, in floats (1 MiB), so a large layer does not
     /// demand a scratch buffer the size of its whole unrolled input (ResNet's first conv
@@ -160,9 +179,10 @@ public final class ConvLayer: LayerKernel {
         let outPlane = h.output * w.output
         let kernel = GemmKernel.best
         self.kernel = kernel
-        if wt.isConstant && Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
+        if ConvLayer.linksWinograd && wt.isConstant
+            && Winograd.applies(h: h, w: w, groupIn: groupIn, groupOut: groupOut, groups: g) {
             path = WinogradF4.preferred(h: h, w: w) ? .winogradF4 : .winograd
-        } else if groupIn == 1 {
+        } else if ConvLayer.linksDepthwise && groupIn == 1 {
             path = .depthwise
         } else if ConvLayer.prefersDirect(c: c, m: m, groups: g, h: h, w: w) {
 #if arch(x86_64)
@@ -186,6 +206,7 @@ public final class ConvLayer: LayerKernel {
         var gemmN = 0, below = 0
         if path == .winogradF4 || path == .winograd {
             tile = 0
+#if !EDGE_CONV_SELECTION || EDGE_CONV_winograd
             let plan = path == .winogradF4 ? WinogradF4.plan(c: c, m: m, h: h, w: w)
                                            : Winograd.plan(c: c, m: m, h: h, w: w)
             let k = plan.positions
@@ -203,6 +224,9 @@ public final class ConvLayer: LayerKernel {
             below = plan.scratchFloats
             gemmN = plan.chunkRows * plan.tilesW
             gemmDepth = c
+#else
+            wino = nil
+#endif
         } else if path == .im2col {
             if packsFromInput {
                 tile = outPlane
@@ -276,11 +300,14 @@ public final class ConvLayer: LayerKernel {
         let outPlane = h.output * w.output
         switch path {
         case .winogradF4, .winograd:
+            // Without the kernel (kernel selection) load never chooses this path.
+#if !EDGE_CONV_SELECTION || EDGE_CONV_winograd
             guard let plan = wino, let left else { return }
             for b in 0..<batch {
                 plan.run(x: x + b * inChannels * inPlane, u: left, bias: bias, activation: activation,
                          y: y + b * outChannels * outPlane, scratch: scratch, gemmScratch: scratch + gemmScratch)
             }
+#endif
         case .pointwise:
             guard let left else { return }
             for b in 0..<batch {
@@ -332,11 +359,13 @@ public final class ConvLayer: LayerKernel {
             }
 #endif
         case .depthwise:
+#if !EDGE_CONV_SELECTION || EDGE_CONV_depthwise
             for b in 0..<batch {
                 direct.run(x + b * inChannels * inPlane, weights: weights, bias: bias, channels: outChannels,
                            multiplier: groupOut, activation: activation, scratch: scratch,
                            into: y + b * outChannels * outPlane)
             }
+#endif
         }
     }
 }

@@ -34,6 +34,16 @@ extension ConvLayer {
 #endif
         }
     }
+
+    /// The kernel family this conv needs linked under kernel selection (`EDGE_CONV_<name>`,
+    /// `edgec inspect --conv-kernels`), or nil for the general paths every build has.
+    public var selectableKernel: String? {
+        switch path {
+        case .winogradF4, .winograd: return "winograd"
+        case .depthwise: return "depthwise"
+        case .pointwise, .im2col: return nil
+        }
+    }
 }
 
 extension GemmLayer {
