@@ -42,6 +42,9 @@ extension ConvLayer {
         case .winogradF4, .winograd: return "winograd"
         case .depthwise: return "depthwise"
         case .pointwise, .im2col: return nil
+#if arch(x86_64)
+        case .direct: return nil   // x86-64 only: never in a device build
+#endif
         }
     }
 }
