@@ -138,12 +138,11 @@ public final class Interpreter {
 
     /// Copies `values` into tensor `id` (a graph input, or a slice's entering tensor).
     public func write(tensor id: Int, _ values: UnsafeBufferPointer<Float>) throws(EdgeError) {
-        // Fields read in place: `model` is a computed copy of `file.model`.
-        guard file.model.tensors[id].storage == .arena else {
-            throw EdgeError(.invalidArgument, "tensor '\(file.model.tensors[id].name)' is a weight and cannot be set")
+        let t = model.tensors[id]
+        guard t.storage == .arena else {
+            throw EdgeError(.invalidArgument, "tensor '\(t.name)' is a weight and cannot be set")
         }
-        guard values.count == tensors[id].count else {
-            let t = file.model.tensors[id]
+        guard values.count == t.elementCount else {
             throw EdgeError(.shape, "tensor '\(t.name)' has \(t.elementCount) elements \(ShapeText.of(t.shape)), got \(values.count)")
         }
         if let src = values.baseAddress {
@@ -152,6 +151,6 @@ public final class Interpreter {
     }
 
     public func read(tensor id: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: tensors[id].data, count: tensors[id].count)
+        UnsafeBufferPointer(start: tensors[id].data, count: model.tensors[id].elementCount)
     }
 }
