@@ -103,7 +103,7 @@ let package = Package(
                                                        "EdgeFleet", "EdgeFleetControl", "EdgeChain", "EdgeSplit", "EdgeTransfer", "EdgePlanner",
                                                        "CEdgeSupport", "CEdgeAgentSupport", "EdgeRomaEval", "EdgePruneInit"]),
         .testTarget(name: "EdgePlannerTests", dependencies: ["EdgeTestSupport", "EdgePlanner", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
-        .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeFormat"]),
+        .testTarget(name: "EdgeFormatTests", dependencies: ["EdgeTestSupport", "EdgeFormat"]),
         .testTarget(name: "EdgeRomaTests", dependencies: ["EdgeTestSupport", "EdgeRoma", "EdgeRomaEval", "EdgeRuntime", "EdgeFormat", "CEdgeCpuLoad"]),
         .testTarget(name: "EdgeSplitTests", dependencies: ["EdgeTestSupport", "EdgeSplit", "EdgeTransfer", "EdgeWire", "EdgeCompiler", "EdgeRuntime", "EdgeFormat"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeTestSupport", "EdgeRuntime", "EdgeFormat", "EdgeReference"]),

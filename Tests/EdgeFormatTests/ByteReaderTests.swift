@@ -1,31 +1,22 @@
 import EdgeFormat
+import EdgeTestSupport
 import XCTest
 
 /// The loader's one-check reads (`integers`, `floats`, `record`) against the per-field reads
 /// they replaced, on random bytes: the same values, the same position, and a short buffer
 /// refused with a format error that leaves the position where it was.
 final class ByteReaderTests: XCTestCase {
-    /// A small deterministic generator (this target has no EdgeTestSupport).
-    struct LCG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 17
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     func testBulkReadsMatchPerFieldReads() throws {
-        var rng = LCG(state: 0x5EED)
+        var rng = SeededRNG(seed: 0x5EED)
         for _ in 0..<300 {
-            let bytes = (0..<rng.below(120)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let bytes = (0..<rng.int(0...119)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             try bytes.withUnsafeBytes { raw in
                 var bulk = ByteReader(raw, context: "bulk")
                 var plain = ByteReader(raw, context: "plain")
                 for _ in 0..<8 {
-                    let n = rng.below(6)
+                    let n = rng.int(0...5)
                     let before = bulk.position
-                    switch rng.below(4) {
+                    switch rng.int(0...3) {
                     case 0:
                         guard let got = read({ () throws(EdgeError) in try bulk.integers(n, "i64s", as: Int64.self) }) else {
                             XCTAssertLessThan(plain.remaining, n * 8)
